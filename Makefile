@@ -1,0 +1,47 @@
+# Masthead: `make demo` serves the demo outlet, `make test` runs the whole suite.
+PYTHON ?= python3.11
+VENV := .venv
+BIN := $(VENV)/bin
+STAMP := $(VENV)/.installed
+
+.PHONY: demo test install lint format lock browsers clean
+
+$(BIN)/python:
+	@command -v $(PYTHON) >/dev/null 2>&1 || { echo "Masthead needs Python 3.11 ($(PYTHON) not found; set PYTHON=...)"; exit 1; }
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --upgrade pip
+
+$(STAMP): $(BIN)/python requirements.lock pyproject.toml
+	$(BIN)/python -m pip install --quiet -r requirements.lock
+	$(BIN)/python -m pip install --quiet --no-deps --no-build-isolation -e .
+	touch $(STAMP)
+
+install: $(STAMP)
+
+demo: install
+	$(BIN)/masthead demo
+
+test: install
+	MASTHEAD_TESTING=1 $(BIN)/python -m pytest $(PYTEST_ARGS)
+
+lint: install
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+	MASTHEAD_DATA_DIR=$(CURDIR)/var/lint $(BIN)/python manage.py makemigrations --check --dry-run
+
+format: install
+	$(BIN)/ruff check --fix .
+	$(BIN)/ruff format .
+
+# Re-pin every dependency from pyproject.toml into requirements.lock.
+lock:
+	rm -rf var/lock-venv
+	$(PYTHON) -m venv var/lock-venv
+	var/lock-venv/bin/pip install --quiet --upgrade pip
+	var/lock-venv/bin/pip install --quiet ".[test]"
+	{ echo "# Pinned dependencies for Masthead (Python 3.11). Regenerate with: make lock"; \
+	  var/lock-venv/bin/pip freeze --exclude-editable | grep -v '^masthead'; } > requirements.lock
+	rm -rf var/lock-venv
+
+clean:
+	rm -rf $(VENV) var .pytest_cache .ruff_cache

@@ -1,0 +1,14 @@
+from django.apps import AppConfig
+
+
+class CoreConfig(AppConfig):
+    """Shared pieces: site settings, base templates, page cache, shared blocks."""
+
+    name = "masthead.core"
+    label = "core"
+    verbose_name = "Masthead core"
+
+    def ready(self):
+        from masthead.core import signals
+
+        signals.connect()

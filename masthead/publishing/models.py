@@ -1,0 +1,461 @@
+"""The publication's pages: home, sections, articles, authors, plain pages and corrections."""
+
+from django.core.paginator import EmptyPage, PageNotAnInteger, Paginator
+from django.db import models
+from django.http import Http404
+from django.utils.functional import cached_property
+from django.utils.translation import gettext_lazy as _
+from modelcluster.contrib.taggit import ClusterTaggableManager
+from modelcluster.fields import ParentalKey
+from taggit.models import TaggedItemBase
+from wagtail.admin.panels import FieldPanel, InlinePanel, MultiFieldPanel, PageChooserPanel
+from wagtail.api import APIField
+from wagtail.fields import RichTextField, StreamField
+from wagtail.images.api.fields import ImageRenditionField
+from wagtail.models import Orderable, Page
+from wagtail.search import index
+
+from masthead.core.blocks import PARAGRAPH_FEATURES, BodyBlock
+
+ARTICLES_PER_PAGE = 20
+
+
+def paginate(request, queryset, per_page=ARTICLES_PER_PAGE):
+    """One page of a listing from ``?page=``; a page that is not a number or out of range is a 404."""
+    paginator = Paginator(queryset, per_page)
+    try:
+        return paginator.page(request.GET.get("page", 1))
+    except (PageNotAnInteger, EmptyPage) as error:
+        raise Http404(_("There is no such page of results.")) from error
+
+
+def live_articles():
+    """Every published, public article, newest first, with what listings show."""
+    return (
+        ArticlePage.objects.live()
+        .public()
+        .select_related("hero_image")
+        .prefetch_related("article_authors__author")
+        .order_by("-first_published_at", "-pk")
+    )
+
+
+class HomePage(Page):
+    """The front page: the lead story, the latest articles, a rail per section, and the
+    newsletter and donate calls to action."""
+
+    lead_story = models.ForeignKey(
+        "publishing.ArticlePage",
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+        help_text=_("Leave empty to lead with the newest article."),
+    )
+    newsletter_heading = models.CharField(
+        max_length=120, default="Sign up to our newsletter", blank=True
+    )
+    newsletter_text = models.CharField(
+        max_length=300,
+        default="The day's stories in your inbox. You can unsubscribe at any time.",
+        blank=True,
+    )
+    donate_heading = models.CharField(max_length=120, default="Support our journalism", blank=True)
+    donate_text = models.CharField(
+        max_length=300,
+        default="We are funded by our readers. Please consider a donation to keep us going.",
+        blank=True,
+    )
+
+    content_panels = [
+        *Page.content_panels,
+        PageChooserPanel("lead_story", "publishing.ArticlePage"),
+        MultiFieldPanel(
+            [FieldPanel("newsletter_heading"), FieldPanel("newsletter_text")],
+            heading=_("Newsletter call to action"),
+        ),
+        MultiFieldPanel(
+            [FieldPanel("donate_heading"), FieldPanel("donate_text")],
+            heading=_("Donate call to action"),
+        ),
+    ]
+    api_fields = [APIField("lead_story")]
+    parent_page_types = ["wagtailcore.Page"]
+    subpage_types = [
+        "publishing.SectionPage",
+        "publishing.AuthorIndexPage",
+        "publishing.StandardPage",
+        "publishing.CorrectionsPage",
+    ]
+    max_count_per_parent = 1
+
+    class Meta:
+        verbose_name = _("home page")
+
+    def get_context(self, request, *args, **kwargs):
+        context = super().get_context(request, *args, **kwargs)
+        articles = list(live_articles().descendant_of(self)[:13])
+        lead = self.lead_story if self.lead_story and self.lead_story.live else None
+        if lead is None and articles:
+            lead = articles[0]
+        context["lead_story"] = lead
+        context["latest_articles"] = [article for article in articles if article != lead][:12]
+        context["section_rails"] = [
+            (section, list(live_articles().child_of(section)[:4]))
+            for section in SectionPage.objects.live().public().child_of(self)
+        ]
+        return context
+
+
+class SectionPage(Page):
+    """A section of the outlet (News, UK, World, Opinion, Culture) listing its articles."""
+
+    introduction = models.CharField(max_length=300, blank=True)
+
+    content_panels = [*Page.content_panels, FieldPanel("introduction")]
+    search_fields = [*Page.search_fields, index.SearchField("introduction")]
+    api_fields = [APIField("introduction")]
+    parent_page_types = ["publishing.HomePage"]
+    subpage_types = ["publishing.ArticlePage"]
+
+    class Meta:
+        verbose_name = _("section")
+
+    def get_context(self, request, *args, **kwargs):
+        context = super().get_context(request, *args, **kwargs)
+        context["articles"] = paginate(request, live_articles().child_of(self))
+        return context
+
+
+class AuthorIndexPage(Page):
+    """The list of the outlet's writers, staff and volunteer contributors alike."""
+
+    introduction = models.CharField(max_length=300, blank=True)
+
+    content_panels = [*Page.content_panels, FieldPanel("introduction")]
+    parent_page_types = ["publishing.HomePage"]
+    subpage_types = ["publishing.AuthorPage"]
+    max_count_per_parent = 1
+
+    class Meta:
+        verbose_name = _("author index")
+
+    def get_context(self, request, *args, **kwargs):
+        context = super().get_context(request, *args, **kwargs)
+        context["authors"] = (
+            AuthorPage.objects.live().public().child_of(self).select_related("photo")
+        ).order_by("title")
+        return context
+
+
+class AuthorPage(Page):
+    """A writer's profile (name, role, bio, photo, own social links) and their articles.
+
+    The page title is the author's name as it appears in bylines.
+    """
+
+    role = models.CharField(
+        max_length=120, blank=True, help_text=_("For example Reporter or Volunteer contributor.")
+    )
+    bio = RichTextField(features=PARAGRAPH_FEATURES, blank=True)
+    photo = models.ForeignKey(
+        "wagtailimages.Image",
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+    )
+    user = models.ForeignKey(
+        "auth.User",
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="author_pages",
+        help_text=_("The admin account this author writes with, if any."),
+    )
+    website = models.URLField(blank=True)
+    x = models.URLField("X", blank=True)
+    bluesky = models.URLField("Bluesky", blank=True)
+    mastodon = models.URLField("Mastodon", blank=True)
+    instagram = models.URLField("Instagram", blank=True)
+    public_email = models.EmailField(blank=True)
+
+    content_panels = [
+        *Page.content_panels,
+        FieldPanel("role"),
+        FieldPanel("bio"),
+        FieldPanel("photo"),
+        FieldPanel("user"),
+        MultiFieldPanel(
+            [
+                FieldPanel("website"),
+                FieldPanel("x"),
+                FieldPanel("bluesky"),
+                FieldPanel("mastodon"),
+                FieldPanel("instagram"),
+                FieldPanel("public_email"),
+            ],
+            heading=_("Links"),
+        ),
+    ]
+    search_fields = [*Page.search_fields, index.SearchField("role"), index.SearchField("bio")]
+    api_fields = [
+        APIField("role"),
+        APIField("bio"),
+        APIField("photo", serializer=ImageRenditionField("fill-400x400")),
+        APIField("website"),
+        APIField("x"),
+        APIField("bluesky"),
+        APIField("mastodon"),
+        APIField("instagram"),
+    ]
+    parent_page_types = ["publishing.AuthorIndexPage"]
+    subpage_types = []
+
+    class Meta:
+        verbose_name = _("author")
+
+    @property
+    def name(self):
+        return self.title
+
+    def social_links(self):
+        """The author's own links as (key, label, url), in display order."""
+        links = [
+            ("website", _("Website"), self.website),
+            ("x", "X", self.x),
+            ("bluesky", "Bluesky", self.bluesky),
+            ("mastodon", "Mastodon", self.mastodon),
+            ("instagram", "Instagram", self.instagram),
+        ]
+        if self.public_email:
+            links.append(("email", _("Email"), f"mailto:{self.public_email}"))
+        return [(key, label, url) for key, label, url in links if url]
+
+    def articles(self):
+        return live_articles().filter(article_authors__author=self).distinct()
+
+    def get_context(self, request, *args, **kwargs):
+        context = super().get_context(request, *args, **kwargs)
+        context["articles"] = paginate(request, self.articles())
+        return context
+
+
+class ArticlePageTag(TaggedItemBase):
+    """The link between an article and one of its tags."""
+
+    content_object = ParentalKey(
+        "publishing.ArticlePage", on_delete=models.CASCADE, related_name="tagged_items"
+    )
+
+
+class ArticlePage(Page):
+    """A news story, opinion piece, analysis, explainer or interview.
+
+    Its section is the SectionPage it lives under; its published date is when it first
+    went live; updates and corrections are dated entries shown at the end.
+    """
+
+    class ArticleType(models.TextChoices):
+        NEWS = "news", _("News")
+        OPINION = "opinion", _("Opinion")
+        ANALYSIS = "analysis", _("Analysis")
+        EXPLAINER = "explainer", _("Explainer")
+        INTERVIEW = "interview", _("Interview")
+
+    standfirst = models.CharField(
+        max_length=300, help_text=_("One or two sentences under the headline.")
+    )
+    article_type = models.CharField(
+        max_length=20, choices=ArticleType.choices, default=ArticleType.NEWS
+    )
+    hero_image = models.ForeignKey(
+        "wagtailimages.Image",
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+    )
+    hero_alt_text = models.CharField(
+        max_length=250, blank=True, help_text=_("Defaults to the image's title.")
+    )
+    hero_caption = models.CharField(max_length=300, blank=True)
+    hero_credit = models.CharField(max_length=120, blank=True)
+    body = StreamField(BodyBlock())
+    tags = ClusterTaggableManager(through=ArticlePageTag, blank=True)
+
+    content_panels = [
+        FieldPanel("title", heading=_("Headline")),
+        FieldPanel("standfirst"),
+        FieldPanel("article_type"),
+        InlinePanel("article_authors", label=_("Authors"), min_num=1),
+        MultiFieldPanel(
+            [
+                FieldPanel("hero_image"),
+                FieldPanel("hero_alt_text"),
+                FieldPanel("hero_caption"),
+                FieldPanel("hero_credit"),
+            ],
+            heading=_("Hero image"),
+        ),
+        FieldPanel("body"),
+        FieldPanel("tags"),
+        InlinePanel("sources", label=_("Sources")),
+        InlinePanel("corrections", label=_("Corrections and updates")),
+    ]
+    search_fields = [
+        *Page.search_fields,
+        index.SearchField("standfirst"),
+        index.SearchField("body"),
+        index.FilterField("article_type"),
+        index.RelatedFields("tags", [index.SearchField("name")]),
+    ]
+    api_fields = [
+        APIField("standfirst"),
+        APIField("article_type"),
+        APIField("first_published_at"),
+        APIField("last_published_at"),
+        APIField("authors"),
+        APIField("hero_image", serializer=ImageRenditionField("width-1200")),
+        APIField("hero_caption"),
+        APIField("hero_credit"),
+        APIField("body"),
+        APIField("tags"),
+        APIField("sources"),
+        APIField("corrections"),
+    ]
+    parent_page_types = ["publishing.SectionPage"]
+    subpage_types = []
+
+    class Meta:
+        verbose_name = _("article")
+
+    @cached_property
+    def section(self):
+        parent = self.get_parent()
+        return parent.specific if parent else None
+
+    @cached_property
+    def author_list(self):
+        return [link.author for link in self.article_authors.all() if link.author]
+
+    @property
+    def authors(self):
+        return [{"id": author.pk, "name": author.title} for author in self.author_list]
+
+    @property
+    def hero_alt(self):
+        return self.hero_alt_text or (self.hero_image.title if self.hero_image else "")
+
+    @cached_property
+    def dated_entries(self):
+        return list(self.corrections.order_by("date"))
+
+    @property
+    def updated_at(self):
+        """When readers were last told of a change: the newest correction or update."""
+        return self.dated_entries[-1].date if self.dated_entries else None
+
+    def get_context(self, request, *args, **kwargs):
+        context = super().get_context(request, *args, **kwargs)
+        context["related_articles"] = (
+            live_articles().sibling_of(self, inclusive=False)[:3] if self.section else []
+        )
+        return context
+
+
+class ArticleAuthor(Orderable):
+    """One author of an article, in byline order."""
+
+    article = ParentalKey(ArticlePage, on_delete=models.CASCADE, related_name="article_authors")
+    author = models.ForeignKey(AuthorPage, on_delete=models.CASCADE, related_name="+")
+
+    panels = [PageChooserPanel("author", "publishing.AuthorPage")]
+
+    class Meta(Orderable.Meta):
+        constraints = [
+            models.UniqueConstraint(fields=["article", "author"], name="unique_article_author")
+        ]
+
+
+class ArticleSource(Orderable):
+    """A source the article relies on, listed at its end."""
+
+    article = ParentalKey(ArticlePage, on_delete=models.CASCADE, related_name="sources")
+    title = models.CharField(max_length=300)
+    publisher = models.CharField(max_length=200, blank=True)
+    url = models.URLField(blank=True)
+    date = models.DateField(null=True, blank=True)
+
+    panels = [FieldPanel("title"), FieldPanel("publisher"), FieldPanel("url"), FieldPanel("date")]
+    api_fields = [APIField("title"), APIField("publisher"), APIField("url"), APIField("date")]
+
+    def __str__(self):
+        return self.title
+
+
+class ArticleCorrection(Orderable):
+    """A dated correction or update to an article, shown on it and on the corrections page."""
+
+    class Kind(models.TextChoices):
+        CORRECTION = "correction", _("Correction")
+        UPDATE = "update", _("Update")
+
+    article = ParentalKey(ArticlePage, on_delete=models.CASCADE, related_name="corrections")
+    kind = models.CharField(max_length=20, choices=Kind.choices, default=Kind.CORRECTION)
+    date = models.DateTimeField()
+    text = models.TextField()
+
+    panels = [FieldPanel("kind"), FieldPanel("date"), FieldPanel("text")]
+    api_fields = [APIField("kind"), APIField("date"), APIField("text")]
+
+    class Meta(Orderable.Meta):
+        verbose_name = _("correction or update")
+
+    def __str__(self):
+        return f"{self.get_kind_display()}: {self.text[:60]}"
+
+
+class StandardPage(Page):
+    """A plain page: About, Editorial standards, Contact, Privacy."""
+
+    introduction = models.CharField(max_length=300, blank=True)
+    body = StreamField(BodyBlock(), blank=True)
+
+    content_panels = [*Page.content_panels, FieldPanel("introduction"), FieldPanel("body")]
+    search_fields = [
+        *Page.search_fields,
+        index.SearchField("introduction"),
+        index.SearchField("body"),
+    ]
+    api_fields = [APIField("introduction"), APIField("body")]
+    parent_page_types = ["publishing.HomePage", "publishing.StandardPage"]
+    subpage_types = ["publishing.StandardPage"]
+
+    class Meta:
+        verbose_name = _("plain page")
+
+
+class CorrectionsPage(Page):
+    """The public record of every correction and update the outlet has published."""
+
+    introduction = RichTextField(features=PARAGRAPH_FEATURES, blank=True)
+
+    content_panels = [*Page.content_panels, FieldPanel("introduction")]
+    parent_page_types = ["publishing.HomePage"]
+    subpage_types = []
+    max_count_per_parent = 1
+
+    class Meta:
+        verbose_name = _("corrections page")
+
+    def get_context(self, request, *args, **kwargs):
+        context = super().get_context(request, *args, **kwargs)
+        live_ids = ArticlePage.objects.live().public().values("pk")
+        entries = (
+            ArticleCorrection.objects.filter(article__in=live_ids)
+            .select_related("article")
+            .order_by("-date", "-pk")
+        )
+        context["entries"] = paginate(request, entries, per_page=50)
+        return context

@@ -1,0 +1,46 @@
+"""Masthead's URLs: the admin, the API, feeds, search and tags, then Wagtail's pages."""
+
+from django.conf import settings
+from django.contrib.sitemaps.views import sitemap
+from django.urls import include, path, re_path
+from django.views.static import serve as serve_file
+from wagtail import urls as wagtail_urls
+from wagtail.admin import urls as wagtailadmin_urls
+from wagtail.documents import urls as wagtaildocs_urls
+
+from masthead.core import views as core_views
+from masthead.publishing import feeds
+from masthead.publishing import views as publishing_views
+from masthead.publishing.api import api_router
+from masthead.publishing.sitemaps import sitemaps
+
+urlpatterns = [
+    path("admin/", include(wagtailadmin_urls)),
+    path("documents/", include(wagtaildocs_urls)),
+    path("api/v2/", api_router.urls),
+    path("search/", publishing_views.search, name="search"),
+    path("tags/<str:slug>/", publishing_views.tag, name="tag"),
+    path("feed/", feeds.SiteRssFeed(), name="feed_rss"),
+    path("feed/atom/", feeds.SiteAtomFeed(), name="feed_atom"),
+    path("feed/section/<slug:slug>/", feeds.SectionRssFeed(), name="feed_section_rss"),
+    path("feed/section/<slug:slug>/atom/", feeds.SectionAtomFeed(), name="feed_section_atom"),
+    path("feed/author/<slug:slug>/", feeds.AuthorRssFeed(), name="feed_author_rss"),
+    path("feed/author/<slug:slug>/atom/", feeds.AuthorAtomFeed(), name="feed_author_atom"),
+    path("sitemap.xml", sitemap, {"sitemaps": sitemaps}, name="sitemap"),
+    path("robots.txt", core_views.robots_txt, name="robots_txt"),
+    path("health/", core_views.health, name="health"),
+]
+
+if settings.SERVE_MEDIA:
+    urlpatterns.append(
+        re_path(
+            r"^%s(?P<path>.*)$" % settings.MEDIA_URL.lstrip("/"),
+            serve_file,
+            {"document_root": settings.MEDIA_ROOT},
+        )
+    )
+
+urlpatterns.append(path("", include(wagtail_urls)))
+
+handler404 = "masthead.core.views.page_not_found"
+handler500 = "masthead.core.views.server_error"
