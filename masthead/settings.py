@@ -7,6 +7,7 @@ to start without a real ``SECRET_KEY`` and ``ALLOWED_HOSTS``.
 """
 
 import os
+import sys
 from pathlib import Path
 from urllib.parse import parse_qs, unquote, urlsplit
 
@@ -36,9 +37,12 @@ MODE = env("MASTHEAD_MODE", "demo").lower()
 if MODE not in {"demo", "development", "production"}:
     raise ImproperlyConfigured("MASTHEAD_MODE must be demo, development or production.")
 PRODUCTION = MODE == "production"
-TESTING = env_bool("MASTHEAD_TESTING")
+# Under pytest the defaults change: a throwaway data directory, an in-process cache and
+# mailbox, and tasks that run at once (explicit environment variables still win).
+TESTING = env_bool("MASTHEAD_TESTING") or "pytest" in sys.modules
 
-DATA_DIR = Path(env("MASTHEAD_DATA_DIR", str(BASE_DIR / "var"))).resolve()
+DEFAULT_DATA_DIR = BASE_DIR / "var" / ("test" if TESTING else "")
+DATA_DIR = Path(env("MASTHEAD_DATA_DIR", str(DEFAULT_DATA_DIR))).resolve()
 DATA_DIR.mkdir(parents=True, exist_ok=True)
 
 # --- Secrets and hosts ---------------------------------------------------------------------------
@@ -175,7 +179,7 @@ def cache_from_url(url):
     raise ImproperlyConfigured(f"CACHE_URL scheme {parts.scheme!r} is not supported.")
 
 
-CACHE_URL = env("CACHE_URL", f"file://{DATA_DIR / 'cache'}")
+CACHE_URL = env("CACHE_URL", "locmem://" if TESTING else f"file://{DATA_DIR / 'cache'}")
 CACHES = {"default": cache_from_url(CACHE_URL)}
 # How long a whole anonymous page stays cached; publishing invalidates it at once anyway.
 PAGE_CACHE_SECONDS = int(env("PAGE_CACHE_SECONDS", "600"))
@@ -235,7 +239,7 @@ def email_from_url(url):
     raise ImproperlyConfigured(f"EMAIL_URL scheme {parts.scheme!r} is not supported.")
 
 
-EMAIL_URL = env("EMAIL_URL", "console://")
+EMAIL_URL = env("EMAIL_URL", "memory://" if TESTING else "console://")
 globals().update(email_from_url(EMAIL_URL))
 DEFAULT_FROM_EMAIL = env("DEFAULT_FROM_EMAIL", "Masthead <newsroom@localhost>")
 SERVER_EMAIL = env("SERVER_EMAIL", DEFAULT_FROM_EMAIL)

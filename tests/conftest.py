@@ -1,0 +1,85 @@
+"""Fixtures shared by the whole suite: a real SMTP server on loopback, and email settings
+that send to it."""
+
+import email
+import email.policy
+import socket
+import threading
+from dataclasses import dataclass, field
+
+import pytest
+from aiosmtpd.controller import Controller
+
+
+def free_port():
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+@dataclass
+class ReceivedMail:
+    """A message as the SMTP server received it: envelope and parsed message."""
+
+    mail_from: str
+    rcpt_tos: list
+    message: email.message.EmailMessage
+
+    @property
+    def subject(self):
+        return self.message["Subject"]
+
+    def text(self):
+        part = self.message.get_body(preferencelist=("plain",))
+        return part.get_content() if part else ""
+
+    def html(self):
+        part = self.message.get_body(preferencelist=("html",))
+        return part.get_content() if part else ""
+
+
+@dataclass
+class RecordingHandler:
+    """aiosmtpd handler that keeps every message it accepts."""
+
+    messages: list = field(default_factory=list)
+    arrived: threading.Condition = field(default_factory=threading.Condition)
+
+    async def handle_DATA(self, server, session, envelope):  # noqa: N802 - aiosmtpd's name
+        parsed = email.message_from_bytes(envelope.content, policy=email.policy.default)
+        with self.arrived:
+            self.messages.append(ReceivedMail(envelope.mail_from, list(envelope.rcpt_tos), parsed))
+            self.arrived.notify_all()
+        return "250 Message accepted for delivery"
+
+    def wait_for(self, count, timeout=10):
+        """Block until at least ``count`` messages have arrived; return them all."""
+        with self.arrived:
+            self.arrived.wait_for(lambda: len(self.messages) >= count, timeout=timeout)
+            return list(self.messages)
+
+
+@pytest.fixture
+def smtp_server():
+    """A real SMTP server on 127.0.0.1 that records what it receives."""
+    handler = RecordingHandler()
+    controller = Controller(handler, hostname="127.0.0.1", port=free_port())
+    controller.start()
+    try:
+        yield controller, handler
+    finally:
+        controller.stop()
+
+
+@pytest.fixture
+def smtp_mailbox(smtp_server, settings):
+    """Route Django's email to the real SMTP server; returns the server's handler."""
+    controller, handler = smtp_server
+    settings.EMAIL_BACKEND = "django.core.mail.backends.smtp.EmailBackend"
+    settings.EMAIL_HOST = controller.hostname
+    settings.EMAIL_PORT = controller.port
+    settings.EMAIL_USE_TLS = False
+    settings.EMAIL_USE_SSL = False
+    settings.EMAIL_HOST_USER = ""
+    settings.EMAIL_HOST_PASSWORD = ""
+    return handler
