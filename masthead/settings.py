@@ -72,6 +72,7 @@ if PRODUCTION:
 INSTALLED_APPS = [
     "masthead.core",
     "masthead.publishing",
+    "masthead.newsletter",
     "wagtail.contrib.settings",
     "wagtail.contrib.redirects",
     "wagtail.contrib.sitemaps",
@@ -282,6 +283,11 @@ if env("MEDIA_S3_BUCKET"):
         },
     }
 WHITENOISE_MAX_AGE = 3600
+# Outside production whitenoise serves straight from the apps' static folders, so the demo
+# and tests need no collectstatic; production serves the hashed files collected in STATIC_ROOT.
+WHITENOISE_USE_FINDERS = not PRODUCTION
+if WHITENOISE_USE_FINDERS:
+    STATIC_ROOT.mkdir(parents=True, exist_ok=True)
 # Media are served by Django only when no web server or object store does it for us.
 SERVE_MEDIA = env_bool("SERVE_MEDIA", default=not PRODUCTION and not env("MEDIA_S3_BUCKET"))
 
@@ -334,7 +340,8 @@ AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
     {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
 ]
-X_FRAME_OPTIONS = "SAMEORIGIN"
+# Wagtail marks its own preview views SAMEORIGIN, so nothing else needs framing.
+X_FRAME_OPTIONS = "DENY"
 SECURE_CONTENT_TYPE_NOSNIFF = True
 SECURE_REFERRER_POLICY = "strict-origin-when-cross-origin"
 if PRODUCTION:
