@@ -7,3 +7,9 @@ class PublishingConfig(AppConfig):
     name = "masthead.publishing"
     label = "publishing"
     verbose_name = "Publishing"
+
+    def ready(self):
+        from masthead.core.scheduler import register_periodic_job
+        from masthead.publishing.services import publish_due_pages
+
+        register_periodic_job("publish-due-pages", publish_due_pages)

@@ -1,0 +1,31 @@
+"""Periodic jobs the task worker runs every SCHEDULER_INTERVAL_SECONDS, so a site needs no
+cron. Each app registers its own jobs in ``AppConfig.ready()``; core knows none of them."""
+
+import logging
+
+from django.db import connections
+
+logger = logging.getLogger(__name__)
+
+_jobs = {}
+
+
+def register_periodic_job(name, function):
+    """Run ``function()`` on every scheduler pass. It must be idempotent and safe to run on
+    several workers at once."""
+    _jobs[name] = function
+
+
+def periodic_jobs():
+    return dict(_jobs)
+
+
+def run_periodic_jobs():
+    """One scheduler pass: every job once; a failing job is logged and the others still run."""
+    for name, function in _jobs.items():
+        try:
+            function()
+        except Exception:
+            logger.exception("Periodic job %s failed; it runs again on the next pass", name)
+        finally:
+            connections.close_all()
