@@ -3,15 +3,18 @@ PYTHON ?= python3.11
 VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
+# pip and setuptools are pinned too: the project's metadata (an SPDX licence string)
+# needs setuptools 77 or later, newer than the one a Python 3.11 venv starts with.
+BOOTSTRAP := pip==26.3 setuptools==84.2.1
 
-.PHONY: demo test install lint format lock browsers clean
+.PHONY: demo test install lint format lock clean
 
 $(BIN)/python:
 	@command -v $(PYTHON) >/dev/null 2>&1 || { echo "Masthead needs Python 3.11 ($(PYTHON) not found; set PYTHON=...)"; exit 1; }
 	$(PYTHON) -m venv $(VENV)
-	$(BIN)/python -m pip install --quiet --upgrade pip
 
 $(STAMP): $(BIN)/python requirements.lock pyproject.toml
+	$(BIN)/python -m pip install --quiet --upgrade $(BOOTSTRAP)
 	$(BIN)/python -m pip install --quiet -r requirements.lock
 	$(BIN)/python -m pip install --quiet --no-deps --no-build-isolation -e .
 	touch $(STAMP)
@@ -21,6 +24,7 @@ install: $(STAMP)
 demo: install
 	$(BIN)/masthead demo
 
+# Browser tests run when /usr/bin/chromium exists and are skipped, with the reason, when not.
 test: install
 	MASTHEAD_TESTING=1 $(BIN)/python -m pytest $(PYTEST_ARGS)
 
@@ -37,7 +41,7 @@ format: install
 lock:
 	rm -rf var/lock-venv
 	$(PYTHON) -m venv var/lock-venv
-	var/lock-venv/bin/pip install --quiet --upgrade pip
+	var/lock-venv/bin/pip install --quiet --upgrade $(BOOTSTRAP)
 	var/lock-venv/bin/pip install --quiet ".[test]"
 	{ echo "# Pinned dependencies for Masthead (Python 3.11). Regenerate with: make lock"; \
 	  var/lock-venv/bin/pip freeze --exclude-editable | grep -v '^masthead'; } > requirements.lock

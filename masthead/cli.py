@@ -1,15 +1,17 @@
 """The `masthead` command: demo, serve, worker, and every Django management command.
 
-    masthead demo      set up the demo outlet and serve it with its task worker
-    masthead serve     run the web server (gunicorn) on MASTHEAD_BIND (127.0.0.1:8000)
-    masthead worker    run the background task worker (also publishes scheduled pages)
-    masthead <cmd>     any management command: migrate, createsuperuser, check, ...
+masthead demo      set up the demo outlet and serve it with its task worker
+masthead serve     run the web server (gunicorn) on MASTHEAD_BIND (127.0.0.1:8000)
+masthead worker    run the background task worker (also publishes scheduled pages)
+masthead <cmd>     any management command: migrate, createsuperuser, check, ...
 """
 
 import os
 import signal
 import subprocess
 import sys
+
+from django.core.exceptions import ImproperlyConfigured
 
 DEFAULT_BIND = "127.0.0.1:8000"
 
@@ -38,15 +40,21 @@ def _gunicorn_command(extra_args):
 def serve(extra_args):
     """Run gunicorn in the foreground, replacing this process."""
     command = _gunicorn_command(extra_args)
-    os.execv(command[0], command)
+    os.execv(command[0], command)  # noqa: S606 - our own fixed argv, no shell
 
 
 def demo(extra_args):
-    """Migrate, build the demo outlet if it is not there yet, then serve it with a worker."""
+    """Migrate, build the demo outlet if it is not there yet, then serve it with a worker.
+
+    Static files need no collectstatic here: outside production whitenoise serves them
+    from the apps' folders.
+    """
     prog = sys.argv[0]
     _django([prog, "migrate", "--no-input", "-v", "0"])
-    _django([prog, "collectstatic", "--no-input", "-v", "0"])
     _django([prog, "demo_content", *extra_args])
+    # A demo needs a couple of processes, not gunicorn's two per CPU core.
+    os.environ.setdefault("WEB_CONCURRENCY", "2")
+    os.environ.setdefault("GUNICORN_THREADS", "4")
 
     bind = os.environ.get("MASTHEAD_BIND", DEFAULT_BIND)
     print(f"\nMasthead demo outlet: http://{bind}/")
@@ -54,7 +62,10 @@ def demo(extra_args):
     print("  user: admin   password: masthead-demo   (also: editor, contributor)")
     print("Press Ctrl+C to stop.\n", flush=True)
 
-    worker = subprocess.Popen([sys.executable, "-m", "masthead.cli", "worker"])  # noqa: S603
+    # Stopped by SIGTERM (kill, timeout, a service manager) as by Ctrl+C: the server and the
+    # worker are stopped too, never left running without their parent.
+    signal.signal(signal.SIGTERM, lambda signum, frame: sys.exit(0))
+    worker = subprocess.Popen([sys.executable, "-m", "masthead.cli", "worker"])
     server = subprocess.Popen(_gunicorn_command([]))  # noqa: S603
     try:
         server.wait()
@@ -73,16 +84,25 @@ def demo(extra_args):
 
 
 def main(argv=None):
+    """Run one `masthead` command; a configuration mistake is reported in one line."""
     argv = list(argv if argv is not None else sys.argv)
     os.environ.setdefault("DJANGO_SETTINGS_MODULE", "masthead.settings")
     command = argv[1] if len(argv) > 1 else "help"
-    if command == "demo":
-        return demo(argv[2:])
-    if command == "serve":
-        return serve(argv[2:])
-    if command == "worker":
-        argv = [argv[0], "run_worker", *argv[2:]]
-    _django(argv)
+    try:
+        if command in {"help", "--help", "-h"} and len(argv) <= 2:
+            print(__doc__.strip() + "\n")
+            _django([argv[0], "help"])
+        elif command == "demo":
+            return demo(argv[2:])
+        elif command == "serve":
+            return serve(argv[2:])
+        elif command == "worker":
+            _django([argv[0], "run_worker", *argv[2:]])
+        else:
+            _django(argv)
+    except ImproperlyConfigured as error:
+        print(f"masthead: configuration error: {error}", file=sys.stderr)
+        return 1
     return 0
 
 

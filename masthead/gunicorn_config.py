@@ -1,15 +1,28 @@
-"""gunicorn's settings for Masthead, each overridable from the environment."""
+"""gunicorn's settings for Masthead, each overridable from the environment.
+
+The defaults are what bench/pages.py measured best on a small machine: a few worker
+processes with threads (gthread), which keep connections alive, so a cached page costs no
+new TCP connection; sync workers close the connection after every response.
+"""
 
 import multiprocessing
 import os
+from pathlib import Path
 
-workers = int(os.environ.get("WEB_CONCURRENCY", multiprocessing.cpu_count() * 2 + 1))
-threads = int(os.environ.get("GUNICORN_THREADS", "1"))
+workers = int(os.environ.get("WEB_CONCURRENCY", multiprocessing.cpu_count()))
+threads = int(os.environ.get("GUNICORN_THREADS", "4"))
 worker_class = "gthread" if threads > 1 else "sync"
 timeout = int(os.environ.get("GUNICORN_TIMEOUT", "30"))
 keepalive = 5
 accesslog = os.environ.get("GUNICORN_ACCESS_LOG") or None
 errorlog = "-"
 preload_app = True
-max_requests = 2000
-max_requests_jitter = 200
+# Restarting a worker caps slow leaks, but also empties its in-process page cache: not
+# every couple of thousand requests, which a busy worker serves in a second.
+max_requests = int(os.environ.get("GUNICORN_MAX_REQUESTS", "100000"))
+max_requests_jitter = max_requests // 10
+# The workers' heartbeat files on a RAM disk, never on a disk that may stall (gunicorn
+# creates them itself, unlinked, so a shared directory is safe).
+SHARED_MEMORY = "/dev/shm"  # noqa: S108
+if Path(SHARED_MEMORY).is_dir():
+    worker_tmp_dir = SHARED_MEMORY

@@ -73,6 +73,8 @@ INSTALLED_APPS = [
     "masthead.core",
     "masthead.publishing",
     "masthead.newsletter",
+    "masthead.payments",
+    "masthead.donations",
     "wagtail.contrib.settings",
     "wagtail.contrib.redirects",
     "wagtail.contrib.sitemaps",
@@ -182,6 +184,14 @@ def cache_from_url(url):
 
 CACHE_URL = env("CACHE_URL", "locmem://" if TESTING else f"file://{DATA_DIR / 'cache'}")
 CACHES = {"default": cache_from_url(CACHE_URL)}
+if CACHES["default"]["BACKEND"].endswith("FileBasedCache"):
+    # Wagtail writes every rendition a page uses back to its cache at each render: in
+    # memory that costs nothing, in files it is a write and a directory scan each.
+    CACHES["renditions"] = {
+        "BACKEND": "django.core.cache.backends.locmem.LocMemCache",
+        "TIMEOUT": 3600,
+        "OPTIONS": {"MAX_ENTRIES": 5000},
+    }
 # How long a whole anonymous page stays cached; publishing invalidates it at once anyway.
 PAGE_CACHE_SECONDS = int(env("PAGE_CACHE_SECONDS", "600"))
 
@@ -252,10 +262,77 @@ if env("ANYMAIL_ESP"):
         if key.startswith("ANYMAIL_") and key != "ANYMAIL_ESP"
     }
 
+# --- Newsletter ----------------------------------------------------------------------------------
+
+# Transport for bulk mail, e.g. a dedicated SMTP relay or anymail://<esp>; empty means EMAIL_URL.
+NEWSLETTER_EMAIL_URL = env("NEWSLETTER_EMAIL_URL", "")
+NEWSLETTER_EMAIL = email_from_url(NEWSLETTER_EMAIL_URL) if NEWSLETTER_EMAIL_URL else None
+# Messages per second over all workers together (0: as fast as the transport takes them).
+NEWSLETTER_RATE_LIMIT = float(env("NEWSLETTER_RATE_LIMIT", "0"))
+# Deliveries one batch task claims at once, and how many batch tasks run side by side.
+NEWSLETTER_BATCH_SIZE = int(env("NEWSLETTER_BATCH_SIZE", "500"))
+NEWSLETTER_PARALLELISM = int(env("NEWSLETTER_PARALLELISM", "2"))
+# A claim not finished within this time is taken to belong to a dead worker and re-claimed.
+NEWSLETTER_LEASE_SECONDS = int(env("NEWSLETTER_LEASE_SECONDS", "300"))
+NEWSLETTER_MAX_ATTEMPTS = int(env("NEWSLETTER_MAX_ATTEMPTS", "5"))
+# First retry after a temporary failure; each further retry waits twice as long.
+NEWSLETTER_RETRY_SECONDS = float(env("NEWSLETTER_RETRY_SECONDS", "60"))
+# Sign-up and confirmation emails come from here (they are transactional, not marketing).
+NEWSLETTER_TRANSACTIONAL_FROM_EMAIL = env("NEWSLETTER_TRANSACTIONAL_FROM_EMAIL", DEFAULT_FROM_EMAIL)
+# The mailto: in List-Unsubscribe is <local>+<token>@<domain> of this address (default:
+# unsubscribe@ the DEFAULT_FROM_EMAIL domain); Masthead does not read that mailbox itself.
+NEWSLETTER_UNSUBSCRIBE_MAILBOX = env("NEWSLETTER_UNSUBSCRIBE_MAILBOX", "")
+# Sign-ups accepted per IP and confirmation emails per address, each as (count, seconds).
+NEWSLETTER_SIGNUP_LIMIT_PER_IP = (int(env("NEWSLETTER_SIGNUP_LIMIT_PER_IP", "20")), 3600)
+NEWSLETTER_SIGNUP_LIMIT_PER_ADDRESS = (int(env("NEWSLETTER_SIGNUP_LIMIT_PER_ADDRESS", "3")), 3600)
+# A sign-up form sent back sooner than this after it was rendered is taken for a bot; one
+# older than the max age (longer than any page stays cached) asks for a fresh form.
+NEWSLETTER_FORM_MIN_SECONDS = float(env("NEWSLETTER_FORM_MIN_SECONDS", "3"))
+NEWSLETTER_FORM_MAX_AGE = int(env("NEWSLETTER_FORM_MAX_AGE", str(2 * 24 * 3600)))
+# Confirmation links expire after this many seconds (7 days).
+NEWSLETTER_CONFIRM_MAX_AGE = int(env("NEWSLETTER_CONFIRM_MAX_AGE", str(7 * 24 * 3600)))
+# Reverse proxies in front of the app (1 for nginx + gunicorn): the reader's IP is read that
+# many hops from the right of X-Forwarded-For; 0 means REMOTE_ADDR.
+TRUSTED_PROXY_COUNT = int(env("TRUSTED_PROXY_COUNT", "0"))
+
+# --- Payments ------------------------------------------------------------------------------------
+
+# "demo" takes pretend payments on a local checkout page with no network; "stripe" is real.
+PAYMENTS_PROVIDER = env("PAYMENTS_PROVIDER", "demo").strip().lower()
+if PAYMENTS_PROVIDER not in {"demo", "stripe"}:
+    raise ImproperlyConfigured("PAYMENTS_PROVIDER must be demo or stripe.")
+# In production the demo provider would accept "payments" that no money backs, so it stays
+# off there (checkout and its pages answer 404) unless MASTHEAD_ALLOW_DEMO_PAYMENTS=1 says a
+# public demonstration is intended.
+MASTHEAD_ALLOW_DEMO_PAYMENTS = env_bool("MASTHEAD_ALLOW_DEMO_PAYMENTS", default=not PRODUCTION)
+PAYMENTS_CURRENCY = env("PAYMENTS_CURRENCY", "GBP").strip().upper()
+if PAYMENTS_CURRENCY not in {"GBP", "EUR", "USD"}:
+    raise ImproperlyConfigured("PAYMENTS_CURRENCY must be GBP, EUR or USD.")
+# A checkout page not completed within this many minutes expires (Stripe allows 30 to 1440).
+PAYMENTS_CHECKOUT_EXPIRY_MINUTES = int(env("PAYMENTS_CHECKOUT_EXPIRY_MINUTES", "60"))
+STRIPE_SECRET_KEY = env("STRIPE_SECRET_KEY")
+STRIPE_WEBHOOK_SECRET = env("STRIPE_WEBHOOK_SECRET")
+# Webhooks signed longer ago than this are refused as replays.
+STRIPE_WEBHOOK_TOLERANCE_SECONDS = int(env("STRIPE_WEBHOOK_TOLERANCE_SECONDS", "300"))
+# Card covers Apple Pay and Google Pay; Bacs Direct Debit (GBP only) must be enabled on the
+# Stripe account first.
+STRIPE_PAYMENT_METHOD_TYPES = env_list("STRIPE_PAYMENT_METHOD_TYPES", "card")
+STRIPE_ENABLE_BACS = env_bool("STRIPE_ENABLE_BACS")
+# Only for tests or a local Stripe mock; empty means Stripe's own API.
+STRIPE_API_BASE = env("STRIPE_API_BASE", "")
+if PRODUCTION and PAYMENTS_PROVIDER == "stripe" and not (
+    STRIPE_SECRET_KEY and STRIPE_WEBHOOK_SECRET
+):
+    raise ImproperlyConfigured(
+        "PAYMENTS_PROVIDER=stripe needs STRIPE_SECRET_KEY and STRIPE_WEBHOOK_SECRET."
+    )
+
 # --- Static and media files ----------------------------------------------------------------------
 
 STATIC_URL = "/static/"
 STATIC_ROOT = Path(env("STATIC_ROOT", str(DATA_DIR / "static")))
+# The reader-facing CSS, fonts and favicon live in the project package, not in an app.
+STATICFILES_DIRS = [PACKAGE_DIR / "static"]
 MEDIA_URL = env("MEDIA_URL", "/media/")
 MEDIA_ROOT = Path(env("MEDIA_ROOT", str(DATA_DIR / "media")))
 

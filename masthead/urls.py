@@ -1,11 +1,13 @@
 """Masthead's URLs: the admin, the API, feeds, search and tags, then Wagtail's pages."""
 
+import re
+
 from django.conf import settings
-from django.contrib.sitemaps.views import sitemap
 from django.urls import include, path, re_path
 from django.views.static import serve as serve_file
 from wagtail import urls as wagtail_urls
 from wagtail.admin import urls as wagtailadmin_urls
+from wagtail.contrib.sitemaps.views import sitemap
 from wagtail.documents import urls as wagtaildocs_urls
 
 from masthead.core import views as core_views
@@ -29,12 +31,15 @@ urlpatterns = [
     path("sitemap.xml", sitemap, {"sitemaps": sitemaps}, name="sitemap"),
     path("robots.txt", core_views.robots_txt, name="robots_txt"),
     path("health/", core_views.health, name="health"),
+    path("newsletter/", include("masthead.newsletter.urls")),
+    path("payments/", include("masthead.payments.urls")),
+    path("", include("masthead.donations.urls")),
 ]
 
 if settings.SERVE_MEDIA:
     urlpatterns.append(
         re_path(
-            r"^%s(?P<path>.*)$" % settings.MEDIA_URL.lstrip("/"),
+            rf"^{re.escape(settings.MEDIA_URL.lstrip('/'))}(?P<path>.*)$",
             serve_file,
             {"document_root": settings.MEDIA_ROOT},
         )

@@ -45,7 +45,7 @@ class RecordingHandler:
     messages: list = field(default_factory=list)
     arrived: threading.Condition = field(default_factory=threading.Condition)
 
-    async def handle_DATA(self, server, session, envelope):  # noqa: N802 - aiosmtpd's name
+    async def handle_DATA(self, server, session, envelope):
         parsed = email.message_from_bytes(envelope.content, policy=email.policy.default)
         with self.arrived:
             self.messages.append(ReceivedMail(envelope.mail_from, list(envelope.rcpt_tos), parsed))
@@ -57,6 +57,16 @@ class RecordingHandler:
         with self.arrived:
             self.arrived.wait_for(lambda: len(self.messages) >= count, timeout=timeout)
             return list(self.messages)
+
+
+@pytest.fixture(autouse=True)
+def fresh_page_cache():
+    """Start every test with no cached pages: the database is rolled back between tests,
+    but the in-memory page cache is not, and a page cached by one test must not answer
+    the next."""
+    from masthead.core.cache import invalidate_pages
+
+    invalidate_pages()
 
 
 @pytest.fixture

@@ -1,24 +1,41 @@
 """Whole-page caching for anonymous readers, invalidated whenever the site changes.
 
 Every cached page is stored under the current *generation*. Publishing, unpublishing,
-moving or deleting a page, or saving a setting or snippet, starts a new generation, so
-everything cached before is ignored at once. Each process re-reads the generation from the
-shared cache at most every ``GENERATION_CHECK_SECONDS``, so an editor's change reaches
-readers on every worker within a second, without a cache lookup per request to find out.
+moving or deleting a page, or saving a setting, snippet or image, starts a new generation
+(see ``masthead.core.signals``), so everything cached before is ignored at once. Each
+process re-reads the generation from the shared cache at most every
+``GENERATION_CHECK_SECONDS``, so an editor's change reaches readers on every worker within
+a second, without a shared-cache lookup per request to find out.
+
+In front of the shared cache each process keeps its own small LRU of the pages it served
+most recently, for the same generation only: a hit then costs one dictionary lookup.
+
+What is never cached: anything but GET and HEAD, requests that carry a session or a
+flash-message cookie (signed-in editors, readers mid-form), query strings other than
+``?page=``, the admin, search, health, documents, static and media files, and any response
+that is not a plain 200 or that sets a cookie, is private, or varies on more than the cookie.
 """
 
+import hashlib
+import threading
 import time
 import uuid
+from collections import OrderedDict
 
 from django.conf import settings
 from django.core.cache import cache
+from django.core.exceptions import MiddlewareNotUsed
 from django.http import HttpResponse
+from django.utils.cache import patch_cache_control
 
 GENERATION_KEY = "masthead:page-cache-generation"
 GENERATION_CHECK_SECONDS = 0.5
-CACHEABLE_QUERY_PARAMETERS = {"page"}
-UNCACHED_PREFIXES = ("/admin/", "/django-admin/", "/search/", "/health/")
-NOT_STORED_HEADERS = {"set-cookie", "vary"}
+CACHEABLE_QUERY_PARAMETERS = frozenset({"page"})
+UNCACHED_PREFIXES = ("/admin/", "/django-admin/", "/search/", "/health/", "/documents/")
+# A visitor carrying one of these sees a page made for them (signed in, or a flash message).
+PERSONAL_COOKIES = ("messages",)
+NOT_STORED_HEADERS = frozenset({"set-cookie"})
+PRIVATE_CACHE_CONTROL_WORDS = ("private", "no-cache", "no-store")
 
 _generation = {"value": None, "checked_at": 0.0}
 
@@ -45,13 +62,73 @@ def invalidate_pages():
     _generation["checked_at"] = time.monotonic()
 
 
-def _is_cacheable_request(request):
+class LocalPages:
+    """The pages this process served most recently, for one generation only.
+
+    Entries are (expires_at, headers, content). A new generation empties it at once, so it
+    can never serve anything the shared cache would not.
+    """
+
+    def __init__(self, max_entries):
+        self.max_entries = max_entries
+        self.generation = None
+        self.entries = OrderedDict()
+        self.lock = threading.Lock()
+
+    def get(self, generation, url):
+        with self.lock:
+            if generation != self.generation:
+                return None
+            entry = self.entries.get(url)
+            if entry is None:
+                return None
+            if entry[0] < time.time():
+                del self.entries[url]
+                return None
+            self.entries.move_to_end(url)
+            return entry
+
+    def put(self, generation, url, entry):
+        if self.max_entries <= 0:
+            return
+        with self.lock:
+            if generation != self.generation:
+                self.generation = generation
+                self.entries.clear()
+            self.entries[url] = entry
+            self.entries.move_to_end(url)
+            while len(self.entries) > self.max_entries:
+                self.entries.popitem(last=False)
+
+    def clear(self):
+        with self.lock:
+            self.generation = None
+            self.entries.clear()
+
+
+local_pages = LocalPages(getattr(settings, "PAGE_CACHE_LOCAL_ENTRIES", 256))
+
+
+def _has_personal_cookie(request):
+    cookies = request.COOKIES
+    return settings.SESSION_COOKIE_NAME in cookies or any(
+        name in cookies for name in PERSONAL_COOKIES
+    )
+
+
+def _uncached_prefixes():
+    prefixes = [*UNCACHED_PREFIXES, settings.STATIC_URL]
+    if settings.MEDIA_URL.startswith("/"):
+        prefixes.append(settings.MEDIA_URL)
+    return tuple(prefix for prefix in prefixes if prefix and prefix != "/")
+
+
+def _is_cacheable_request(request, uncached_prefixes):
     if request.method not in ("GET", "HEAD"):
         return False
-    if settings.SESSION_COOKIE_NAME in request.COOKIES:
-        # Signed-in editors (and anyone with a session) see pages made for them.
+    if _has_personal_cookie(request):
         return False
-    if request.path.startswith(UNCACHED_PREFIXES):
+    if request.path.startswith(uncached_prefixes):
         return False
     return all(key in CACHEABLE_QUERY_PARAMETERS for key in request.GET)
 
@@ -59,35 +136,82 @@ def _is_cacheable_request(request):
 def _is_cacheable_response(response):
     if response.status_code != 200 or response.streaming or response.cookies:
         return False
-    cache_control = response.get("Cache-Control", "")
-    return not any(word in cache_control for word in ("private", "no-cache", "no-store"))
+    cache_control = response.get("Cache-Control", "").lower()
+    if any(word in cache_control for word in PRIVATE_CACHE_CONTROL_WORDS):
+        return False
+    # The key knows only that the visitor has no session, so a page that differs by any
+    # other request header (language, encoding) cannot be shared.
+    varies_on = {name.strip().lower() for name in response.get("Vary", "").split(",")}
+    return varies_on <= {"", "cookie"}
+
+
+def _page_url(request):
+    return f"{request.scheme}://{request.get_host()}{request.get_full_path()}"
+
+
+def _shared_key(generation, url):
+    digest = hashlib.blake2b(url.encode(), digest_size=16).hexdigest()
+    return f"masthead:page:{generation}:{digest}"
+
+
+def _response_from(entry):
+    _expires_at, headers, content = entry
+    response = HttpResponse(content, headers=headers)
+    response["X-Cache"] = "hit"
+    return response
 
 
 class AnonymousPageCacheMiddleware:
-    """Serve anonymous readers whole pages from the cache, before any other middleware runs."""
+    """Serve anonymous readers whole pages from the cache, before any other middleware runs.
+
+    It must be first in MIDDLEWARE, so that a hit skips everything else, and so that what
+    it stores already carries the headers the other middleware add.
+    """
 
     def __init__(self, get_response):
+        if settings.PAGE_CACHE_SECONDS <= 0:
+            # PAGE_CACHE_SECONDS=0 turns page caching off: every request renders its page.
+            raise MiddlewareNotUsed
         self.get_response = get_response
+        self.uncached_prefixes = _uncached_prefixes()
+        self.timeout = settings.PAGE_CACHE_SECONDS
+        self.max_age = getattr(settings, "PAGE_CACHE_MAX_AGE", 60)
 
     def __call__(self, request):
-        if not _is_cacheable_request(request):
-            return self.get_response(request)
-
-        key = f"page:{current_generation()}:{request.get_host()}:{request.get_full_path()}"
-        stored = cache.get(key)
-        if stored is not None:
-            headers, content = stored
-            response = HttpResponse(content, headers=headers)
-            response["X-Cache"] = "hit"
+        if not _is_cacheable_request(request, self.uncached_prefixes):
+            response = self.get_response(request)
+            if _has_personal_cookie(request) and "Cache-Control" not in response:
+                # Made for this visitor (an editor sees unpublished changes, a userbar):
+                # no browser or CDN may keep it and show it to anyone, or show it later.
+                patch_cache_control(response, private=True, no_cache=True)
             return response
+
+        url = _page_url(request)
+        generation = current_generation()
+        entry = local_pages.get(generation, url)
+        if entry is None:
+            entry = cache.get(_shared_key(generation, url))
+            if entry is not None:
+                local_pages.put(generation, url, entry)
+        if entry is not None:
+            return _response_from(entry)
 
         response = self.get_response(request)
         if request.method == "GET" and _is_cacheable_response(response):
-            headers = {
-                name: value
-                for name, value in response.items()
-                if name.lower() not in NOT_STORED_HEADERS
-            }
-            cache.set(key, (headers, response.content), timeout=settings.PAGE_CACHE_SECONDS)
-            response["X-Cache"] = "miss"
+            self._store(generation, url, response)
         return response
+
+    def _store(self, generation, url, response):
+        if "Cache-Control" not in response:
+            # Short, so a browser or CDN in front shows an edited page within a minute.
+            patch_cache_control(response, public=True, max_age=self.max_age)
+        headers = {
+            name: value
+            for name, value in response.items()
+            if name.lower() not in NOT_STORED_HEADERS
+        }
+        # Wall-clock time, because the entry travels to other processes and machines.
+        entry = (time.time() + self.timeout, headers, response.content)
+        cache.set(_shared_key(generation, url), entry, timeout=self.timeout)
+        local_pages.put(generation, url, entry)
+        response["X-Cache"] = "miss"

@@ -1,28 +1,91 @@
-"""Connections to Wagtail's and Django's own events: what changes the site, empties the
-page cache once the change is committed."""
+"""Connections to Wagtail's and Django's own events: whatever changes what readers see
+empties the page cache.
+
+Each change invalidates twice: at once, so that this process (and a test, which never
+commits) shows the change on its next request; and again after the commit, so that a page
+another worker rendered from the data as it was before the commit is never served.
+
+What counts as "what readers see": every page (published, unpublished, moved, deleted, or
+saved directly), the publishing app's own models (bylines, sources, corrections, tags),
+images (a new focal point or file changes every rendition), site settings, sites, page
+privacy, and whatever models another app adds with ``invalidate_pages_on_change()``.
+Saving a draft does not: readers see only what is published. Reader activity (a sign-up,
+a donation, an order) must never be registered here, or every reader's action would
+empty the cache for everyone.
+"""
 
 from django.db import transaction
 from django.db.models.signals import post_delete, post_save
-from wagtail.models import Page
+from taggit.models import Tag
+from wagtail.contrib.settings.models import BaseGenericSetting, BaseSiteSetting
+from wagtail.images.models import AbstractImage
+from wagtail.models import Page, PageViewRestriction, Site
 from wagtail.signals import page_published, page_unpublished, post_page_move
 
 from masthead.core.cache import invalidate_pages
 
+CONTENT_APP_LABELS = {"publishing"}
+# Fields Wagtail saves on the live page row when an editor saves a draft, locks the page
+# or submits it to a workflow: none of them changes what readers see.
+DRAFT_BOOKKEEPING_FIELDS = frozenset(
+    {
+        "wagtail_admin_comments",
+        "latest_revision",
+        "latest_revision_created_at",
+        "draft_title",
+        "has_unpublished_changes",
+        "locked",
+        "locked_by",
+        "locked_at",
+    }
+)
 
-def _invalidate_after_commit(**kwargs):
-    transaction.on_commit(invalidate_pages)
+_content_models = {Tag, Site, PageViewRestriction}
 
 
-def _invalidate_for_site_content(sender, **kwargs):
-    if sender._meta.app_label in {"core", "publishing", "wagtailimages", "taggit"} or issubclass(
-        sender, Page
-    ):
-        _invalidate_after_commit()
+def invalidate_pages_on_change(*models):
+    """Empty the page cache whenever one of ``models`` is saved or deleted.
+
+    For other apps' models that appear on cached pages (a snippet shown in a sidebar, a
+    product on an article), called from their ``AppConfig.ready()``.
+    """
+    _content_models.update(models)
+
+
+def invalidate_now_and_after_commit(**kwargs):
+    invalidate_pages()
+    transaction.on_commit(invalidate_pages, robust=True)
+
+
+def _is_content(sender):
+    return (
+        sender in _content_models
+        or sender._meta.app_label in CONTENT_APP_LABELS
+        or issubclass(sender, (Page, AbstractImage, BaseSiteSetting, BaseGenericSetting))
+    )
+
+
+def _on_save(sender, created=False, update_fields=None, **kwargs):
+    if update_fields and update_fields <= DRAFT_BOOKKEEPING_FIELDS:
+        return
+    if created and issubclass(sender, (BaseSiteSetting, BaseGenericSetting)):
+        # Wagtail creates a site's settings with their defaults the first time a page asks
+        # for them, in the middle of rendering it: the page already shows those defaults.
+        return
+    if _is_content(sender):
+        invalidate_now_and_after_commit()
+
+
+def _on_delete(sender, **kwargs):
+    if _is_content(sender):
+        invalidate_now_and_after_commit()
 
 
 def connect():
-    page_published.connect(_invalidate_after_commit, dispatch_uid="masthead-cache-published")
-    page_unpublished.connect(_invalidate_after_commit, dispatch_uid="masthead-cache-unpublished")
-    post_page_move.connect(_invalidate_after_commit, dispatch_uid="masthead-cache-moved")
-    post_delete.connect(_invalidate_for_site_content, dispatch_uid="masthead-cache-deleted")
-    post_save.connect(_invalidate_for_site_content, dispatch_uid="masthead-cache-saved")
+    page_published.connect(invalidate_now_and_after_commit, dispatch_uid="masthead-cache-publish")
+    page_unpublished.connect(
+        invalidate_now_and_after_commit, dispatch_uid="masthead-cache-unpublish"
+    )
+    post_page_move.connect(invalidate_now_and_after_commit, dispatch_uid="masthead-cache-move")
+    post_save.connect(_on_save, dispatch_uid="masthead-cache-save")
+    post_delete.connect(_on_delete, dispatch_uid="masthead-cache-delete")

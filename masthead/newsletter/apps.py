@@ -9,6 +9,16 @@ class NewsletterConfig(AppConfig):
     verbose_name = "Newsletter"
 
     def ready(self):
-        from masthead.newsletter import signals
+        from masthead.core.demo import register_demo_part
+        from masthead.core.scheduler import register_periodic_job
+        from masthead.newsletter import demo, signals
+        from masthead.newsletter.campaigns import send_due_campaigns
 
         signals.connect()
+        register_periodic_job("send-due-campaigns", send_due_campaigns)
+        register_demo_part(
+            "newsletter",
+            build=demo.build_demo_part,
+            remove=demo.remove_demo,
+            is_present=demo.demo_is_present,
+        )

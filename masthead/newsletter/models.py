@@ -250,6 +250,10 @@ class Campaign(models.Model):
     scheduled_at = models.DateTimeField(null=True, blank=True)
     started_at = models.DateTimeField(null=True, blank=True)
     finished_at = models.DateTimeField(null=True, blank=True)
+    # Batch tasks carry the generation they were started for; resuming or restarting a
+    # stalled campaign bumps it, so stale task chains stop instead of piling up.
+    send_generation = models.PositiveIntegerField(default=0, editable=False)
+    last_batch_at = models.DateTimeField(null=True, blank=True, editable=False)
     created_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
     )

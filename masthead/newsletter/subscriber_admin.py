@@ -1,29 +1,264 @@
-"""Wagtail admin for newsletters, subscribers and the suppression list."""
+"""Wagtail admin for newsletters, subscribers (search, filters, history, CSV import and
+export) and the suppression list."""
 
+import django_filters
+from django.contrib import messages
+from django.db.models import Prefetch
+from django.shortcuts import redirect
+from django.urls import path, reverse
+from django.utils.functional import cached_property
+from django.utils.translation import gettext_lazy as _
+from django.views.generic.edit import FormView
+from wagtail.admin.filters import WagtailFilterSet
+from wagtail.admin.views.generic import CreateView, IndexView, InspectView
+from wagtail.admin.views.generic.base import WagtailAdminTemplateMixin
+from wagtail.admin.views.generic.permissions import PermissionCheckedMixin
 from wagtail.admin.viewsets.model import ModelViewSet
 
-from masthead.newsletter.models import Newsletter, Subscriber, Suppression
+from masthead.newsletter import services
+from masthead.newsletter.forms import SubscriberImportForm
+from masthead.newsletter.models import Newsletter, Subscriber, Subscription, Suppression
+
+# A spreadsheet would run a cell starting with one of these as a formula; names and sources
+# come from the public sign-up form, so exported cells are defused with a leading quote.
+FORMULA_PREFIXES = ("=", "+", "-", "@", "\t", "\r")
+
+
+def spreadsheet_safe(value):
+    text = "" if value is None else str(value)
+    return f"'{text}" if text.startswith(FORMULA_PREFIXES) else text
 
 
 class NewsletterViewSet(ModelViewSet):
+    """The lists readers can join."""
+
     model = Newsletter
     icon = "mail"
+    menu_label = _("Newsletters")
     form_fields = ["name", "slug", "description", "is_public", "sort_order"]
-    list_display = ["name", "slug", "is_public"]
+    list_display = ["name", "slug", "is_public", "sort_order"]
+    search_fields = ["name", "slug"]
+    copy_view_enabled = False
+
+
+class SubscriberFilterSet(WagtailFilterSet):
+    """Filter subscribers by status, by a newsletter they actively receive, and by import."""
+
+    status = django_filters.ChoiceFilter(label=_("Status"), choices=Subscriber.Status.choices)
+    newsletter = django_filters.ModelChoiceFilter(
+        label=_("Newsletter"),
+        queryset=Newsletter.objects.all(),
+        method="filter_newsletter",
+    )
+    imported = django_filters.BooleanFilter(label=_("Imported"))
+
+    class Meta:
+        model = Subscriber
+        fields = ["status", "imported"]
+
+    def filter_newsletter(self, queryset, name, value):
+        return queryset.filter(
+            subscriptions__newsletter=value, subscriptions__is_active=True
+        ).distinct()
+
+
+class SubscriberIndexView(IndexView):
+    """The subscriber listing; its CSV export streams every matching subscriber."""
+
+    def get_base_queryset(self):
+        return (
+            super()
+            .get_base_queryset()
+            .prefetch_related(
+                Prefetch(
+                    "subscriptions",
+                    queryset=Subscription.objects.filter(is_active=True).select_related(
+                        "newsletter"
+                    ),
+                    to_attr="active_subscriptions",
+                )
+            )
+        )
+
+    def to_row_dict(self, item):
+        # The export's "newsletters" column: the slugs of the active subscriptions.
+        item.newsletters = ";".join(
+            sorted(subscription.newsletter.slug for subscription in item.active_subscriptions)
+        )
+        return super().to_row_dict(item)
+
+    def write_csv_row(self, writer, row_dict):
+        return writer.writerow(
+            {
+                field: spreadsheet_safe(self.preprocess_field_value(field, value, self.FORMAT_CSV))
+                for field, value in row_dict.items()
+            }
+        )
+
+    @cached_property
+    def header_more_buttons(self):
+        from wagtail.admin.widgets.button import Button
+
+        buttons = super().header_more_buttons.copy()
+        if self.permission_policy.user_has_permission(self.request.user, "add"):
+            buttons.append(
+                Button(
+                    _("Import from CSV"),
+                    url=reverse("subscribers:import"),
+                    icon_name="upload",
+                    priority=60,
+                )
+            )
+        return buttons
+
+
+class SubscriberCreateView(CreateView):
+    """Subscribers are never typed in by hand (that records no consent): send editors to
+    the CSV import, which records it."""
+
+    def get(self, request, *args, **kwargs):
+        return redirect("subscribers:import")
+
+    def post(self, request, *args, **kwargs):
+        return redirect("subscribers:import")
+
+
+class SubscriberInspectView(InspectView):
+    """A subscriber's details with their history: consent records and deliveries."""
+
+    template_name = "newsletter/admin_subscribers/inspect.html"
+
+    def get_context_data(self, **kwargs):
+        context = super().get_context_data(**kwargs)
+        subscriber = self.object
+        context["consent_records"] = subscriber.consent_records.all()
+        context["subscriptions"] = subscriber.subscriptions.select_related("newsletter")
+        context["deliveries"] = subscriber.deliveries.select_related("campaign").order_by(
+            "-sent_at", "-pk"
+        )[:200]
+        context["suppression"] = Suppression.objects.filter(email=subscriber.email).first()
+        return context
+
+
+class SubscriberImportView(PermissionCheckedMixin, WagtailAdminTemplateMixin, FormView):
+    """Upload a CSV of subscribers; report every row that was not imported, and why."""
+
+    model = Subscriber
+    permission_required = "add"
+    form_class = SubscriberImportForm
+    template_name = "newsletter/admin_subscribers/import.html"
+    page_title = _("Import subscribers")
+    header_icon = "upload"
+
+    def get_breadcrumbs_items(self):
+        return [
+            *self.breadcrumbs_items,
+            {"url": reverse("subscribers:index"), "label": _("Subscribers")},
+            {"url": "", "label": self.page_title},
+        ]
+
+    def form_valid(self, form):
+        upload = form.cleaned_data["csv_file"]
+        try:
+            report = services.import_subscribers(
+                form.cleaned_data["csv_text"],
+                filename=upload.name,
+                uploader=self.request.user,
+                default_newsletters=form.cleaned_data["default_newsletters"],
+                already_confirmed=form.cleaned_data["already_confirmed"],
+            )
+        except services.ImportFileError as error:
+            form.add_error("csv_file", str(error))
+            return self.form_invalid(form)
+        messages.success(
+            self.request,
+            _("%(created)d subscribers imported, %(rejected)d rows not imported.")
+            % {"created": report.created, "rejected": len(report.rejected)},
+        )
+        return self.render_to_response(
+            self.get_context_data(form=self.form_class(), report=report, filename=upload.name)
+        )
 
 
 class SubscriberViewSet(ModelViewSet):
+    """Readers who signed up or were imported: find them, see their history, import,
+    export."""
+
     model = Subscriber
     icon = "user"
+    menu_label = _("Subscribers")
     form_fields = ["email", "name"]
-    list_display = ["email", "status", "created_at"]
+    list_display = ["email", "name", "status", "imported", "created_at"]
+    search_fields = ["email", "name"]
+    search_backend_name = None
+    filterset_class = SubscriberFilterSet
+    list_export = [
+        "email",
+        "name",
+        "status",
+        "newsletters",
+        "imported",
+        "created_at",
+        "confirmed_at",
+        "unsubscribed_at",
+        "source",
+    ]
+    export_headings = {"newsletters": "newsletters"}
+    export_filename = "subscribers"
+    index_view_class = SubscriberIndexView
+    add_view_class = SubscriberCreateView
+    inspect_view_class = SubscriberInspectView
+    inspect_view_enabled = True
+    inspect_view_fields = [
+        "email",
+        "name",
+        "status",
+        "created_at",
+        "confirmed_at",
+        "unsubscribed_at",
+        "source",
+        "imported",
+    ]
+    copy_view_enabled = False
+
+    def get_urlpatterns(self):
+        return [
+            *super().get_urlpatterns(),
+            path("import/", SubscriberImportView.as_view(), name="import"),
+        ]
+
+
+class SuppressionCreateView(CreateView):
+    """Adding an address by hand goes through the suppression service, which also records
+    it on the subscriber's consent history."""
+
+    def save_instance(self):
+        suppression, _created = services.suppress_address(
+            self.form.cleaned_data["email"],
+            self.form.cleaned_data["reason"],
+            detail=self.form.cleaned_data["detail"],
+            source=f"added by {self.request.user.get_username()}",
+        )
+        return suppression
 
 
 class SuppressionViewSet(ModelViewSet):
+    """Addresses never to be mailed again; an editor can add one or take one off."""
+
     model = Suppression
     icon = "warning"
+    menu_label = _("Suppression list")
     form_fields = ["email", "reason", "detail"]
-    list_display = ["email", "reason", "created_at"]
+    list_display = ["email", "reason", "detail", "created_at"]
+    list_filter = ["reason"]
+    search_fields = ["email"]
+    search_backend_name = None
+    add_view_class = SuppressionCreateView
+    copy_view_enabled = False
 
 
-viewsets = [NewsletterViewSet("newsletters"), SubscriberViewSet("subscribers"), SuppressionViewSet("suppressions")]
+viewsets = [
+    NewsletterViewSet("newsletters"),
+    SubscriberViewSet("subscribers"),
+    SuppressionViewSet("suppressions"),
+]

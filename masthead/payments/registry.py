@@ -33,3 +33,8 @@ def dispatch(event):
 
 def registered_purposes():
     return sorted(_handlers)
+
+
+def unregister_handler(purpose):
+    """Forget the handler for ``purpose`` (for tests that register a handler of their own)."""
+    _handlers.pop(purpose, None)

@@ -1,7 +1,11 @@
 """The publication's pages: home, sections, articles, authors, plain pages and corrections."""
 
+from collections import defaultdict
+
 from django.core.paginator import EmptyPage, PageNotAnInteger, Paginator
 from django.db import models
+from django.db.models import F, Window
+from django.db.models.functions import RowNumber, Substr
 from django.http import Http404
 from django.utils.functional import cached_property
 from django.utils.translation import gettext_lazy as _
@@ -21,7 +25,8 @@ ARTICLES_PER_PAGE = 20
 
 
 def paginate(request, queryset, per_page=ARTICLES_PER_PAGE):
-    """One page of a listing from ``?page=``; a page that is not a number or out of range is a 404."""
+    """One page of a listing from ``?page=``; a page that is not a number or out of range is
+    a 404."""
     paginator = Paginator(queryset, per_page)
     try:
         return paginator.page(request.GET.get("page", 1))
@@ -94,17 +99,35 @@ class HomePage(Page):
 
     def get_context(self, request, *args, **kwargs):
         context = super().get_context(request, *args, **kwargs)
-        articles = list(live_articles().descendant_of(self)[:13])
+        # Built once, so the privacy check behind public() runs once for every listing.
+        articles_here = live_articles().descendant_of(self)
+        articles = list(articles_here[:13])
         lead = self.lead_story if self.lead_story and self.lead_story.live else None
         if lead is None and articles:
             lead = articles[0]
         context["lead_story"] = lead
         context["latest_articles"] = [article for article in articles if article != lead][:12]
-        context["section_rails"] = [
-            (section, list(live_articles().child_of(section)[:4]))
-            for section in SectionPage.objects.live().public().child_of(self)
-        ]
+        context["section_rails"] = self.section_rails(articles_here)
         return context
+
+    def section_rails(self, articles_here, per_section=4):
+        """Each live section with its newest articles, as (section, articles): one query
+        for the articles of every section, not one per section."""
+        sections = list(SectionPage.objects.live().public().child_of(self))
+        section_path = Substr("path", 1, (self.depth + 1) * Page.steplen)
+        newest_first = [F("first_published_at").desc(), F("pk").desc()]
+        ranked = (
+            articles_here.filter(depth=self.depth + 2)
+            .annotate(
+                section_path=section_path,
+                rank=Window(RowNumber(), partition_by=section_path, order_by=newest_first),
+            )
+            .filter(rank__lte=per_section)
+        )
+        by_section = defaultdict(list)
+        for article in ranked:
+            by_section[article.section_path].append(article)
+        return [(section, by_section[section.path]) for section in sections]
 
 
 class SectionPage(Page):

@@ -1,16 +1,77 @@
-"""Reader-facing views that are not Wagtail pages: search and tag listings."""
+"""Reader-facing views that are not Wagtail pages: search and tag listings.
 
+Both take their input straight from the address bar, so anything may arrive: a query that
+is too long, only punctuation, NUL bytes, several ``q`` parameters, a page number that is
+not a number. Each gets a clear answer (a message, an empty result or a 404), never an
+error page.
+"""
+
+from django.http import Http404
 from django.shortcuts import render
+from django.utils.translation import gettext_lazy as _
+from taggit.models import Tag
+from wagtail.models import Site
 
 from masthead.publishing.models import live_articles, paginate
 
+MAX_QUERY_LENGTH = 200
+SEARCH_RESULTS_PER_PAGE = 20
+
+
+def _site_articles(request):
+    site = Site.find_for_request(request)
+    if site is None:
+        raise Http404(_("There is no site at this address."))
+    return live_articles().descendant_of(site.root_page)
+
+
+def clean_query(raw):
+    """The query as we search for it: control characters such as NUL (databases refuse
+    them) and double quotes (SQLite's full-text search reads them as syntax, and Wagtail
+    passes them on unescaped) become spaces, and runs of white space one space."""
+    printable = "".join(
+        character if character.isprintable() and character != '"' else " " for character in raw
+    )
+    return " ".join(printable.split())
+
 
 def search(request):
-    query = request.GET.get("q", "").strip()
-    results = live_articles().search(query) if query else live_articles().none()
-    return render(request, "publishing/search.html", {"query": query, "results": results})
+    """Search the site's live, public articles for ``?q=``, a page of results at a time.
+
+    The template gets ``query`` (what was searched for), ``results`` (a page of articles,
+    or None when nothing was searched) and ``error`` (a message for the reader, or None).
+    """
+    query = clean_query(request.GET.get("q", ""))
+    context = {
+        "query": query,
+        "results": None,
+        "error": None,
+        "meta_title": _("Search"),
+        "meta_noindex": True,
+    }
+    if len(query) > MAX_QUERY_LENGTH:
+        context["query"] = query[:MAX_QUERY_LENGTH]
+        context["error"] = _(
+            "Searches can be at most %(limit)d characters long. Please shorten yours."
+        ) % {"limit": MAX_QUERY_LENGTH}
+        return render(request, "publishing/search.html", context, status=400)
+    if query:
+        results = _site_articles(request).search(query)
+        context["results"] = paginate(request, results, per_page=SEARCH_RESULTS_PER_PAGE)
+    return render(request, "publishing/search.html", context)
 
 
 def tag(request, slug):
-    articles = paginate(request, live_articles().filter(tags__slug=slug))
-    return render(request, "publishing/tag.html", {"tag_slug": slug, "articles": articles})
+    """The site's live, public articles with one tag, newest first; a tag that no such
+    article carries is a 404, so drafts do not reveal their tags."""
+    articles = _site_articles(request).filter(tags__slug=slug).distinct()
+    found = Tag.objects.filter(slug=slug).first()
+    if found is None or not articles.exists():
+        raise Http404(_("There are no articles with this tag."))
+    context = {
+        "tag": found,
+        "articles": paginate(request, articles),
+        "meta_title": found.name,
+        "meta_description": _("Articles about %(tag)s") % {"tag": found.name},
+    }
+    return render(request, "publishing/tag.html", context)

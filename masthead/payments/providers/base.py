@@ -66,6 +66,10 @@ class InvalidWebhook(Exception):
     """The request did not come from the provider (bad or stale signature, bad payload)."""
 
 
+class PaymentProviderError(Exception):
+    """The provider refused or could not be reached; the message is safe to show."""
+
+
 class PaymentProvider(ABC):
     """A way to take money. Implementations are thin: no domain logic lives here."""
 

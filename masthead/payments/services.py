@@ -1,0 +1,334 @@
+"""Everything that changes payment state goes through here: starting a checkout, taking a
+webhook, refunds and changes to recurring payments.
+
+``process_webhook`` is the one path every provider event takes, the demo provider's
+included: it verifies the delivery, stores the event and hands what it means to the
+domains' handlers in one transaction, so an event and its effect commit together, and a
+second delivery of the same event id finds the first and changes nothing.
+"""
+
+import dataclasses
+import logging
+import time
+import uuid
+from datetime import timedelta
+
+from django.conf import settings
+from django.db import IntegrityError, transaction
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+from masthead.payments import events, registry
+from masthead.payments.models import Checkout, PaymentRoute, ProviderEvent
+from masthead.payments.money import InvalidAmount, validate_amount, validate_currency
+from masthead.payments.providers.base import CheckoutRequest, PaymentProviderError
+
+logger = logging.getLogger("masthead.payments")
+
+PROVIDER_NAMES = ("demo", "stripe")
+
+
+class PaymentsUnavailable(LookupError):
+    """The provider asked for is unknown, or switched off here (the demo provider in
+    production without MASTHEAD_ALLOW_DEMO_PAYMENTS)."""
+
+
+class InvalidCheckout(ValueError):
+    """A checkout request that cannot be sent to a provider; the message says why."""
+
+
+@dataclasses.dataclass(frozen=True)
+class WebhookResult:
+    """What happened to one delivery: "processed" or "duplicate", and the event's id."""
+
+    outcome: str
+    provider_event_id: str
+
+
+def get_provider(name=None):
+    """The provider called ``name``, or the configured one (PAYMENTS_PROVIDER)."""
+    name = name or settings.PAYMENTS_PROVIDER
+    if name == "demo":
+        if not settings.MASTHEAD_ALLOW_DEMO_PAYMENTS:
+            raise PaymentsUnavailable("The demo payment provider is switched off.")
+        from masthead.payments.providers.demo import DemoProvider
+
+        return DemoProvider()
+    if name == "stripe":
+        from masthead.payments.providers import stripe as stripe_provider
+
+        return stripe_provider.StripeProvider.from_settings(http_client=stripe_provider.http_client)
+    raise PaymentsUnavailable(f"There is no payment provider called {name!r}.")
+
+
+# --- Checkout -------------------------------------------------------------------------------------
+
+_MODES = {"payment", "subscription"}
+
+
+def _validate_checkout(request):
+    if request.mode not in _MODES:
+        raise InvalidCheckout(_("A checkout is either a one-off payment or a monthly one."))
+    if not request.purpose or len(request.purpose) > 50:
+        raise InvalidCheckout(_("A checkout needs a purpose of at most 50 characters."))
+    if not request.reference or len(request.reference) > 255:
+        raise InvalidCheckout(_("A checkout needs a reference of at most 255 characters."))
+    if not request.success_url or not request.cancel_url:
+        raise InvalidCheckout(_("A checkout needs a success and a cancel address."))
+    if len(request.customer_email) > 254:
+        raise InvalidCheckout(_("That email address is too long."))
+    currency = validate_currency(request.currency)
+    if not request.line_items or len(request.line_items) > 100:
+        raise InvalidCheckout(_("A checkout needs between 1 and 100 items."))
+    if request.mode == "subscription" and len(request.line_items) != 1:
+        raise InvalidCheckout(_("A monthly payment is for exactly one amount."))
+    for item in request.line_items:
+        if not item.name or len(item.name) > 250:
+            raise InvalidCheckout(_("Every item needs a name of at most 250 characters."))
+        validate_amount(item.amount, currency, minimum=1)
+        if isinstance(item.quantity, bool) or not isinstance(item.quantity, int):
+            raise InvalidCheckout(_("A quantity must be a whole number."))
+        if not 1 <= item.quantity <= 999:
+            raise InvalidCheckout(_("A quantity must be between 1 and 999."))
+    validate_amount(request.total, currency)
+    return currency
+
+
+def start_checkout(request: CheckoutRequest) -> Checkout:
+    """Record a checkout and ask the provider for its hosted page.
+
+    The record is saved (and committed) before the provider is called, under an
+    idempotency key the provider also receives, so a retry of the same request returns the
+    same checkout instead of creating a second one. Raises InvalidCheckout or InvalidAmount
+    for a bad request and PaymentProviderError when the provider refuses; a checkout that
+    could not be started is left with status "error".
+    """
+    currency = _validate_checkout(request)
+    provider = get_provider()
+    key = request.idempotency_key or f"checkout-{uuid.uuid4().hex}"
+    checkout, created = Checkout.objects.get_or_create(
+        idempotency_key=key,
+        defaults={
+            "provider": provider.name,
+            "purpose": request.purpose,
+            "reference": request.reference,
+            "mode": request.mode,
+            "amount": request.total,
+            "currency": currency,
+            "customer_email": request.customer_email,
+        },
+    )
+    if not created and checkout.provider_checkout_id:
+        return checkout
+    expires_at = request.expires_at or timezone.now() + timedelta(
+        minutes=settings.PAYMENTS_CHECKOUT_EXPIRY_MINUTES
+    )
+    request = dataclasses.replace(
+        request, currency=currency, idempotency_key=key, expires_at=expires_at
+    )
+    try:
+        session = provider.create_checkout(request)
+    except PaymentProviderError:
+        Checkout.objects.filter(pk=checkout.pk).update(status=Checkout.Status.ERROR)
+        raise
+    checkout.provider_checkout_id = session.id
+    checkout.url = session.url
+    checkout.expires_at = session.expires_at or expires_at
+    checkout.status = Checkout.Status.OPEN
+    checkout.save(
+        update_fields=["provider_checkout_id", "url", "expires_at", "status", "updated_at"]
+    )
+    PaymentRoute.objects.get_or_create(
+        provider=provider.name,
+        object_id=session.id,
+        defaults={"purpose": checkout.purpose, "reference": checkout.reference},
+    )
+    return checkout
+
+
+def find_checkout(provider_checkout_id):
+    """The checkout with this provider id, or None (for any malformed or unknown id)."""
+    if not isinstance(provider_checkout_id, str) or not 0 < len(provider_checkout_id) <= 255:
+        return None
+    return Checkout.objects.filter(provider_checkout_id=provider_checkout_id).first()
+
+
+def wait_for_checkout(checkout, timeout=3.0, interval=0.25):
+    """Give the webhooks a moment: re-read ``checkout`` until they have settled it or
+    ``timeout`` seconds pass. Only reads; the success page never decides anything."""
+    deadline = time.monotonic() + timeout
+    checkout.refresh_from_db()
+    while not checkout.is_settled and time.monotonic() < deadline:
+        time.sleep(interval)
+        checkout.refresh_from_db()
+    return checkout
+
+
+# --- Webhooks -------------------------------------------------------------------------------------
+
+# A later status never gives way to an earlier one, whatever order the events arrive in.
+_STATUS_RANK = {
+    Checkout.Status.CREATING: 0,
+    Checkout.Status.OPEN: 0,
+    Checkout.Status.ERROR: 0,
+    Checkout.Status.EXPIRED: 1,
+    Checkout.Status.PROCESSING: 2,
+    Checkout.Status.PAID: 3,
+    Checkout.Status.FAILED: 3,
+}
+
+
+def _checkout_status_after(event):
+    if isinstance(event, events.CheckoutCompleted):
+        return Checkout.Status.PAID if event.paid else Checkout.Status.PROCESSING
+    if isinstance(event, events.CheckoutExpired):
+        return Checkout.Status.EXPIRED
+    if isinstance(event, events.PaymentSucceeded) and event.checkout_id:
+        return Checkout.Status.PAID
+    if isinstance(event, events.PaymentFailed) and event.checkout_id:
+        return Checkout.Status.FAILED
+    return None
+
+
+def _update_checkout(provider_name, event):
+    status = _checkout_status_after(event)
+    if status is None:
+        return
+    checkout = (
+        Checkout.objects.select_for_update()
+        .filter(provider=provider_name, provider_checkout_id=event.checkout_id)
+        .first()
+    )
+    if checkout is None:
+        return
+    if _STATUS_RANK[status] > _STATUS_RANK[checkout.status]:
+        checkout.status = status
+    for field in ("customer_id", "subscription_id", "payment_id"):
+        value = getattr(event, field, "")
+        if value and not getattr(checkout, field):
+            setattr(checkout, field, value)
+    checkout.save()
+
+
+_ROUTED_FIELDS = ("checkout_id", "payment_id", "subscription_id", "invoice_id")
+
+
+def _route(provider_name, event):
+    """Fill in purpose and reference from what earlier events taught us, for an event whose
+    payload did not carry them."""
+    if event.purpose:
+        return event
+    object_ids = [getattr(event, name, "") for name in _ROUTED_FIELDS]
+    route = PaymentRoute.objects.filter(
+        provider=provider_name, object_id__in=[value for value in object_ids if value]
+    ).first()
+    if route is None:
+        return event
+    return dataclasses.replace(event, purpose=route.purpose, reference=route.reference)
+
+
+def _remember_route(provider_name, event):
+    for name in _ROUTED_FIELDS:
+        object_id = getattr(event, name, "")
+        if object_id:
+            PaymentRoute.objects.get_or_create(
+                provider=provider_name,
+                object_id=object_id,
+                defaults={"purpose": event.purpose, "reference": event.reference},
+            )
+
+
+def process_webhook(provider_name, body, headers) -> WebhookResult:
+    """Verify one webhook delivery, store it and apply it, exactly once.
+
+    Raises PaymentsUnavailable for an unknown or disabled provider and InvalidWebhook for a
+    delivery that fails verification (nothing is stored then). A delivery whose event id is
+    already stored is a duplicate: it returns at once and changes nothing. Otherwise the
+    event row, the checkout's status, the routes and whatever the domains' handlers do are
+    committed together; if a handler fails, none of it is, and the provider's retry will
+    try again.
+    """
+    provider = get_provider(provider_name)
+    parsed = provider.parse_webhook(body, headers)
+    with transaction.atomic():
+        try:
+            # The unique constraint is the guard: a concurrent delivery of the same event
+            # waits on this insert and then finds it taken.
+            with transaction.atomic():
+                record = ProviderEvent.objects.create(
+                    provider=provider.name,
+                    provider_event_id=parsed.provider_event_id,
+                    event_type=parsed.event_type,
+                    payload=parsed.payload,
+                )
+        except IntegrityError:
+            return WebhookResult("duplicate", parsed.provider_event_id)
+        outcomes = []
+        for event in parsed.events:
+            event = _route(provider.name, event)
+            _update_checkout(provider.name, event)
+            if not event.purpose:
+                outcomes.append("not ours (no purpose)")
+                continue
+            _remember_route(provider.name, event)
+            try:
+                registry.dispatch(event)
+            except registry.UnknownPurpose:
+                logger.warning("No payment handler for purpose %r", event.purpose)
+                outcomes.append(f"no handler for {event.purpose}")
+            else:
+                outcomes.append(f"{type(event).__name__} → {event.purpose}")
+        record.processed_at = timezone.now()
+        record.outcome = ("; ".join(outcomes) or "ignored")[:255]
+        record.save(update_fields=["processed_at", "outcome"])
+    return WebhookResult("processed", parsed.provider_event_id)
+
+
+# --- After the checkout ---------------------------------------------------------------------------
+
+
+def _check_positive(amount, currency):
+    try:
+        return validate_amount(amount, currency, minimum=1)
+    except InvalidAmount as error:
+        raise InvalidCheckout(str(error)) from error
+
+
+def refund(payment_id, amount=None, *, currency=None, provider_name=None, idempotency_key=""):
+    """Give back ``amount`` minor units (everything when None) of a payment. The effect
+    arrives later as a PaymentRefunded event through the webhook, like any other."""
+    if amount is not None:
+        _check_positive(amount, currency or settings.PAYMENTS_CURRENCY)
+    provider = get_provider(provider_name)
+    provider.refund(
+        payment_id, amount, idempotency_key=idempotency_key or f"refund-{uuid.uuid4().hex}"
+    )
+
+
+def cancel_subscription(subscription_id, *, provider_name=None, idempotency_key=""):
+    """Stop a monthly payment now; a SubscriptionCancelled event follows."""
+    provider = get_provider(provider_name)
+    provider.cancel_subscription(
+        subscription_id, idempotency_key=idempotency_key or f"cancel-{uuid.uuid4().hex}"
+    )
+
+
+def change_subscription_amount(
+    subscription_id, amount, currency, *, provider_name=None, idempotency_key=""
+):
+    """Charge ``amount`` each month from the next invoice on; a SubscriptionUpdated event
+    follows. Refuses amounts that cannot be charged with InvalidAmount."""
+    currency = validate_currency(currency)
+    validate_amount(amount, currency)
+    provider = get_provider(provider_name)
+    provider.change_subscription_amount(
+        subscription_id,
+        amount,
+        currency,
+        idempotency_key=idempotency_key or f"change-{uuid.uuid4().hex}",
+    )
+
+
+def customer_portal_url(customer_id, return_url, *, provider_name=None):
+    """Where a supporter manages their card and monthly payments."""
+    return get_provider(provider_name).customer_portal_url(customer_id, return_url)

@@ -1,0 +1,127 @@
+"""The content model's own behaviour: listings, lead story, dates, sections and authors."""
+
+import datetime
+
+import pytest
+from django.utils import timezone
+
+from masthead.publishing.models import ArticleCorrection, ArticlePage, live_articles
+from tests.publishing.factories import make_article, make_author, make_section, make_site_tree
+
+pytestmark = pytest.mark.django_db
+
+
+def backdate(article, days):
+    """Pretend ``article`` first went live ``days`` ago, as listings order by that date."""
+    when = timezone.now() - datetime.timedelta(days=days)
+    ArticlePage.objects.filter(pk=article.pk).update(first_published_at=when)
+    article.refresh_from_db()
+    return article
+
+
+def test_live_articles_lists_newest_first_and_leaves_out_drafts():
+    tree = make_site_tree()
+    older = backdate(make_article(tree.section, title="Older story"), days=3)
+    newer = backdate(make_article(tree.section, title="Newer story"), days=1)
+    draft = make_article(tree.section, title="Draft story")
+    draft.unpublish()
+
+    assert list(live_articles()) == [newer, older]
+
+
+def test_home_page_leads_with_the_newest_article_when_no_lead_is_chosen(client):
+    tree = make_site_tree()
+    backdate(make_article(tree.section, title="Yesterday's story"), days=1)
+    newest = make_article(tree.section, title="Today's story")
+
+    response = client.get("/")
+
+    assert response.context["lead_story"] == newest
+    assert newest not in response.context["latest_articles"]
+
+
+def test_home_page_ignores_a_chosen_lead_story_that_was_unpublished(client):
+    tree = make_site_tree()
+    chosen = backdate(make_article(tree.section, title="Chosen lead"), days=2)
+    fallback = make_article(tree.section, title="Fallback lead")
+    tree.home.lead_story = chosen
+    tree.home.save_revision().publish()
+    chosen.unpublish()
+
+    response = client.get("/")
+
+    assert response.context["lead_story"] == fallback
+
+
+def test_home_page_has_a_rail_per_section_with_its_own_articles(client):
+    tree = make_site_tree()
+    culture = make_section(tree.home, "Culture")
+    news_story = make_article(tree.section, title="Council meets")
+    culture_story = make_article(culture, title="Theatre season opens")
+
+    rails = dict(client.get("/").context["section_rails"])
+
+    assert rails[tree.section] == [news_story]
+    assert rails[culture] == [culture_story]
+
+
+def test_article_knows_its_section_authors_and_latest_update():
+    tree = make_site_tree()
+    first = make_author(tree.author_index, name="Sam Reed")
+    second = make_author(tree.author_index, name="Priya Lane")
+    article = make_article(tree.section, authors=[first, second])
+    earlier = timezone.now() - datetime.timedelta(days=2)
+    later = timezone.now() - datetime.timedelta(hours=1)
+    ArticleCorrection.objects.create(article=article, kind="update", date=later, text="Added.")
+    ArticleCorrection.objects.create(
+        article=article, kind="correction", date=earlier, text="Fixed."
+    )
+
+    article = ArticlePage.objects.get(pk=article.pk)
+
+    assert article.section.specific == tree.section
+    assert article.author_list == [first, second]
+    assert article.updated_at == later
+    assert [entry.kind for entry in article.dated_entries] == ["correction", "update"]
+
+
+def test_article_without_corrections_has_no_updated_date():
+    tree = make_site_tree()
+    assert make_article(tree.section).updated_at is None
+
+
+def test_author_page_lists_only_that_authors_live_articles(client):
+    tree = make_site_tree()
+    sam = make_author(tree.author_index, name="Sam Reed")
+    other = make_author(tree.author_index, name="Priya Lane")
+    mine = make_article(tree.section, authors=[sam], title="Sam's story")
+    make_article(tree.section, authors=[other], title="Priya's story")
+    withdrawn = make_article(tree.section, authors=[sam], title="Withdrawn story")
+    withdrawn.unpublish()
+
+    response = client.get(sam.url)
+
+    assert list(response.context["articles"]) == [mine]
+
+
+@pytest.mark.parametrize("page_number", ["0", "3", "two", "-1", "1e3", "9" * 40])
+def test_section_listing_answers_404_for_pages_that_do_not_exist(client, page_number):
+    tree = make_site_tree()
+    make_article(tree.section)
+
+    response = client.get(tree.section.url, {"page": page_number})
+
+    assert response.status_code == 404
+
+
+def test_section_listing_paginates_twenty_articles_a_page(client):
+    tree = make_site_tree()
+    for number in range(21):
+        make_article(tree.section, title=f"Story number {number}", slug=f"story-{number}")
+
+    first = client.get(tree.section.url)
+    second = client.get(tree.section.url, {"page": "2"})
+
+    assert len(first.context["articles"]) == 20
+    assert len(second.context["articles"]) == 1
+    assert second.context["articles"].has_next() is False

@@ -1,0 +1,149 @@
+"""Reader search (/search/?q=) and tag listings (/tags/<slug>/)."""
+
+import pytest
+from wagtail.models import PageViewRestriction
+
+from masthead.publishing.views import MAX_QUERY_LENGTH
+from tests.publishing.factories import make_article, make_author, make_site_tree
+
+
+@pytest.fixture
+def newsroom():
+    tree = make_site_tree()
+    writer = make_author(tree.author_index, name="Priya Castell")
+    return tree, writer
+
+
+def titles(page_of_articles):
+    return [article.title for article in page_of_articles]
+
+
+@pytest.mark.django_db
+def test_search_finds_live_articles_by_headline_and_standfirst(client, newsroom):
+    tree, writer = newsroom
+    make_article(tree.section, [writer], title="Ferry timetable to change in May")
+    make_article(
+        tree.section,
+        [writer],
+        title="Harbour works begin",
+        standfirst="The ferry terminal will close for a week.",
+    )
+    make_article(tree.section, [writer], title="Allotment waiting list shrinks")
+
+    response = client.get("/search/", {"q": "ferry"})
+
+    assert response.status_code == 200
+    assert response.context["query"] == "ferry"
+    assert response.context["error"] is None
+    assert sorted(titles(response.context["results"])) == [
+        "Ferry timetable to change in May",
+        "Harbour works begin",
+    ]
+    assert "Ferry timetable to change in May" in response.content.decode()
+
+
+@pytest.mark.django_db
+def test_search_leaves_out_drafts_and_private_articles(client, newsroom):
+    tree, writer = newsroom
+    make_article(tree.section, [writer], title="Ferry fares frozen")
+    draft = make_article(tree.section, [writer], title="Ferry operator sold")
+    draft.unpublish()
+    private = make_article(tree.section, [writer], title="Ferry staff briefing")
+    PageViewRestriction.objects.create(page=private, restriction_type="login")
+
+    response = client.get("/search/", {"q": "ferry"})
+
+    assert titles(response.context["results"]) == ["Ferry fares frozen"]
+
+
+@pytest.mark.django_db
+def test_search_without_a_query_shows_the_form_and_no_results(client, newsroom):
+    response = client.get("/search/")
+
+    assert response.status_code == 200
+    assert response.context["query"] == ""
+    assert response.context["results"] is None
+    assert response.context["error"] is None
+
+
+@pytest.mark.django_db
+def test_search_results_are_paginated(client, newsroom):
+    tree, writer = newsroom
+    for number in range(25):
+        make_article(tree.section, [writer], title=f"Market report {number}")
+
+    first = client.get("/search/", {"q": "market"})
+    second = client.get("/search/", {"q": "market", "page": "2"})
+
+    assert first.context["results"].paginator.count == 25
+    assert len(first.context["results"]) == 20
+    assert len(second.context["results"]) == 5
+    assert set(titles(first.context["results"])).isdisjoint(titles(second.context["results"]))
+
+
+@pytest.mark.django_db
+def test_too_long_query_is_refused_with_a_message(client, newsroom):
+    response = client.get("/search/", {"q": "word " * 2000})
+
+    assert response.status_code == 400
+    assert response.context["results"] is None
+    assert len(response.context["query"]) == MAX_QUERY_LENGTH
+    assert "at most 200 characters" in response.content.decode()
+
+
+@pytest.mark.django_db
+def test_query_of_exactly_the_limit_is_searched(client, newsroom):
+    response = client.get("/search/", {"q": "a" * MAX_QUERY_LENGTH})
+
+    assert response.status_code == 200
+    assert response.context["error"] is None
+    assert titles(response.context["results"]) == []
+
+
+@pytest.mark.django_db
+def test_tag_page_lists_live_articles_with_that_tag(client, newsroom):
+    tree, writer = newsroom
+    make_article(tree.section, [writer], title="Bus route cut", tags=["Transport"])
+    make_article(tree.section, [writer], title="Cycle lane opens", tags=["Transport", "Health"])
+    make_article(tree.section, [writer], title="Clinic hours extended", tags=["Health"])
+    hidden = make_article(tree.section, [writer], title="Rail plans leaked", tags=["Transport"])
+    hidden.unpublish()
+
+    response = client.get("/tags/transport/")
+
+    assert response.status_code == 200
+    assert response.context["tag"].name == "Transport"
+    assert titles(response.context["articles"]) == ["Cycle lane opens", "Bus route cut"]
+    assert "Cycle lane opens" in response.content.decode()
+
+
+@pytest.mark.django_db
+def test_tag_page_is_paginated_and_out_of_range_pages_are_404(client, newsroom):
+    tree, writer = newsroom
+    for number in range(21):
+        make_article(tree.section, [writer], title=f"Weather note {number}", tags=["Weather"])
+
+    assert len(client.get("/tags/weather/").context["articles"]) == 20
+    assert titles(client.get("/tags/weather/", {"page": 2}).context["articles"]) == [
+        "Weather note 0"
+    ]
+    assert client.get("/tags/weather/", {"page": 3}).status_code == 404
+    assert client.get("/tags/weather/", {"page": "two"}).status_code == 404
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("slug", ["no-such-tag", "%00", "x" * 3000, "' OR 1=1 --", "événement"])
+def test_unknown_tag_is_404(client, newsroom, slug):
+    tree, writer = newsroom
+    make_article(tree.section, [writer], title="Bus route cut", tags=["Transport"])
+
+    assert client.get(f"/tags/{slug}/").status_code == 404
+
+
+@pytest.mark.django_db
+def test_tag_only_on_drafts_is_404(client, newsroom):
+    tree, writer = newsroom
+    draft = make_article(tree.section, [writer], title="Embargoed story", tags=["Embargoed"])
+    draft.unpublish()
+
+    assert client.get("/tags/embargoed/").status_code == 404

@@ -1,0 +1,359 @@
+"""Settings from the environment: production refuses unsafe configuration and passes
+`check --deploy` cleanly; the URL parsers build the right database, cache and email settings;
+embedded SQLite runs in WAL mode with IMMEDIATE transactions.
+
+Anything that depends on how the settings module reads the environment runs in a fresh
+subprocess, because the settings of this test process are already loaded.
+"""
+
+import json
+import os
+import re
+import secrets
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+from django.core.exceptions import ImproperlyConfigured
+
+from masthead.settings import cache_from_url, email_from_url
+
+PROJECT_DIR = Path(__file__).resolve().parent.parent
+# Only what a process needs to run; every Masthead variable is set explicitly per test.
+BASE_ENVIRONMENT_KEYS = ("PATH", "HOME", "LANG", "LC_ALL", "TMPDIR", "VIRTUAL_ENV")
+
+
+def clean_environment(data_dir, **variables):
+    """An environment with none of Masthead's variables set except ``variables``."""
+    environment = {key: os.environ[key] for key in BASE_ENVIRONMENT_KEYS if key in os.environ}
+    environment["MASTHEAD_DATA_DIR"] = str(data_dir)
+    environment.update(variables)
+    return environment
+
+
+def run_manage(data_dir, *args, **variables):
+    return subprocess.run(
+        [sys.executable, "manage.py", *args],
+        cwd=PROJECT_DIR,
+        env=clean_environment(data_dir, **variables),
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+
+
+def settings_values(data_dir, *names, **variables):
+    """Import the settings module in a fresh process and return the named settings."""
+    script = (
+        "import json, sys\n"
+        "import masthead.settings as s\n"
+        "print(json.dumps({name: getattr(s, name) for name in sys.argv[1:]}, default=str))\n"
+    )
+    result = subprocess.run(
+        [sys.executable, "-c", script, *names],
+        cwd=PROJECT_DIR,
+        env=clean_environment(data_dir, **variables),
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+    assert result.returncode == 0, result.stderr
+    return json.loads(result.stdout)
+
+
+def production_variables(**overrides):
+    variables = {
+        "MASTHEAD_MODE": "production",
+        "SECRET_KEY": secrets.token_urlsafe(48),
+        "ALLOWED_HOSTS": "news.example.org",
+        "SITE_URL": "https://news.example.org",
+    }
+    variables.update(overrides)
+    return {key: value for key, value in variables.items() if value is not None}
+
+
+# --- Production mode -----------------------------------------------------------------------------
+
+
+def test_production_without_secret_key_refuses_to_start_with_a_clear_message(tmp_path):
+    result = run_manage(tmp_path, "check", "--deploy", **production_variables(SECRET_KEY=None))
+
+    assert result.returncode == 1
+    assert "Production mode needs a real SECRET_KEY" in result.stderr
+    assert "Traceback" not in result.stderr
+
+
+def test_production_with_a_short_secret_key_refuses_to_start(tmp_path):
+    result = run_manage(tmp_path, "check", **production_variables(SECRET_KEY="too-short-a-key"))
+
+    assert result.returncode == 1
+    assert "Production mode needs a real SECRET_KEY" in result.stderr
+
+
+def test_production_without_allowed_hosts_refuses_to_start(tmp_path):
+    result = run_manage(tmp_path, "check", "--deploy", **production_variables(ALLOWED_HOSTS=None))
+
+    assert result.returncode == 1
+    assert "Production mode needs ALLOWED_HOSTS" in result.stderr
+
+
+def test_production_refuses_a_wildcard_host_and_debug(tmp_path):
+    wildcard = run_manage(tmp_path, "check", **production_variables(ALLOWED_HOSTS="*"))
+    debug = run_manage(tmp_path, "check", **production_variables(DEBUG="1"))
+
+    assert wildcard.returncode == 1
+    assert "Production mode needs ALLOWED_HOSTS" in wildcard.stderr
+    assert debug.returncode == 1
+    assert "DEBUG must be off in production mode." in debug.stderr
+
+
+def test_production_configuration_passes_check_deploy_without_warnings(tmp_path):
+    result = run_manage(tmp_path, "check", "--deploy", **production_variables())
+
+    output = result.stdout + result.stderr
+    assert result.returncode == 0, output
+    assert "System check identified no issues (0 silenced)." in output
+    assert "WARNING" not in output
+
+
+def test_production_security_settings(tmp_path):
+    values = settings_values(
+        tmp_path,
+        "SECURE_SSL_REDIRECT",
+        "SECURE_HSTS_SECONDS",
+        "SESSION_COOKIE_SECURE",
+        "CSRF_COOKIE_SECURE",
+        "SECURE_PROXY_SSL_HEADER",
+        "X_FRAME_OPTIONS",
+        "WHITENOISE_USE_FINDERS",
+        **production_variables(SECURE_SSL_REDIRECT="0"),
+    )
+
+    assert values == {
+        "SECURE_SSL_REDIRECT": False,
+        "SECURE_HSTS_SECONDS": 31536000,
+        "SESSION_COOKIE_SECURE": True,
+        "CSRF_COOKIE_SECURE": True,
+        "SECURE_PROXY_SSL_HEADER": ["HTTP_X_FORWARDED_PROTO", "https"],
+        "X_FRAME_OPTIONS": "DENY",
+        "WHITENOISE_USE_FINDERS": False,
+    }
+
+
+def test_unknown_mode_is_refused(tmp_path):
+    result = run_manage(tmp_path, "check", MASTHEAD_MODE="staging")
+
+    assert result.returncode == 1
+    assert "MASTHEAD_MODE must be demo, development or production." in result.stderr
+
+
+# --- DATABASE_URL --------------------------------------------------------------------------------
+
+
+def test_database_defaults_to_sqlite_in_the_data_directory(tmp_path):
+    database = settings_values(tmp_path, "DATABASES")["DATABASES"]["default"]
+
+    assert database["ENGINE"] == "django.db.backends.sqlite3"
+    assert database["NAME"] == str(tmp_path / "masthead.sqlite3")
+    assert database["OPTIONS"]["transaction_mode"] == "IMMEDIATE"
+    assert "PRAGMA journal_mode=WAL" in database["OPTIONS"]["init_command"]
+
+
+def test_database_url_selects_sqlite_file_or_postgres(tmp_path):
+    sqlite = settings_values(
+        tmp_path, "DATABASES", DATABASE_URL=f"sqlite:///{tmp_path / 'other.db'}"
+    )["DATABASES"]["default"]
+    postgres = settings_values(
+        tmp_path,
+        "DATABASES",
+        "USING_POSTGRES",
+        DATABASE_URL="postgres://newsroom:s%40fe@db.internal:6543/ledger",
+    )
+
+    assert sqlite["ENGINE"] == "django.db.backends.sqlite3"
+    assert sqlite["NAME"] == str(tmp_path / "other.db")
+    database = postgres["DATABASES"]["default"]
+    assert postgres["USING_POSTGRES"] is True
+    assert database["ENGINE"] == "django.db.backends.postgresql"
+    assert (database["NAME"], database["USER"], database["PASSWORD"]) == (
+        "ledger",
+        "newsroom",
+        "s@fe",
+    )
+    assert (database["HOST"], database["PORT"]) == ("db.internal", 6543)
+    assert database["CONN_MAX_AGE"] == 60
+    assert database["CONN_HEALTH_CHECKS"] is True
+
+
+def test_unsupported_database_url_is_refused(tmp_path):
+    result = run_manage(tmp_path, "check", DATABASE_URL="nosuchdb://localhost/x")
+
+    assert result.returncode == 1
+    assert "nosuchdb" in result.stderr
+
+
+def test_embedded_sqlite_uses_wal_and_immediate_transactions(tmp_path):
+    # A transaction that has only read still holds the write lock with IMMEDIATE: a second
+    # writer is turned away at once instead of failing later with "database is locked".
+    script = """
+import json, sqlite3
+import django
+django.setup()
+from django.db import connection, transaction
+
+with connection.cursor() as cursor:
+    cursor.execute("PRAGMA journal_mode")
+    journal_mode = cursor.fetchone()[0]
+    cursor.execute("PRAGMA busy_timeout")
+    busy_timeout = cursor.fetchone()[0]
+with transaction.atomic():
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT 1")
+    other = sqlite3.connect(connection.settings_dict["NAME"], timeout=0)
+    try:
+        other.execute("BEGIN IMMEDIATE")
+        second_writer = "allowed"
+    except sqlite3.OperationalError as error:
+        second_writer = str(error)
+    finally:
+        other.close()
+print(json.dumps([journal_mode, busy_timeout, second_writer]))
+"""
+    result = subprocess.run(
+        [sys.executable, "-c", script],
+        cwd=PROJECT_DIR,
+        env=clean_environment(tmp_path, DJANGO_SETTINGS_MODULE="masthead.settings"),
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+
+    assert result.returncode == 0, result.stderr
+    assert json.loads(result.stdout) == ["wal", 20000, "database is locked"]
+
+
+# --- CACHE_URL -----------------------------------------------------------------------------------
+
+
+def test_cache_url_redis():
+    cache = cache_from_url("redis://cache.internal:6379/2")
+
+    assert cache == {
+        "BACKEND": "django_redis.cache.RedisCache",
+        "LOCATION": "redis://cache.internal:6379/2",
+        "OPTIONS": {"CLIENT_CLASS": "django_redis.client.DefaultClient"},
+    }
+
+
+def test_cache_url_locmem_dummy_and_file():
+    assert cache_from_url("locmem://") == {
+        "BACKEND": "django.core.cache.backends.locmem.LocMemCache"
+    }
+    assert cache_from_url("dummy://") == {"BACKEND": "django.core.cache.backends.dummy.DummyCache"}
+    assert cache_from_url("file:///srv/masthead/cache%20dir") == {
+        "BACKEND": "django.core.cache.backends.filebased.FileBasedCache",
+        "LOCATION": "/srv/masthead/cache dir",
+        "OPTIONS": {"MAX_ENTRIES": 20_000},
+    }
+
+
+def test_cache_url_unsupported_scheme_is_refused():
+    with pytest.raises(ImproperlyConfigured, match="CACHE_URL scheme 'memcached'"):
+        cache_from_url("memcached://127.0.0.1:11211")
+
+
+def test_redis_cache_keeps_sessions_in_the_cache(tmp_path):
+    values = settings_values(tmp_path, "SESSION_ENGINE", CACHE_URL="redis://127.0.0.1:6379/0")
+
+    assert values["SESSION_ENGINE"] == "django.contrib.sessions.backends.cache"
+
+
+# --- EMAIL_URL -----------------------------------------------------------------------------------
+
+
+def test_email_url_smtp_with_tls_and_credentials():
+    email = email_from_url("smtp://news%40example.org:p%40ss%2Fword@mail.example.org:587?tls=1")
+
+    assert email == {
+        "EMAIL_BACKEND": "django.core.mail.backends.smtp.EmailBackend",
+        "EMAIL_HOST": "mail.example.org",
+        "EMAIL_PORT": 587,
+        "EMAIL_HOST_USER": "news@example.org",
+        "EMAIL_HOST_PASSWORD": "p@ss/word",
+        "EMAIL_USE_TLS": True,
+        "EMAIL_USE_SSL": False,
+        "EMAIL_TIMEOUT": 30,
+    }
+
+
+def test_email_url_smtps_defaults_to_ssl_on_port_465():
+    email = email_from_url("smtps://mail.example.org?timeout=10")
+
+    assert (email["EMAIL_PORT"], email["EMAIL_USE_SSL"], email["EMAIL_USE_TLS"]) == (
+        465,
+        True,
+        False,
+    )
+    assert email["EMAIL_TIMEOUT"] == 10
+    assert email["EMAIL_HOST_USER"] == ""
+
+
+def test_email_url_file_console_memory_and_anymail():
+    assert email_from_url("file:///var/mail/masthead") == {
+        "EMAIL_BACKEND": "django.core.mail.backends.filebased.EmailBackend",
+        "EMAIL_FILE_PATH": "/var/mail/masthead",
+    }
+    assert email_from_url("console://") == {
+        "EMAIL_BACKEND": "django.core.mail.backends.console.EmailBackend"
+    }
+    assert email_from_url("memory://") == {
+        "EMAIL_BACKEND": "django.core.mail.backends.locmem.EmailBackend"
+    }
+    assert email_from_url("anymail://postmark") == {
+        "EMAIL_BACKEND": "anymail.backends.postmark.EmailBackend"
+    }
+
+
+def test_email_url_unsupported_scheme_is_refused():
+    with pytest.raises(ImproperlyConfigured, match="EMAIL_URL scheme 'pop3'"):
+        email_from_url("pop3://mail.example.org")
+
+
+def test_anymail_settings_come_from_anymail_variables(tmp_path):
+    values = settings_values(
+        tmp_path,
+        "ANYMAIL",
+        "EMAIL_BACKEND",
+        EMAIL_URL="anymail://postmark",
+        ANYMAIL_ESP="postmark",
+        ANYMAIL_POSTMARK_SERVER_TOKEN="token-for-tests",
+    )
+
+    assert values == {
+        "ANYMAIL": {"POSTMARK_SERVER_TOKEN": "token-for-tests"},
+        "EMAIL_BACKEND": "anymail.backends.postmark.EmailBackend",
+    }
+
+
+# --- Documentation -------------------------------------------------------------------------------
+
+
+def test_every_environment_variable_is_documented_in_the_readme():
+    sources = [
+        PROJECT_DIR / "masthead" / "settings.py",
+        PROJECT_DIR / "masthead" / "gunicorn_config.py",
+        PROJECT_DIR / "masthead" / "cli.py",
+    ]
+    names = set()
+    for source in sources:
+        names |= set(
+            re.findall(
+                r"""(?:env|env_bool|env_list|environ\.get)\(\s*"([A-Z0-9_]+)\"""",
+                source.read_text(),
+            )
+        )
+    readme = (PROJECT_DIR / "README.md").read_text()
+
+    assert {"DATABASE_URL", "MASTHEAD_BIND", "WEB_CONCURRENCY"} <= names
+    assert sorted(name for name in names if f"`{name}`" not in readme) == []
