@@ -26,3 +26,6 @@ max_requests_jitter = max_requests // 10
 SHARED_MEMORY = "/dev/shm"  # noqa: S108
 if Path(SHARED_MEMORY).is_dir():
     worker_tmp_dir = SHARED_MEMORY
+# gunicorn's control socket (a file in the home directory) is not used here, and two servers
+# on one machine, or a sandboxed systemd unit, would trip over it.
+control_socket_disable = True

@@ -196,6 +196,11 @@ class RecurringDonation(models.Model):
     started_at = models.DateTimeField(null=True, blank=True)
     cancelled_at = models.DateTimeField(null=True, blank=True)
     last_payment_at = models.DateTimeField(null=True, blank=True)
+    provider_updated_at = models.DateTimeField(
+        null=True,
+        blank=True,
+        help_text=_("When the provider's latest applied subscription update happened."),
+    )
 
     class Meta:
         ordering = ["-created_at", "-pk"]

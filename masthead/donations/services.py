@@ -412,6 +412,16 @@ def _on_subscription_updated(event):
         # Cancelled is final: an update delivered late cannot bring a supporter back.
         recurring.save()
         return
+    if (
+        event.occurred_at is not None
+        and recurring.provider_updated_at is not None
+        and event.occurred_at < recurring.provider_updated_at
+    ):
+        # An older update delivered after a newer one: its amount and status are stale.
+        recurring.save()
+        return
+    if event.occurred_at is not None:
+        recurring.provider_updated_at = event.occurred_at
     if event.amount > 0:
         recurring.amount = event.amount
     recurring.cancel_at_period_end = event.cancel_at_period_end

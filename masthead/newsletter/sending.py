@@ -9,7 +9,6 @@ including anymail's.
 """
 
 import binascii
-import contextlib
 import hashlib
 import hmac
 import logging
@@ -259,41 +258,95 @@ def _quoted_printable(text):
     return binascii.b2a_qp(text.encode(), istext=True)
 
 
-def _pipelined_sendmail(smtp, sender, recipient, data):
-    """MAIL, RCPT and DATA in one write, then the message (RFC 2920 PIPELINING).
+class SMTPStream:
+    """Messages over one SMTP connection at one write and one round trip each (RFC 2920).
 
-    Two round trips per message instead of smtplib's four. ``sender`` is already in angle
-    brackets and ``data`` is 7-bit with CRLF line ends. Refusals raise the same exceptions
-    as ``smtplib.SMTP.sendmail``, so they are classified the same way.
+    The server must advertise PIPELINING. Each write carries the previous message's content
+    and this message's MAIL, RCPT and DATA; smtplib's sendmail needs four round trips. So
+    outcomes arrive one message late: ``send`` returns those settled by its replies and
+    ``finish`` the last one, each as (token, None) or (token, the exception smtplib's
+    sendmail would have raised). After a lost connection ``broken`` is set and everything
+    in flight is reported with that error.
     """
-    smtp.send(f"MAIL FROM:{sender}\r\nRCPT TO:<{recipient}>\r\nDATA\r\n".encode())
-    (mail_code, mail_reply), (rcpt_code, rcpt_reply), (data_code, data_reply) = (
-        smtp.getreply(),
-        smtp.getreply(),
-        smtp.getreply(),
-    )
-    accepted = mail_code == 250 and rcpt_code in (250, 251)
-    if data_code == 354 and not accepted:
-        # A server that opened DATA despite a refusal gets an empty message, then a reset.
-        smtp.send(b".\r\n")
-        smtp.getreply()
-    if not accepted or data_code != 354:
-        _reset(smtp)
+
+    def __init__(self, smtp, sender):
+        self.smtp = smtp
+        self.sender = sender
+        # (token, content, refusal): content follows the next write; a refusal is reported
+        # instead of the server's answer when the server opened DATA despite refusing.
+        self.pending = None
+        self.needs_reset = False
+        self.broken = False
+
+    def send(self, token, recipient, data):
+        envelope = f"MAIL FROM:{self.sender}\r\nRCPT TO:<{recipient}>\r\nDATA\r\n".encode()
+        return self._exchange(envelope, (token, recipient, data))
+
+    def finish(self):
+        settled = self._exchange(b"", None) if self.pending else []
+        if self.needs_reset and not self.broken:
+            # Leave no refused transaction open for whatever uses the connection next.
+            self.needs_reset = False
+            try:
+                self.smtp.rset()
+            except (smtplib.SMTPServerDisconnected, OSError):
+                self.broken = True
+        return settled
+
+    def _exchange(self, envelope, transaction):
+        pending, self.pending = self.pending, None
+        reset = self.needs_reset and transaction is not None
+        if reset:
+            self.needs_reset = False
+        out = []
+        if pending:
+            # Dot-stuffing as smtplib does it (every line ends in CRLF, none starts the data).
+            out.append(pending[1].replace(b"\r\n.", b"\r\n..") + b".\r\n")
+        if reset:
+            out.append(b"RSET\r\n")
+        settled = []
+        try:
+            self.smtp.send(b"".join(out) + envelope)
+            if pending:
+                code, reply = self.smtp.getreply()
+                error = pending[2] or (None if code == 250 else smtplib.SMTPDataError(code, reply))
+                settled.append((pending[0], error))
+                pending = None
+            if reset:
+                self.smtp.getreply()
+            if transaction is not None:
+                settled.extend(self._start(*transaction))
+        # A lost connection, or a reply that makes no sense: the stream cannot go on.
+        except Exception as error:
+            self.broken = True
+            self.pending = None
+            lost = [pending[0]] if pending else []
+            if transaction is not None:
+                lost.append(transaction[0])
+            settled.extend((token, error) for token in lost)
+        return settled
+
+    def _start(self, token, recipient, data):
+        (mail_code, mail_reply), (rcpt_code, rcpt_reply), (data_code, data_reply) = (
+            self.smtp.getreply(),
+            self.smtp.getreply(),
+            self.smtp.getreply(),
+        )
         if mail_code != 250:
-            raise smtplib.SMTPSenderRefused(mail_code, mail_reply, sender)
-        if rcpt_code not in (250, 251):
-            raise smtplib.SMTPRecipientsRefused({recipient: (rcpt_code, rcpt_reply)})
-        raise smtplib.SMTPDataError(data_code, data_reply)
-    # Dot-stuffing as smtplib does it (every line ends in CRLF, and none starts the message).
-    smtp.send(data.replace(b"\r\n.", b"\r\n..") + b".\r\n")
-    code, reply = smtp.getreply()
-    if code != 250:
-        raise smtplib.SMTPDataError(code, reply)
-
-
-def _reset(smtp):
-    with contextlib.suppress(smtplib.SMTPServerDisconnected):
-        smtp.rset()
+            refusal = smtplib.SMTPSenderRefused(mail_code, mail_reply, self.sender)
+        elif rcpt_code not in (250, 251):
+            refusal = smtplib.SMTPRecipientsRefused({recipient: (rcpt_code, rcpt_reply)})
+        elif data_code != 354:
+            refusal = smtplib.SMTPDataError(data_code, data_reply)
+        else:
+            self.pending = (token, data, None)
+            return []
+        if data_code == 354:
+            # The server opened DATA despite refusing: end it empty with the next write.
+            self.pending = (token, b"", refusal)
+            return []
+        self.needs_reset = True
+        return [(token, refusal)]
 
 
 def _mailto_format():
@@ -562,6 +615,7 @@ def send_batch(campaign, messages=None, batch_size=None):
             _note_failure(delivery, error)
         _record(to_send, result)
         return result
+    sender = BatchSender(connection, messages, mailable)
     try:
         for start in range(0, len(to_send), RECORD_CHUNK):
             if start and not _still_sending(campaign):
@@ -570,7 +624,8 @@ def send_batch(campaign, messages=None, batch_size=None):
             chunk = to_send[start : start + RECORD_CHUNK]
             for delivery in chunk:
                 limiter.wait()
-                _send_one(delivery, mailable[delivery.subscriber_id], messages, connection)
+                sender.send(delivery)
+            sender.finish()
             _record(chunk, result)
     finally:
         connection.close()
@@ -593,39 +648,82 @@ def _release(deliveries, claimer):
     )
 
 
-def _send_one(delivery, newsletter, messages, connection):
-    """Send one message over the open connection; note the outcome on the delivery."""
-    subscriber = delivery.subscriber
-    delivery.message_id = message_id_for(delivery, messages.host)
-    message = None
-    try:
-        if isinstance(connection, SMTPBackend):
-            # SMTP: the bytes from the campaign's template straight to the open connection.
-            sender, recipient, data = messages.raw(subscriber, newsletter, delivery.message_id)
-            smtp = connection.connection
-            smtp.ehlo_or_helo_if_needed()
-            if smtp.has_extn("pipelining") and recipient.isascii():
-                _pipelined_sendmail(smtp, messages.quoted_from, recipient, data)
+class BatchSender:
+    """Sends one batch's messages over one connection and notes each outcome on its delivery.
+
+    SMTP servers get the bytes from the campaign's template, streamed when they offer
+    PIPELINING; other transports (anymail's ESPs) get one EmailMultiAlternatives each.
+    """
+
+    def __init__(self, connection, messages, newsletters):
+        self.connection = connection
+        self.messages = messages
+        self.newsletters = newsletters
+        self.stream = None
+        self.pipelining = None
+
+    def send(self, delivery):
+        """Send one message; the deliveries whose outcome is now known have it noted."""
+        delivery.message_id = message_id_for(delivery, self.messages.host)
+        newsletter = self.newsletters[delivery.subscriber_id]
+        message = None
+        try:
+            if isinstance(self.connection, SMTPBackend):
+                sender, recipient, data = self.messages.raw(
+                    delivery.subscriber, newsletter, delivery.message_id
+                )
+                stream = self._stream()
+                if stream is not None and recipient.isascii():
+                    self._settle(stream.send(delivery, recipient, data))
+                    return
+                # smtplib for the rest (an address beyond ASCII needs SMTPUTF8), in order.
+                self.finish()
+                self.connection.connection.sendmail(sender, [recipient], data)
             else:
-                smtp.sendmail(sender, [recipient], data)
-        else:
-            message = messages.build(subscriber, newsletter, delivery.message_id, connection)
-            message.send()
-    # One bad recipient must not stop the batch: every failure is classified and recorded.
-    except Exception as error:
-        _note_failure(delivery, error)
-        if isinstance(error, smtplib.SMTPServerDisconnected | OSError):
+                message = self.messages.build(
+                    delivery.subscriber, newsletter, delivery.message_id, self.connection
+                )
+                message.send()
+        # One bad recipient must not stop the batch: every failure is classified and recorded.
+        except Exception as error:
+            self._settle([(delivery, error)])
+            return
+        status = getattr(message, "anymail_status", None)
+        if status is not None and status.message_id:
+            # An ESP's own id is what its bounce and complaint webhooks will quote.
+            delivery.message_id = str(status.message_id)[:255]
+        self._settle([(delivery, None)])
+
+    def finish(self):
+        """Settle the message still in flight (call before recording a chunk)."""
+        if self.stream is not None:
+            self._settle(self.stream.finish())
+
+    def _stream(self):
+        """The pipelined stream, if the server offers PIPELINING."""
+        if self.stream is None and self.pipelining is not False:
+            smtp = self.connection.connection
+            smtp.ehlo_or_helo_if_needed()
+            self.pipelining = smtp.has_extn("pipelining")
+            if self.pipelining:
+                self.stream = SMTPStream(smtp, self.messages.quoted_from)
+        return self.stream
+
+    def _settle(self, outcomes):
+        reconnect = self.stream is not None and self.stream.broken
+        for delivery, error in outcomes or []:
+            if error is None:
+                delivery.status = Delivery.Status.SENT
+                delivery.sent_at = timezone.now()
+                delivery.last_error = ""
+            else:
+                _note_failure(delivery, error)
+                reconnect = reconnect or isinstance(error, smtplib.SMTPServerDisconnected | OSError)
+        if reconnect:
             # The server hung up: start afresh for the rest of the batch.
-            connection.close()
-            connection.open()
-        return
-    status = getattr(message, "anymail_status", None)
-    if status is not None and status.message_id:
-        # An ESP's own id is what its bounce and complaint webhooks will quote.
-        delivery.message_id = str(status.message_id)[:255]
-    delivery.status = Delivery.Status.SENT
-    delivery.sent_at = timezone.now()
-    delivery.last_error = ""
+            self.stream = self.pipelining = None
+            self.connection.close()
+            self.connection.open()
 
 
 def _note_failure(delivery, error):

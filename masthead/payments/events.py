@@ -10,6 +10,7 @@ Money is always an integer number of minor units with an ISO currency code.
 """
 
 from dataclasses import dataclass, field
+from datetime import datetime
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -21,6 +22,9 @@ class PaymentEvent:
     purpose: str
     reference: str
     metadata: dict = field(default_factory=dict)
+    # When the provider says the change happened, so a handler can ignore an older state
+    # that arrives after a newer one.
+    occurred_at: datetime | None = None
 
 
 @dataclass(frozen=True, kw_only=True)

@@ -82,3 +82,4 @@ def screenshot(page, viewport):
         return path
 
     return take
+

@@ -9,47 +9,23 @@ import io
 import re
 
 import pytest
-from django.conf import settings
 from django.core.management import call_command
 from playwright.sync_api import expect
-from wagtail.coreutils import get_supported_content_language_variant
-from wagtail.models import Collection, Locale, Page, Site
+from wagtail.models import Site
 
-from masthead.publishing.models import ARTICLES_PER_PAGE, HomePage, SectionPage, live_articles
+from masthead.publishing.models import ARTICLES_PER_PAGE, SectionPage, live_articles
 
 pytestmark = [
     pytest.mark.browser,
-    # The live server runs in another thread, so the content must be committed; the pages
+    # The live server runs in another thread, so the content must be committed; the rows
     # the migrations made are restored after each test's flush.
     pytest.mark.django_db(transaction=True, serialized_rollback=True),
 ]
 
 
-def ensure_empty_outlet():
-    """The locale, root collection, root page, empty home page and default site, as the
-    migrations leave them.
-
-    A transactional test ends by emptying every table; in a whole-suite run the serialized
-    rollback does not always bring the migrations' rows back, so they are made again here.
-    """
-    if Site.objects.filter(is_default_site=True).exists():
-        return
-    Locale.objects.get_or_create(
-        language_code=get_supported_content_language_variant(settings.LANGUAGE_CODE)
-    )
-    if Collection.get_first_root_node() is None:
-        Collection.add_root(name="Root")
-    root = Page.get_first_root_node() or Page.add_root(instance=Page(title="Root", slug="root"))
-    home = root.add_child(instance=HomePage(title="Home", slug="home"))
-    Site.objects.create(
-        hostname="localhost", port=80, root_page=home, is_default_site=True, site_name="Masthead"
-    )
-
-
 @pytest.fixture
 def demo_lead_article():
     """The demo outlet, as `make demo` builds it; returns the article the home page leads with."""
-    ensure_empty_outlet()
     call_command("demo_content", stdout=io.StringIO())
     home = Site.objects.get(is_default_site=True).root_page.specific
     return home.lead_story or live_articles().first()

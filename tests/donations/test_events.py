@@ -3,6 +3,7 @@ often an event is delivered."""
 
 import random
 import uuid
+from datetime import UTC, datetime, timedelta
 
 import pytest
 from django.core import mail
@@ -247,6 +248,34 @@ def test_an_amount_change_from_the_provider_is_recorded(django_capture_on_commit
     )
 
     assert RecurringDonation.objects.get().amount == 800
+
+
+def test_an_older_amount_update_delivered_after_a_newer_one_is_ignored(
+    django_capture_on_commit_callbacks,
+):
+    donation = pending("monthly", amount=500)
+    earlier = datetime(2026, 11, 1, 9, 0, tzinfo=UTC)
+
+    def update(name, amount, occurred_at):
+        return events.SubscriptionUpdated(
+            **common(donation, name),
+            subscription_id="sub_1",
+            customer_id="cus_1",
+            status="active",
+            amount=amount,
+            currency="GBP",
+            occurred_at=occurred_at,
+        )
+
+    deliver(
+        completed(donation, subscription_id="sub_1"),
+        invoice_paid(donation, 1),
+        update("to-1200", 1200, earlier + timedelta(hours=1)),
+        update("to-800", 800, earlier),
+        capture=django_capture_on_commit_callbacks,
+    )
+
+    assert RecurringDonation.objects.get().amount == 1200
 
 
 def test_a_failed_renewal_makes_the_supporter_past_due_and_notifies_once_then_a_retry_pays(

@@ -75,13 +75,13 @@ def refusing_server(settings):
 def pipelined(monkeypatch):
     """Counts the messages sent the pipelined way."""
     calls = []
-    original = sending._pipelined_sendmail
+    original = sending.SMTPStream.send
 
-    def counting(smtp, sender, recipient, data):
+    def counting(stream, token, recipient, data):
         calls.append(recipient)
-        return original(smtp, sender, recipient, data)
+        return original(stream, token, recipient, data)
 
-    monkeypatch.setattr(sending, "_pipelined_sendmail", counting)
+    monkeypatch.setattr(sending.SMTPStream, "send", counting)
     return calls
 
 

@@ -2,6 +2,7 @@
 produce the same events through the same webhook path as Stripe."""
 
 import pytest
+from django.utils import timezone
 
 from masthead.payments import events, services
 from masthead.payments.models import Checkout, DemoPayment, ProviderEvent
@@ -97,9 +98,11 @@ def test_abandon_expires_the_checkout(client, received):
             provider_event_id=received[0].provider_event_id,
             purpose="test",
             reference="ref-1",
+            occurred_at=received[0].occurred_at,
             checkout_id=checkout.provider_checkout_id,
         )
     ]
+    assert abs((received[0].occurred_at - timezone.now()).total_seconds()) < 60
 
 
 def test_unknown_action_is_400(client, received):

@@ -41,6 +41,7 @@ def test_valid_signature_stores_event_and_reaches_handler(client, received):
             provider_event_id="evt_1",
             purpose="test",
             reference="ref-1",
+            occurred_at=datetime.fromtimestamp(1_800_000_000, tz=UTC),
             checkout_id="cs_test_1",
             amount=1250,
             currency="GBP",
@@ -183,11 +184,14 @@ def test_failing_handler_stores_nothing_so_a_retry_is_processed(client, received
 
 
 PERIOD_END = datetime.fromtimestamp(1_802_592_000, tz=UTC)
+# Every mapped event carries when Stripe says it happened (the payloads' "created").
+EVENT_CREATED = datetime.fromtimestamp(1_800_000_000, tz=UTC)
 COMMON = {
     "provider": "stripe",
     "provider_event_id": "evt_1",
     "purpose": "test",
     "reference": "ref-1",
+    "occurred_at": EVENT_CREATED,
 }
 
 MAPPING_CASES = [

@@ -11,6 +11,7 @@ import hashlib
 import hmac
 import json
 import time
+from dataclasses import replace
 from datetime import UTC, datetime
 from typing import Protocol
 
@@ -121,7 +122,11 @@ def map_event(provider_name, event, lookup):
     mapper = _MAPPERS.get(event["type"])
     if mapper is None:
         return []
-    return mapper(provider_name, event["id"], event["data"]["object"], lookup)
+    occurred_at = _datetime(event.get("created"))
+    return [
+        replace(mapped, occurred_at=occurred_at)
+        for mapped in mapper(provider_name, event["id"], event["data"]["object"], lookup)
+    ]
 
 
 def _object_id(value):
