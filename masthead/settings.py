@@ -320,8 +320,10 @@ STRIPE_PAYMENT_METHOD_TYPES = env_list("STRIPE_PAYMENT_METHOD_TYPES", "card")
 STRIPE_ENABLE_BACS = env_bool("STRIPE_ENABLE_BACS")
 # Only for tests or a local Stripe mock; empty means Stripe's own API.
 STRIPE_API_BASE = env("STRIPE_API_BASE", "")
-if PRODUCTION and PAYMENTS_PROVIDER == "stripe" and not (
-    STRIPE_SECRET_KEY and STRIPE_WEBHOOK_SECRET
+if (
+    PRODUCTION
+    and PAYMENTS_PROVIDER == "stripe"
+    and not (STRIPE_SECRET_KEY and STRIPE_WEBHOOK_SECRET)
 ):
     raise ImproperlyConfigured(
         "PAYMENTS_PROVIDER=stripe needs STRIPE_SECRET_KEY and STRIPE_WEBHOOK_SECRET."

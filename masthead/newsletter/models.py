@@ -147,9 +147,7 @@ class Subscription(models.Model):
 
     class Meta:
         constraints = [
-            models.UniqueConstraint(
-                fields=["subscriber", "newsletter"], name="unique_subscription"
-            )
+            models.UniqueConstraint(fields=["subscriber", "newsletter"], name="unique_subscription")
         ]
         indexes = [models.Index(fields=["newsletter", "is_active"])]
 
@@ -238,9 +236,7 @@ class Campaign(models.Model):
         on_delete=models.SET_NULL,
         related_name="+",
     )
-    digest_articles = models.ManyToManyField(
-        "publishing.ArticlePage", blank=True, related_name="+"
-    )
+    digest_articles = models.ManyToManyField("publishing.ArticlePage", blank=True, related_name="+")
     digest_recent_count = models.PositiveSmallIntegerField(
         default=0, help_text=_("For a digest: add this many of the latest articles.")
     )
@@ -299,9 +295,7 @@ class Delivery(models.Model):
         SKIPPED = "skipped", _("Skipped (unsubscribed or suppressed)")
 
     campaign = models.ForeignKey(Campaign, on_delete=models.CASCADE, related_name="deliveries")
-    subscriber = models.ForeignKey(
-        Subscriber, on_delete=models.CASCADE, related_name="deliveries"
-    )
+    subscriber = models.ForeignKey(Subscriber, on_delete=models.CASCADE, related_name="deliveries")
     status = models.CharField(max_length=20, choices=Status.choices, default=Status.PENDING)
     attempts = models.PositiveSmallIntegerField(default=0)
     next_attempt_at = models.DateTimeField(null=True, blank=True)

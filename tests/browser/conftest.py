@@ -82,4 +82,3 @@ def screenshot(page, viewport):
         return path
 
     return take
-
