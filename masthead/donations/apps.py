@@ -11,8 +11,9 @@ class DonationsConfig(AppConfig):
     verbose_name = _("Donations")
 
     def ready(self):
+        from masthead.core.demo import register_demo_part
         from masthead.core.signals import invalidate_pages_on_change
-        from masthead.donations import services
+        from masthead.donations import demo, services
         from masthead.donations.models import CostCategory, FundingGoal, MonthlyCost
         from masthead.payments.registry import register_handler
 
@@ -20,3 +21,9 @@ class DonationsConfig(AppConfig):
         # Costs and goals appear on cached pages (the funding bar); donations themselves do
         # not invalidate anything, or every gift would empty the cache for every reader.
         invalidate_pages_on_change(CostCategory, FundingGoal, MonthlyCost)
+        register_demo_part(
+            "donations",
+            build=demo.build_demo_part,
+            remove=demo.remove_demo,
+            is_present=demo.demo_is_present,
+        )
