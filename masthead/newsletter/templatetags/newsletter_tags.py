@@ -2,6 +2,7 @@
 
 from django import template
 
+from masthead.core.fragments import site_fragment
 from masthead.newsletter import services, tokens
 
 register = template.Library()
@@ -22,7 +23,12 @@ def newsletter_signup(context, form=None):
     return {
         "heading": site_settings.signup_heading,
         "consent_wording": site_settings.consent_wording,
-        "newsletters": list(services.public_newsletters()),
+        # Several forms on a page, and the same list on every page: looked up once a second.
+        "newsletters": list(
+            site_fragment(
+                "newsletter:public-newsletters", lambda: tuple(services.public_newsletters())
+            )
+        ),
         "rendered": tokens.form_timestamp_token(),
         "email": data.get("email", ""),
         "name": data.get("name", ""),
