@@ -553,8 +553,9 @@ def _send(template, subject, to, context):
 def send_receipt(donation_id):
     """Email the receipt for one paid donation, once; True if it was sent now."""
     with transaction.atomic():
+        # Lock only the donation: PostgreSQL cannot lock the nullable side of the join.
         donation = (
-            Donation.objects.select_for_update()
+            Donation.objects.select_for_update(of=("self",))
             .filter(pk=donation_id, receipt_sent_at__isnull=True, paid_at__isnull=False)
             .select_related("recurring")
             .first()
