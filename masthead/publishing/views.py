@@ -6,6 +6,8 @@ not a number. Each gets a clear answer (a message, an empty result or a 404), ne
 error page.
 """
 
+import re
+
 from django.http import Http404
 from django.shortcuts import render
 from django.utils.translation import gettext_lazy as _
@@ -61,9 +63,15 @@ def search(request):
     return render(request, "publishing/search.html", context)
 
 
+TAG_SLUG = re.compile(r"[-\w]{1,100}")
+
+
 def tag(request, slug):
     """The site's live, public articles with one tag, newest first; a tag that no such
     article carries is a 404, so drafts do not reveal their tags."""
+    if not TAG_SLUG.fullmatch(slug):
+        # No tag has such a slug; some (a NUL byte) PostgreSQL would refuse even to compare.
+        raise Http404(_("There are no articles with this tag."))
     articles = _site_articles(request).filter(tags__slug=slug).distinct()
     found = Tag.objects.filter(slug=slug).first()
     if found is None or not articles.exists():
