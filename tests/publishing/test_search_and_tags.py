@@ -132,7 +132,7 @@ def test_tag_page_is_paginated_and_out_of_range_pages_are_404(client, newsroom):
 
 
 @pytest.mark.django_db
-@pytest.mark.parametrize("slug", ["no-such-tag", "%00", "x" * 3000, "' OR 1=1 --", "événement"])
+@pytest.mark.parametrize("slug", ["no-such-tag", "x" * 3000, "' OR 1=1 --", "événement"])
 def test_unknown_tag_is_404(client, newsroom, slug):
     tree, writer = newsroom
     make_article(tree.section, [writer], title="Bus route cut", tags=["Transport"])
