@@ -1,6 +1,9 @@
 """Template context shared by every reader-facing page."""
 
+from django.utils.functional import SimpleLazyObject
 from wagtail.models import Site
+
+from masthead.core.fragments import site_fragment
 
 
 def site_navigation(request):
@@ -11,8 +14,20 @@ def site_navigation(request):
     if site is None:
         return {}
     root = site.root_page
+    # The same for every reader and on every page: looked up at most once a second per
+    # process, and only by templates that show them (lazy, as the querysets were).
     return {
         "site_root": root,
-        "nav_sections": SectionPage.objects.live().public().child_of(root).in_menu(),
-        "footer_pages": StandardPage.objects.live().public().child_of(root),
+        "nav_sections": SimpleLazyObject(
+            lambda: site_fragment(
+                ("core:nav-sections", root.pk),
+                lambda: tuple(SectionPage.objects.live().public().child_of(root).in_menu()),
+            )
+        ),
+        "footer_pages": SimpleLazyObject(
+            lambda: site_fragment(
+                ("core:footer-pages", root.pk),
+                lambda: tuple(StandardPage.objects.live().public().child_of(root)),
+            )
+        ),
     }

@@ -57,15 +57,29 @@ def absolute(base_url, url):
     return urljoin(base_url.rstrip("/") + "/", url)
 
 
+def _renditions(image, specs):
+    """Renditions of ``image`` for ``specs``, keyed by spec; empty when there is no image or
+    its file is gone.
+
+    Asked for together, they come in one cache lookup; they are also kept on the image, as
+    the Open Graph tags and the JSON-LD of one page ask for the same ones.
+    """
+    if image is None:
+        return {}
+    known = image.__dict__.setdefault("_structured_data_renditions", {})
+    missing = [spec for spec in specs if spec not in known]
+    if missing:
+        try:
+            known.update(image.get_renditions(*missing))
+        except OSError:
+            # A lost image file must not take the page down; the metadata goes without it.
+            known.update(dict.fromkeys(missing))
+    return {spec: known[spec] for spec in specs if known[spec] is not None}
+
+
 def _rendition(image, spec):
     """A rendition of ``image``, or None when there is no image or its file is gone."""
-    if image is None:
-        return None
-    try:
-        return image.get_rendition(spec)
-    except OSError:
-        # A lost image file must not take the page down; the metadata goes without it.
-        return None
+    return _renditions(image, [spec]).get(spec)
 
 
 def _image_object(image, spec, base_url):
@@ -137,8 +151,10 @@ def person(author):
     return data
 
 
-def article(page, site_settings, site, base_url):
-    """An article as a schema.org ``NewsArticle`` (or the subtype for its article type)."""
+def article(page, site_settings, site, base_url, keywords=None):
+    """An article as a schema.org ``NewsArticle`` (or the subtype for its article type).
+
+    ``keywords`` are its tag names, when the caller has them already."""
     data = {
         "@type": ARTICLE_TYPES.get(page.article_type, "NewsArticle"),
         "headline": page.title,
@@ -155,15 +171,15 @@ def article(page, site_settings, site, base_url):
         data["dateModified"] = (page.last_published_at or page.first_published_at).isoformat()
     images = [
         absolute(base_url, rendition.url)
-        for rendition in (_rendition(page.hero_image, spec) for spec in ARTICLE_IMAGE_RENDITIONS)
-        if rendition is not None
+        for rendition in _renditions(page.hero_image, ARTICLE_IMAGE_RENDITIONS).values()
     ]
     if images:
         data["image"] = images
     section = page.section
     if isinstance(section, SectionPage):
         data["articleSection"] = section.title
-    keywords = [tag.name for tag in page.tags.all()]
+    if keywords is None:
+        keywords = [tag.name for tag in page.tags.all()]
     if keywords:
         data["keywords"] = keywords
     return data
@@ -184,14 +200,30 @@ def profile(page, site_settings, site, base_url):
     return {"@type": "ProfilePage", "url": page.get_full_url(), "mainEntity": about}
 
 
+def _site_of(page, request):
+    """The Site ``page`` belongs to, as ``page.get_site()`` finds it, but without a query
+    when it is the request's own site (already loaded, with its root page)."""
+    url_parts = page.get_url_parts()
+    if url_parts is None:
+        return None
+    request_site = Site.find_for_request(request)
+    if request_site is not None and request_site.pk == url_parts[0]:
+        return request_site
+    return Site.objects.get(pk=url_parts[0])
+
+
 def json_ld_for(page, request):
     """The JSON-LD documents for a page (a list, possibly empty), each with ``@context``."""
-    site = page.get_site() if page is not None else Site.find_for_request(request)
+    site = _site_of(page, request) if page is not None else Site.find_for_request(request)
+    specific = page.specific if page is not None else None
+    return _json_ld(specific, request, site)
+
+
+def _json_ld(specific, request, site, keywords=None):
     site_settings = SiteSettings.for_request(request)
     base_url = site.root_url if site is not None else request.build_absolute_uri("/")
-    specific = page.specific if page is not None else None
     if isinstance(specific, ArticlePage):
-        documents = [article(specific, site_settings, site, base_url)]
+        documents = [article(specific, site_settings, site, base_url, keywords)]
     elif isinstance(specific, HomePage):
         documents = [
             organization(site_settings, site, base_url),
@@ -270,15 +302,21 @@ def page_meta(request, page=None, title="", description="", indexable=True):
         )
 
     page = page.specific
-    site = page.get_site()
+    site = _site_of(page, request)
     base_url = site.root_url if site is not None else request.build_absolute_uri("/")
+    tags = None
+    if isinstance(page, ArticlePage):
+        # Looked up once for both the Open Graph tags and the JSON-LD: the tags, and every
+        # rendition of the hero picture in one go.
+        tags = [tag.name for tag in page.tags.all()]
+        _renditions(page.hero_image, (*ARTICLE_IMAGE_RENDITIONS, SHARE_IMAGE_RENDITION))
     meta = PageMeta(
         title=page.seo_title or page.title,
         description=_page_description(page, site_settings),
         canonical_url=page.get_full_url(request),
         site_name=site_settings.outlet_name,
         feeds=[site_feed],
-        json_ld=json_ld_for(page, request),
+        json_ld=_json_ld(page, request, site, keywords=tags),
         indexable=indexable,
     )
     if isinstance(page, ArticlePage):
@@ -296,7 +334,7 @@ def page_meta(request, page=None, title="", description="", indexable=True):
         ]
         if isinstance(page.section, SectionPage):
             meta.section = page.section.title
-        meta.tags = [tag.name for tag in page.tags.all()]
+        meta.tags = tags
     elif isinstance(page, SectionPage):
         meta.feeds.append(_feed_link(page.title, "feed_section_rss", slug=page.slug))
     elif isinstance(page, AuthorPage):

@@ -179,7 +179,6 @@ def test_empty_site_still_serves_valid_feeds(client):
         "/feed/section/sam-okafor/",
         "/feed/author/news/",
         "/feed/section/bad%20slug!/",
-        "/feed/section/%00/",
         "/feed/section/" + "x" * 5000 + "/",
     ],
 )

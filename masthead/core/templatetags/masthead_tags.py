@@ -10,6 +10,8 @@ from django.template.loader import render_to_string
 from django.utils.translation import gettext_lazy as _
 from wagtail.embeds import embeds
 
+from masthead.core.fragments import site_fragment
+
 register = template.Library()
 logger = logging.getLogger("masthead.embeds")
 
@@ -98,7 +100,11 @@ def corrections_page(context):
     root = context.get("site_root")
     if root is None:
         return None
-    return CorrectionsPage.objects.live().public().child_of(root).first()
+    # On every page and the same for every reader: looked up once a second per process.
+    return site_fragment(
+        ("publishing:corrections-page", root.pk),
+        lambda: CorrectionsPage.objects.live().public().child_of(root).first(),
+    )
 
 
 @register.filter

@@ -2,6 +2,7 @@
 
 from django import template
 
+from masthead.core.fragments import site_fragment
 from masthead.donations import services
 
 register = template.Library()
@@ -9,5 +10,8 @@ register = template.Library()
 
 @register.simple_tag
 def current_funding():
-    """This month's funding figures (costs, readers' income, percentage covered)."""
-    return services.month_funding()
+    """This month's funding figures (costs, readers' income, percentage covered).
+
+    The same for every reader and shown twice on some pages, so each process works them out
+    at most once a second (see ``masthead.core.fragments``)."""
+    return site_fragment("donations:month-funding", services.month_funding)

@@ -1,0 +1,179 @@
+"""How many database queries a reader page costs when it is rendered afresh.
+
+The page cache hides a slow page from most readers, but every page is rendered afresh after
+each publication, and the uncached throughput of the site is what these counts decide. A
+listing must cost the same number of queries however many articles it shows, and no page
+may creep past its budget.
+"""
+
+import datetime
+
+import pytest
+from django.core.cache import cache
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
+
+from masthead.core import fragments
+from masthead.core.cache import invalidate_pages
+from masthead.core.models import SiteSettings
+from masthead.newsletter.models import Newsletter
+from masthead.publishing.models import (
+    ArticleCorrection,
+    ArticleSource,
+    CorrectionsPage,
+    StandardPage,
+)
+from tests.publishing.factories import (
+    add_child,
+    make_article,
+    make_author,
+    make_image,
+    make_section,
+    make_site_tree,
+)
+
+# The most queries each page may take, with the outlet built below. Lower them when a page
+# gets cheaper; raising one needs a reason.
+BUDGETS = {"home": 35, "section": 23, "article": 39, "author": 26}
+# Queries the site-wide parts cost when worked out afresh: navigation and footer pages (two
+# each, with the privacy check), the corrections page (two), the public newsletters (one)
+# and, where the funding bar shows, this month's funding figures (seven, with the settings
+# that give their currency).
+SITE_WIDE_QUERIES = {"home": 14, "section": 7, "article": 14, "author": 7}
+TOPICS = ["Transport", "Housing", "Schools", "Libraries", "Parks", "Budgets"]
+
+
+@pytest.fixture(autouse=True)
+def empty_cache():
+    """Leave no renditions in the cache for the next test: the database is rolled back and
+    its image ids are used again, so a cached rendition would show another test's picture."""
+    cache.clear()
+    yield
+    cache.clear()
+
+
+@pytest.fixture
+def outlet():
+    """A small but complete outlet: a logo, two sections, three writers with photos, a
+    corrections page, plain pages, public newsletters, and articles with hero pictures,
+    several authors, tags, sources and corrections."""
+    tree = make_site_tree()
+    site_settings = SiteSettings.for_site(tree.site)
+    site_settings.outlet_name = "The Valley Courier"
+    site_settings.logo = make_image("Courier logo", width=600, height=200)
+    site_settings.bluesky = "https://bsky.app/profile/valleycourier.example"
+    site_settings.save()
+    make_section(tree.home, "Culture")
+    add_child(tree.home, StandardPage(title="About us", slug="about"))
+    add_child(tree.home, StandardPage(title="Editorial standards", slug="standards"))
+    add_child(tree.home, CorrectionsPage(title="Corrections", slug="corrections"))
+    Newsletter.objects.create(name="The Daily Courier", slug="daily", is_public=True)
+    Newsletter.objects.create(name="Weekend Reads", slug="weekend", is_public=True)
+    authors = [
+        make_author(tree.author_index, name, photo=make_image(f"{name} portrait", 400, 400))
+        for name in ("Sam Whitfield", "Rowan Ashby", "Jo Penrose")
+    ]
+    tree.authors = authors
+    tree.articles = []
+    add_articles(tree, 4)
+    return tree
+
+
+def add_articles(tree, count):
+    """Add ``count`` more articles, each with a hero picture, two authors, two tags, a
+    source and a correction."""
+    start = len(tree.articles)
+    for number in range(start, start + count):
+        article = make_article(
+            tree.section,
+            [tree.authors[number % 3], tree.authors[(number + 1) % 3]],
+            title=f"Council report number {number} on the high street",
+            hero_image=make_image(f"High street {number}", 1600, 1000),
+            hero_caption="Shops on the high street.",
+            tags=[TOPICS[number % len(TOPICS)], TOPICS[(number + 1) % len(TOPICS)]],
+            sources=[ArticleSource(title=f"Council minutes {number}", publisher="The council")],
+            corrections=[
+                ArticleCorrection(
+                    date=datetime.datetime(2026, 3, 2, 9, 30, tzinfo=datetime.UTC),
+                    text="An earlier version gave the wrong date for the meeting.",
+                )
+            ],
+        )
+        tree.articles.append(article)
+
+
+def queries_for(client, url):
+    """The number of queries a fresh render of ``url`` takes, once the pictures' renditions
+    exist (the first visit makes them) and with nothing cached from an earlier render."""
+    assert client.get(url).status_code == 200
+    # A new generation: no cached page, and the site-wide fragments are worked out again.
+    invalidate_pages()
+    with CaptureQueriesContext(connection) as captured:
+        response = client.get(url)
+    assert response.status_code == 200
+    assert response.get("X-Cache") != "hit"
+    return len(captured.captured_queries)
+
+
+def queries_again(client, url):
+    """The number of queries a second fresh render of ``url`` takes right after a first
+    one (a query string the page cache does not keep)."""
+    assert client.get(url + "?from=test").status_code == 200
+    with CaptureQueriesContext(connection) as captured:
+        response = client.get(url + "?from=test")
+    assert response.status_code == 200
+    return len(captured.captured_queries)
+
+
+def page_urls(tree):
+    return {
+        "home": tree.home.url,
+        "section": tree.section.url,
+        "article": tree.articles[-2].url,
+        "author": tree.authors[0].url,
+    }
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("page", sorted(BUDGETS))
+def test_each_page_stays_within_its_query_budget(client, outlet, page):
+    count = queries_for(client, page_urls(outlet)[page])
+    assert 0 < count <= BUDGETS[page]
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("page", ["home", "section", "author", "article"])
+def test_more_articles_cost_no_more_queries(client, outlet, page):
+    """Listings (and an article's related stories) fetch authors, pictures and renditions
+    for all their articles at once, not once per article."""
+    before = queries_for(client, page_urls(outlet)[page])
+    add_articles(outlet, 8)
+    after = queries_for(client, page_urls(outlet)[page])
+    assert after == before
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("page", sorted(BUDGETS))
+def test_site_wide_parts_are_not_looked_up_again_by_the_next_render(
+    client, outlet, page, monkeypatch
+):
+    """Navigation, footer links, the newsletters offered and the funding figures are worked
+    out once and reused by the renders that follow (here for a minute, so a slow machine
+    cannot make the test flaky)."""
+    monkeypatch.setattr(fragments, "FRAGMENT_SECONDS", 60)
+    url = page_urls(outlet)[page]
+    assert queries_again(client, url) == queries_for(client, url) - SITE_WIDE_QUERIES[page]
+
+
+@pytest.mark.django_db
+def test_the_footer_and_navigation_follow_a_change_at_once(client, outlet):
+    """The navigation, footer links and newsletters are remembered between renders, but a
+    publication (a new generation) shows on the very next render."""
+    first = client.get("/").content.decode()
+    assert ">Culture</a>" in first
+    add_child(outlet.home, StandardPage(title="Contact the newsroom", slug="contact"))
+    Newsletter.objects.create(name="Arts Weekly", slug="arts", is_public=True)
+    invalidate_pages()
+    second = client.get("/").content.decode()
+    assert ">Contact the newsroom</a>" in second
+    assert "Arts Weekly" in second
