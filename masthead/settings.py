@@ -75,6 +75,7 @@ INSTALLED_APPS = [
     "masthead.newsletter",
     "masthead.payments",
     "masthead.donations",
+    "masthead.shop",
     "wagtail.contrib.settings",
     "wagtail.contrib.redirects",
     "wagtail.contrib.sitemaps",

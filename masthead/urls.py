@@ -33,6 +33,7 @@ urlpatterns = [
     path("health/", core_views.health, name="health"),
     path("newsletter/", include("masthead.newsletter.urls")),
     path("payments/", include("masthead.payments.urls")),
+    path("shop/", include("masthead.shop.urls")),
     path("", include("masthead.donations.urls")),
 ]
 

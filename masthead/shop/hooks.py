@@ -1,0 +1,31 @@
+"""Everything the shop plugs into elsewhere, connected once from ``ShopConfig.ready()``:
+its payment handler, the periodic release of expired stock holds, its share of the demo,
+the page-cache invalidation for catalogue changes, and the margin on the funding page."""
+
+
+def connect():
+    from masthead.core.demo import register_demo_part
+    from masthead.core.funding import register_income_source
+    from masthead.core.scheduler import register_periodic_job
+    from masthead.core.signals import invalidate_pages_on_change
+    from masthead.payments.registry import register_handler
+    from masthead.shop import checkout, demo, orders, payment_events
+    from masthead.shop.models import (
+        Category,
+        Product,
+        ProductImage,
+        ShippingRate,
+        ShippingZone,
+        Variant,
+    )
+
+    register_handler("order", payment_events.handle_payment_event)
+    register_periodic_job(
+        "shop.release_expired_reservations", checkout.release_expired_reservations
+    )
+    # The catalogue is on cached pages; carts and orders are reader activity and never are.
+    invalidate_pages_on_change(Category, Product, ProductImage, Variant, ShippingZone, ShippingRate)
+    register_income_source("shop", orders.MARGIN_LABEL, orders.margin_between)
+    register_demo_part(
+        "shop", build=demo.build_demo_part, remove=demo.remove_demo, is_present=demo.demo_is_present
+    )

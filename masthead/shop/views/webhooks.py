@@ -1,0 +1,5 @@
+"""Placeholder until this module is written."""
+
+
+def printful(request, secret):
+    raise NotImplementedError
