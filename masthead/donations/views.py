@@ -11,7 +11,6 @@ cached, and its buttons carry a CSRF token as usual.
 """
 
 import logging
-from urllib.parse import urlsplit
 
 from django.conf import settings
 from django.core import signing
@@ -24,6 +23,7 @@ from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_GET, require_POST
 
 from masthead.core import ratelimit
+from masthead.core.origin import is_same_site
 from masthead.donations import services, svg
 from masthead.donations.forms import ChangeAmountForm, DonateForm, ManageLinkForm
 from masthead.donations.models import Donation
@@ -39,21 +39,6 @@ THANKS_MAX_WAITS = 15
 
 def _limit(name, default):
     return getattr(settings, name, default)
-
-
-def _origin_of(url):
-    parts = urlsplit(url)
-    if not parts.scheme or not parts.netloc:
-        return None
-    return f"{parts.scheme}://{parts.netloc}".lower()
-
-
-def is_same_site(request):
-    """Whether the POST came from a page of this site, judged by Origin, else Referer."""
-    allowed = {_origin_of(settings.SITE_URL), _origin_of(request.build_absolute_uri("/"))}
-    allowed.discard(None)
-    sent = request.META.get("HTTP_ORIGIN") or request.META.get("HTTP_REFERER")
-    return bool(sent) and _origin_of(sent) in allowed
 
 
 def _guard(request, limit_name, default_limit):

@@ -14,7 +14,6 @@ answers 200 without a redirect.
 """
 
 import logging
-from urllib.parse import urlsplit
 
 from django.conf import settings
 from django.http import HttpResponseNotAllowed
@@ -24,6 +23,7 @@ from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_http_methods
 
 from masthead.core import ratelimit
+from masthead.core.origin import is_same_site
 from masthead.newsletter import services, tokens
 from masthead.newsletter.forms import PreferencesForm, SignupForm
 from masthead.newsletter.models import Campaign, Newsletter, Subscriber
@@ -33,28 +33,6 @@ logger = logging.getLogger("masthead.newsletter")
 
 def _ip_limit():
     return getattr(settings, "NEWSLETTER_SIGNUP_LIMIT_PER_IP", (20, 3600))
-
-
-def _origin_of(url):
-    parts = urlsplit(url)
-    if not parts.scheme or not parts.netloc:
-        return None
-    return f"{parts.scheme}://{parts.netloc}".lower()
-
-
-def is_same_site(request):
-    """Whether the POST came from a page of this site, judged by Origin, else Referer."""
-    allowed = {
-        _origin_of(settings.SITE_URL),
-        _origin_of(request.build_absolute_uri("/")),
-    }
-    origin = request.META.get("HTTP_ORIGIN")
-    if origin:
-        return _origin_of(origin) in allowed - {None}
-    referer = request.META.get("HTTP_REFERER")
-    if referer:
-        return _origin_of(referer) in allowed - {None}
-    return False
 
 
 def _signup_page(request, form=None, status=200, stale=False):
