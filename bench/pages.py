@@ -2,20 +2,33 @@
 
 Builds a throwaway outlet under bench/work/ (about 1,000 articles), runs Masthead's
 production server (gunicorn, MASTHEAD_MODE=production) on loopback, and measures the home
-page and an article page with `wrk`, each with the page cache warm and with it turned off
-(PAGE_CACHE_SECONDS=0: every request goes the whole way through Django, the database and
-the templates). For each run it prints requests/s, p50, p99 and the peak memory of the
-server (gunicorn master and workers), and appends one dated line to bench/RESULTS.md.
+page and an article page with `wrk` in three modes:
 
-It also checks freshness across worker processes: while the cached server runs, a
-separate process publishes a new headline for the article, and the script polls the
-article until every worker serves the new one.
+- cached: the whole-page cache on (what almost every anonymous reader gets);
+- uncached: the whole-page cache off (PAGE_CACHE_SECONDS=0), the shared rendered fragments
+  warm. Every request goes through Django's middleware, the database (the site, routing the
+  path to the page, its privacy check, settings) and the templates; the parts that are the
+  same for every reader (header, footer, an article's text, the home page's listings) come
+  from each process's fragment store (masthead/core/fragments.py), as they do for every
+  page rendered between two publications, while the parts that change with readers'
+  activity (sign-up forms, the funding bar) are rendered for each request;
+- cold: the page cache and the fragments off (FRAGMENT_CACHE_SECONDS=0 too): every part of
+  every page rendered afresh, what the first request after each publication costs.
+
+For each run it prints requests/s, p50, p99 and the peak memory of the server (gunicorn
+master and workers), and appends one dated line to bench/RESULTS.md.
+
+It also checks freshness across worker processes: while the cached server runs (and again
+with the page cache off, where the fragments must follow), a separate process publishes a
+new headline for the article, and the script polls the article until every worker serves
+the new one.
 
 Runs on SQLite, and on PostgreSQL too when DATABASE_URL names a PostgreSQL server (the
 script creates and drops its own throwaway database there).
 
     .venv/bin/python bench/pages.py                  # the whole benchmark, a few minutes
     .venv/bin/python bench/pages.py --duration 5 --servers gthread:2x4
+    .venv/bin/python bench/pages.py --modes uncached cold --sqlite-only --no-record
 """
 
 import argparse
@@ -43,6 +56,25 @@ VENV_PYTHON = ROOT / ".venv" / "bin" / "python"
 PYTHON = str(VENV_PYTHON if VENV_PYTHON.exists() else Path(sys.executable))
 HOST = "127.0.0.1"
 FRESHNESS_LIMIT_SECONDS = 1.0
+MODES = ("cached", "uncached", "cold")
+# What each mode means, printed before the figures and kept with them in RESULTS.md.
+MODE_DESCRIPTIONS = {
+    "cached": "whole-page cache on",
+    "uncached": "whole-page cache off, shared fragments warm",
+    "cold": "whole-page cache and shared fragments off",
+}
+# How each mode is named in the figures.
+MODE_LABELS = {
+    "cached": "cached",
+    "uncached": "uncached (fragments warm)",
+    "cold": "cold (no page or fragment cache)",
+}
+# The environment of the server in each mode.
+MODE_ENVIRONMENTS = {
+    "cached": {"PAGE_CACHE_SECONDS": "600"},
+    "uncached": {"PAGE_CACHE_SECONDS": "0"},
+    "cold": {"PAGE_CACHE_SECONDS": "0", "FRAGMENT_CACHE_SECONDS": "0"},
+}
 
 RESULTS_HEADER = """# Benchmark results
 
@@ -152,7 +184,9 @@ def base_environment(data_dir, database_url):
     env = {
         key: value
         for key, value in os.environ.items()
-        if not key.startswith(("MASTHEAD_", "PAGE_CACHE", "WEB_CONCURRENCY", "GUNICORN_"))
+        if not key.startswith(
+            ("MASTHEAD_", "PAGE_CACHE", "FRAGMENT_CACHE", "WEB_CONCURRENCY", "GUNICORN_")
+        )
     }
     env.update(
         {
@@ -385,18 +419,17 @@ def append_result(line, args):
         results.write(line + "\n")
 
 
-def measure(server, database, cached, config, pages, args, commit):
+def measure(server, database, mode, config, pages, args, commit):
     """wrk against each page on a running server; print and record each measurement."""
     for name, path in pages:
         status, x_cache, _body = fetch(server.url(path))
         status, x_cache, _body = fetch(server.url(path))
-        expected = "hit" if cached else None
+        expected = "hit" if mode == "cached" else None
         if status != 200 or x_cache != expected:
             raise SystemExit(f"{path}: status {status}, X-Cache {x_cache!r}, wanted {expected}")
         result = run_wrk(server, path, args.duration, args.connections, args.wrk_threads)
-        mode = "cached" if cached else "uncached"
         line = (
-            f"- {datetime.now():%Y-%m-%d %H:%M} | {commit} | {database} | {mode} | "
+            f"- {datetime.now():%Y-%m-%d %H:%M} | {commit} | {database} | {MODE_LABELS[mode]} | "
             f"{config.label} | {name} | {result.requests_per_second:,.0f} req/s | "
             f"p50 {result.p50_ms:.1f} ms | p99 {result.p99_ms:.1f} ms | "
             f"peak RSS {result.peak_rss_mb:.0f} MB | wrk -t{args.wrk_threads} "
@@ -408,7 +441,7 @@ def measure(server, database, cached, config, pages, args, commit):
         append_result(line, args)
 
 
-def check_freshness(server, env, outlet, database, config, commit, args):
+def check_freshness(server, env, outlet, database, mode, config, commit, args):
     """Publish a new headline from another process; poll until every worker shows it."""
     url = server.url(outlet["article_url"])
     old_title = outlet["article_title"]
@@ -445,7 +478,8 @@ def check_freshness(server, env, outlet, database, config, commit, args):
     last_stale = (max(stale) - committed_at) if stale else 0.0
     verdict = "ok" if last_stale < FRESHNESS_LIMIT_SECONDS else "TOO SLOW"
     line = (
-        f"- {datetime.now():%Y-%m-%d %H:%M} | {commit} | {database} | freshness | "
+        f"- {datetime.now():%Y-%m-%d %H:%M} | {commit} | {database} | "
+        f"freshness, {MODE_LABELS[mode]} | "
         f"{config.label} | article | first new headline {first_fresh * 1000:.0f} ms, "
         f"last stale response {last_stale * 1000:.0f} ms after the commit "
         f"({len(after)} requests polled) | {verdict}"
@@ -489,16 +523,19 @@ def bench_database(database, database_url, args, commit):
     )
     pages = [("home", "/"), ("article", outlet["article_url"])]
 
-    runs = [(True, config) for config in args.servers]
-    runs += [(False, config) for config in args.uncached_servers]
-    for cached, config in runs:
-        run_env = {**env, "PAGE_CACHE_SECONDS": "600" if cached else "0"}
+    runs = []
+    for mode in args.modes:
+        configs = args.servers if mode == "cached" else args.uncached_servers
+        runs += [(mode, config, config == configs[0]) for config in configs]
+    for mode, config, first in runs:
+        run_env = {**env, **MODE_ENVIRONMENTS[mode]}
         server = Server(run_env, config, data_dir / "gunicorn.log")
         try:
             server.wait_until_ready()
-            if cached and config.workers > 1 and config == args.servers[0]:
-                check_freshness(server, run_env, outlet, database, config, commit, args)
-            measure(server, database, cached, config, pages, args, commit)
+            # Where pages or fragments are kept, a publication must still show everywhere.
+            if mode != "cold" and config.workers > 1 and first:
+                check_freshness(server, run_env, outlet, database, mode, config, commit, args)
+            measure(server, database, mode, config, pages, args, commit)
         finally:
             server.stop()
 
@@ -523,7 +560,14 @@ def parse_arguments():
         type=ServerConfig.parse,
         nargs="+",
         default=[ServerConfig(2, 4), ServerConfig(4, 1)],
-        help="gunicorn configurations for the uncached runs",
+        help="gunicorn configurations for the uncached and cold runs",
+    )
+    parser.add_argument(
+        "--modes",
+        nargs="+",
+        choices=MODES,
+        default=list(MODES),
+        help="; ".join(f"{mode}: {text}" for mode, text in MODE_DESCRIPTIONS.items()),
     )
     parser.add_argument("--sqlite-only", action="store_true", help="skip PostgreSQL")
     parser.add_argument(
@@ -541,6 +585,8 @@ def main():
         raise SystemExit("wrk is not installed (apt-get install wrk)")
     commit = git_commit()
     log(f"Masthead page benchmark at {commit}, {os.cpu_count()} CPUs")
+    for mode in args.modes:
+        log(f"  {mode}: {MODE_DESCRIPTIONS[mode]}")
     bench_database("sqlite", None, args, commit)
 
     database_url = os.environ.get("DATABASE_URL", "")

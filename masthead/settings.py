@@ -110,6 +110,7 @@ MIDDLEWARE = [
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
+    "masthead.core.sites.SiteMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
@@ -196,6 +197,10 @@ if CACHES["default"]["BACKEND"].endswith("FileBasedCache"):
     }
 # How long a whole anonymous page stays cached; publishing invalidates it at once anyway.
 PAGE_CACHE_SECONDS = int(env("PAGE_CACHE_SECONDS", "600"))
+# How long each process keeps the rendered parts of pages that every reader shares (header,
+# footer, an article's text, the home page's listings); publishing replaces them at once
+# anyway. 0 renders every part afresh (masthead.core.fragments).
+FRAGMENT_CACHE_SECONDS = int(env("FRAGMENT_CACHE_SECONDS", str(max(PAGE_CACHE_SECONDS, 600))))
 
 SESSION_ENGINE = (
     "django.contrib.sessions.backends.cache"
@@ -331,6 +336,17 @@ if (
         "PAYMENTS_PROVIDER=stripe needs STRIPE_SECRET_KEY and STRIPE_WEBHOOK_SECRET."
     )
 
+# --- Print on demand (the shop) ------------------------------------------------------------------
+
+# A Printful API token for the store whose products the shop's print-on-demand variants use;
+# empty means print-on-demand orders wait in the admin for someone to send them by hand.
+PRINTFUL_API_KEY = env("PRINTFUL_API_KEY")
+# The last part of the webhook address given to Printful (/shop/webhooks/printful/<secret>/);
+# empty switches the endpoint off.
+PRINTFUL_WEBHOOK_SECRET = env("PRINTFUL_WEBHOOK_SECRET")
+# False leaves new Printful orders as drafts to confirm in Printful's dashboard (and pay for).
+PRINTFUL_CONFIRM_ORDERS = env_bool("PRINTFUL_CONFIRM_ORDERS")
+
 # --- Static and media files ----------------------------------------------------------------------
 
 STATIC_URL = "/static/"
@@ -385,6 +401,8 @@ WAGTAILDOCS_EXTENSIONS = ["csv", "docx", "odt", "pdf", "txt", "xlsx"]
 
 WAGTAIL_SITE_NAME = env("MASTHEAD_SITE_NAME", "Masthead")
 WAGTAILADMIN_BASE_URL = SITE_URL
+# No avatars from Gravatar: the admin must not tell a third party who signs in.
+WAGTAIL_GRAVATAR_PROVIDER_URL = None
 WAGTAILSEARCH_BACKENDS = {"default": {"BACKEND": "wagtail.search.backends.database"}}
 WAGTAIL_I18N_ENABLED = False
 WAGTAILEMBEDS_RESPONSIVE_HTML = True

@@ -3,6 +3,7 @@
 from django.utils.translation import gettext_lazy as _
 from wagtail import blocks
 from wagtail.images.blocks import ImageChooserBlock
+from wagtail.snippets.blocks import SnippetChooserBlock
 
 # Rich text offers only what the outlet's house style allows; anything else pasted in
 # is stripped by Wagtail's whitelist.
@@ -124,6 +125,25 @@ class CalloutBlock(blocks.StructBlock):
         template = "blocks/callout_block.html"
 
 
+class ProductBlock(blocks.StructBlock):
+    """A product from the outlet's shop, shown as a card with its price and a link.
+
+    The product is named by string so core does not import the shop; a product taken off
+    sale shows only a quiet note, and a deleted one nothing.
+    """
+
+    product = SnippetChooserBlock("shop.Product")
+    note = blocks.CharBlock(
+        required=False,
+        max_length=200,
+        help_text=_("Optional line beside the product, e.g. why it fits this story."),
+    )
+
+    class Meta:
+        icon = "tag"
+        template = "blocks/product_block.html"
+
+
 class BodyBlock(blocks.StreamBlock):
     """Everything an article, or any page with a body, can be made of."""
 
@@ -137,3 +157,4 @@ class BodyBlock(blocks.StreamBlock):
     embed = EmbedBlock()
     statistic = StatisticBlock()
     callout = CalloutBlock()
+    product = ProductBlock()

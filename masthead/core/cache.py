@@ -109,7 +109,8 @@ class LocalPages:
 local_pages = LocalPages(getattr(settings, "PAGE_CACHE_LOCAL_ENTRIES", 256))
 
 
-def _has_personal_cookie(request):
+def has_personal_cookie(request):
+    """Whether the visitor may be shown a page made for them (signed in, a flash message)."""
     cookies = request.COOKIES
     return settings.SESSION_COOKIE_NAME in cookies or any(
         name in cookies for name in PERSONAL_COOKIES
@@ -126,7 +127,7 @@ def _uncached_prefixes():
 def _is_cacheable_request(request, uncached_prefixes):
     if request.method not in ("GET", "HEAD"):
         return False
-    if _has_personal_cookie(request):
+    if has_personal_cookie(request):
         return False
     if request.path.startswith(uncached_prefixes):
         return False
@@ -180,7 +181,7 @@ class AnonymousPageCacheMiddleware:
     def __call__(self, request):
         if not _is_cacheable_request(request, self.uncached_prefixes):
             response = self.get_response(request)
-            if _has_personal_cookie(request) and "Cache-Control" not in response:
+            if has_personal_cookie(request) and "Cache-Control" not in response:
                 # Made for this visitor (an editor sees unpublished changes, a userbar):
                 # no browser or CDN may keep it and show it to anyone, or show it later.
                 patch_cache_control(response, private=True, no_cache=True)

@@ -7,7 +7,9 @@ from masthead.core.fragments import site_fragment
 
 
 def site_navigation(request):
-    """The sections and plain pages for the header and footer of the current site."""
+    """The site's settings, and the sections and plain pages for the header and footer of the
+    current site."""
+    from masthead.core.models import SiteSettings
     from masthead.publishing.models import SectionPage, StandardPage
 
     site = Site.find_for_request(request) if request is not None else None
@@ -15,8 +17,10 @@ def site_navigation(request):
         return {}
     root = site.root_page
     # The same for every reader and on every page: looked up at most once a second per
-    # process, and only by templates that show them (lazy, as the querysets were).
+    # process, and only by templates that show them (lazy, as the querysets were). Most
+    # uses sit in fragments rendered once per publication, so most requests need none.
     return {
+        "site_settings": SimpleLazyObject(lambda: SiteSettings.for_request(request)),
         "site_root": root,
         "nav_sections": SimpleLazyObject(
             lambda: site_fragment(

@@ -1,17 +1,34 @@
-"""Site-wide pieces of reader pages remembered briefly by each process.
+"""Parts of reader pages that are the same for every reader, kept by each process.
 
-Some parts of every page are the same for every reader and cost several queries each: the
-navigation, the footer's corrections link, the newsletters offered on sign-up forms, this
-month's funding figures. When the page cache is off, or a page is rendered afresh, each
-worker computes them once and reuses them for at most ``FRAGMENT_SECONDS``, and never
-across a change of the page-cache generation, so an editor's change (which starts a new
-generation) shows at once and anything else (a new donation) within a second.
+Two kinds, both tied to the page-cache generation (``masthead.core.cache``), which every
+change an editor makes replaces (``masthead.core.signals``), so neither can outlive a
+publication, an unpublication, an edit, a move or a change of settings or images:
+
+``site_fragment(key, compute)``
+    A *value* (the navigation's sections, this month's funding figures) worked out at most
+    once per ``FRAGMENT_SECONDS`` per process. Values that readers' own actions change (a
+    donation moves the funding bar) are therefore at most a second old.
+
+``rendered_fragment(key, render)``
+    *Rendered HTML* (a page's header and footer, an article's text, the home page's
+    listings): kept until the generation changes, and at most ``FRAGMENT_CACHE_SECONDS``
+    (600, or the whole-page cache's lifetime if that is longer), in a small
+    least-recently-used store per process. Only what editors change may go in: what
+    changes with readers' activity (sign-up forms, the funding bar) stays live, as a
+    ``{% live %}`` hole inside the fragment (see ``masthead_tags``).
+    ``FRAGMENT_CACHE_SECONDS=0`` turns these off, so every part of every page is rendered
+    afresh (the benchmark's "cold" figure).
+
+Unlike the whole-page cache, a page served with warm fragments still goes through Django,
+the database (routing, privacy checks, settings, the live parts) and the templates.
 """
 
 import threading
 import time
 
-from masthead.core.cache import current_generation
+from django.conf import settings
+
+from masthead.core.cache import LocalPages, current_generation
 
 FRAGMENT_SECONDS = 1.0
 
@@ -31,4 +48,30 @@ def site_fragment(key, compute):
     value = compute()
     with _lock:
         _fragments[key] = (generation, now + FRAGMENT_SECONDS, value)
+    return value
+
+
+def fragment_seconds():
+    """How long a rendered fragment is kept at most; 0 when rendered fragments are off."""
+    return getattr(settings, "FRAGMENT_CACHE_SECONDS", 600)
+
+
+# The same store the page cache keeps its local pages in: entries are (expires_at, value)
+# and a new generation empties it at once.
+rendered_fragments = LocalPages(getattr(settings, "FRAGMENT_CACHE_ENTRIES", 1000))
+
+
+def rendered_fragment(key, render):
+    """The value of ``render()`` for ``key`` (a hashable tuple), kept for this generation
+    and at most ``FRAGMENT_CACHE_SECONDS``. ``key`` must name everything the value depends
+    on besides what editors change (which changes the generation)."""
+    seconds = fragment_seconds()
+    if seconds <= 0:
+        return render()
+    generation = current_generation()
+    entry = rendered_fragments.get(generation, key)
+    if entry is not None:
+        return entry[1]
+    value = render()
+    rendered_fragments.put(generation, key, (time.time() + seconds, value))
     return value

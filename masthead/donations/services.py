@@ -24,8 +24,8 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django_tasks import task
-from wagtail.models import Site
 
+from masthead.core.outlet import absolute_url, default_site, outlet_name
 from masthead.donations.models import (
     Donation,
     DonationSettings,
@@ -50,30 +50,12 @@ def manage_link_max_age():
     return int(getattr(settings, "DONATIONS_MANAGE_LINK_MAX_AGE", 3600))
 
 
-def default_site():
-    return Site.objects.filter(is_default_site=True).first() or Site.objects.first()
-
-
 def donation_settings(request=None):
     """The DonationSettings of the request's site, or of the default site."""
     if request is not None:
         return DonationSettings.for_request(request)
     site = default_site()
     return DonationSettings.for_site(site) if site is not None else DonationSettings()
-
-
-def outlet_name():
-    """The outlet's name for emails, from the default site's settings."""
-    from masthead.core.models import SiteSettings
-
-    site = default_site()
-    if site is None:
-        return settings.WAGTAIL_SITE_NAME
-    return SiteSettings.for_site(site).outlet_name or settings.WAGTAIL_SITE_NAME
-
-
-def absolute_url(path):
-    return settings.SITE_URL.rstrip("/") + path
 
 
 # --- Starting a donation -------------------------------------------------------------------------
@@ -794,6 +776,15 @@ class CostLine:
 
 
 @dataclass(frozen=True)
+class IncomeLine:
+    """Income from another source than readers' gifts in a month (the shop's margin...)."""
+
+    name: str
+    label: str
+    amount: int
+
+
+@dataclass(frozen=True)
 class MonthFunding:
     """A month's costs against what readers gave, as the funding page shows them."""
 
@@ -805,6 +796,12 @@ class MonthFunding:
     cost_lines: list = field(default_factory=list)
     monthly_supporters: int = 0
     gifts: int = 0
+    # ``income`` includes these; ``gifts_income`` is what readers gave.
+    income_lines: list = field(default_factory=list)
+
+    @property
+    def gifts_income(self):
+        return self.income - sum(line.amount for line in self.income_lines)
 
     @property
     def target(self):
@@ -859,6 +856,16 @@ def income_between(start, end, currency):
     return total or 0
 
 
+def other_income_between(start, end, currency):
+    """Income from the registered sources (masthead.core.funding), one line each."""
+    from masthead.core.funding import income_sources
+
+    return [
+        IncomeLine(source.name, str(source.label), source.between(start, end, currency))
+        for source in income_sources()
+    ]
+
+
 def month_funding(month=None, currency=None):
     """The figures for one month (this month by default)."""
     month = month_start(month)
@@ -875,11 +882,13 @@ def month_funding(month=None, currency=None):
         .filter(paid_at__gte=start, paid_at__lt=end)
         .aggregate(count=Count("pk"))["count"]
     )
+    income_lines = other_income_between(start, end, currency)
     return MonthFunding(
         month=month,
         currency=currency,
         costs=sum(cost.amount for cost in costs),
-        income=income_between(start, end, currency),
+        income=income_between(start, end, currency) + sum(line.amount for line in income_lines),
+        income_lines=income_lines,
         goal=goal.amount if goal else None,
         cost_lines=[CostLine(cost.category.name, cost.amount, cost.note) for cost in costs],
         monthly_supporters=RecurringDonation.objects.filter(
@@ -912,9 +921,10 @@ def funding_series(months=12, last_month=None, currency=None):
     for offset in range(months):
         month = add_months(first, offset)
         start, end = _month_bounds(month)
-        points.append(
-            MonthPoint(month, cost_totals.get(month, 0), income_between(start, end, currency))
+        income = income_between(start, end, currency) + sum(
+            line.amount for line in other_income_between(start, end, currency)
         )
+        points.append(MonthPoint(month, cost_totals.get(month, 0), income))
     return points
 
 

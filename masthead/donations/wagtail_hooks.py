@@ -14,12 +14,13 @@ from django.views.generic.edit import FormView
 from wagtail import hooks
 from wagtail.admin.filters import DateRangePickerWidget, WagtailFilterSet
 from wagtail.admin.menu import MenuItem
-from wagtail.admin.views.generic import CreateView, IndexView, InspectView
+from wagtail.admin.views.generic import CreateView, InspectView
 from wagtail.admin.views.generic.base import WagtailAdminTemplateMixin
 from wagtail.admin.viewsets.base import ViewSetGroup
 from wagtail.admin.viewsets.model import ModelViewSet
 from wagtail.admin.widgets.button import Button
 
+from masthead.core.exports import SafeCsvIndexView
 from masthead.donations import services
 from masthead.donations.models import (
     CostCategory,
@@ -31,27 +32,6 @@ from masthead.donations.models import (
 from masthead.payments.money import InvalidAmount, format_money, parse_amount
 from masthead.payments.providers.base import PaymentProviderError
 from masthead.payments.services import PaymentsUnavailable
-
-# A spreadsheet would run a cell starting with one of these as a formula; names and
-# messages come from the public donate form, so exported cells are defused.
-FORMULA_PREFIXES = ("=", "+", "-", "@", "\t", "\r")
-
-
-def spreadsheet_safe(value):
-    text = "" if value is None else str(value)
-    return f"'{text}" if text.startswith(FORMULA_PREFIXES) else text
-
-
-class SafeCsvIndexView(IndexView):
-    """A listing whose CSV export cannot smuggle formulas into a spreadsheet."""
-
-    def write_csv_row(self, writer, row_dict):
-        return writer.writerow(
-            {
-                field: spreadsheet_safe(self.preprocess_field_value(field, value, self.FORMAT_CSV))
-                for field, value in row_dict.items()
-            }
-        )
 
 
 class NoCreateView(CreateView):

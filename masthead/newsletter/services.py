@@ -26,6 +26,7 @@ from django_tasks import task
 from wagtail.models import Site
 
 from masthead.core import ratelimit
+from masthead.core.outlet import outlet_name
 from masthead.newsletter import tokens
 from masthead.newsletter.models import (
     ConsentRecord,
@@ -69,16 +70,6 @@ def newsletter_settings(request=None):
     if site is None:
         return NewsletterSettings()
     return NewsletterSettings.for_site(site)
-
-
-def outlet_name():
-    """The outlet's name for transactional emails, from the default site's settings."""
-    from masthead.core.models import SiteSettings
-
-    site = Site.objects.filter(is_default_site=True).first() or Site.objects.first()
-    if site is None:
-        return settings.WAGTAIL_SITE_NAME
-    return SiteSettings.for_site(site).outlet_name or settings.WAGTAIL_SITE_NAME
 
 
 def public_newsletters():

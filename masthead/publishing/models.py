@@ -2,12 +2,13 @@
 
 from collections import defaultdict
 
+from django.contrib.contenttypes.models import ContentType
 from django.core.paginator import EmptyPage, PageNotAnInteger, Paginator
 from django.db import models
 from django.db.models import F, Prefetch, Window, prefetch_related_objects
 from django.db.models.functions import RowNumber, Substr
 from django.http import Http404
-from django.utils.functional import cached_property
+from django.utils.functional import SimpleLazyObject, cached_property
 from django.utils.translation import gettext_lazy as _
 from modelcluster.contrib.taggit import ClusterTaggableManager
 from modelcluster.fields import ParentalKey
@@ -17,10 +18,11 @@ from wagtail.api import APIField
 from wagtail.fields import RichTextField, StreamField
 from wagtail.images import get_image_model
 from wagtail.images.api.fields import ImageRenditionField
-from wagtail.models import Orderable, Page
+from wagtail.models import Orderable, Page, PageViewRestriction
 from wagtail.search import index
 
 from masthead.core.blocks import PARAGRAPH_FEATURES, BodyBlock
+from masthead.core.fragments import site_fragment
 
 ARTICLES_PER_PAGE = 20
 # The renditions of hero pictures that listings show: article cards
@@ -64,7 +66,88 @@ def live_articles():
     )
 
 
-class HomePage(Page):
+def route_to_child(parent, request, path_components, child_model=None):
+    """Wagtail's ``Page.route`` in one query per level instead of two.
+
+    Wagtail finds the child by its slug as a plain ``Page`` and then fetches it again as
+    its own type. Here the type is known first, so the child comes in its own type at once:
+    ``child_model`` when every child has that type (a section holds only articles), or else
+    from the parent's children's types (a handful of rows, looked up at most once a second
+    per process and anew after every change, see ``masthead.core.fragments``). Whatever
+    this does not find (a page of another type, one added a moment ago) goes the usual way,
+    so the answer is always Wagtail's own.
+    """
+    if not path_components:
+        return Page.route(parent, request, path_components)
+    slug = path_components[0]
+    if child_model is None:
+        child_model = child_type(parent, slug)
+    child = None
+    if child_model is not None:
+        try:
+            child = child_model.objects.child_of(parent).get(slug=slug)
+        except (child_model.DoesNotExist, child_model.MultipleObjectsReturned):
+            child = None
+    if child is None or child.specific_class is not type(child):
+        return Page.route(parent, request, path_components)
+    # As Wagtail does: the child knows its parent without asking the database.
+    child._cached_parent_obj = parent
+    return child.route(request, path_components[1:])
+
+
+def child_type(parent, slug):
+    """The model of ``parent``'s child page at ``slug``, or None (no such child a moment
+    ago). The parent's children's types are looked up at most once a second per process,
+    and anew after every change (``masthead.core.fragments``)."""
+    types = site_fragment(
+        ("publishing:child-types", parent.pk),
+        lambda: dict(Page.objects.child_of(parent).values_list("slug", "content_type_id")),
+    )
+    content_type_id = types.get(slug)
+    if content_type_id is None:
+        return None
+    return ContentType.objects.get_for_id(content_type_id).model_class()
+
+
+def route_to_article(home, request, path_components):
+    """Route ``section/article/`` from the home page in one query, or None to route it
+    level by level.
+
+    A section routes to its articles by slug alone (``SectionPage.route``), so the article
+    at ``section/slug/`` is the one whose ``url_path``, which Wagtail keeps in step with
+    every slug and move, is the home page's followed by both."""
+    if len(path_components) != 2 or child_type(home, path_components[0]) is not SectionPage:
+        return None
+    url_path = f"{home.url_path}{path_components[0]}/{path_components[1]}/"
+    try:
+        # The slug narrows it down by its index; the path picks the section's one.
+        article = ArticlePage.objects.get(
+            slug=path_components[1], url_path=url_path, depth=home.depth + 2
+        )
+    except (ArticlePage.DoesNotExist, ArticlePage.MultipleObjectsReturned):
+        return None
+    if article.specific_class is not ArticlePage or not article.path.startswith(home.path):
+        return None
+    return article.route(request, [])
+
+
+class ViewRestrictionsMixin:
+    """Wagtail checks every page it serves for view restrictions (privacy) on the page and
+    its ancestors, with two queries. Most outlets have no private page at all: while none
+    exists, the answer is known without asking. Whether any exists is looked up at most once
+    a second per process and anew after any change to page privacy (a new generation, see
+    ``masthead.core.signals``); once one exists, every page is checked as Wagtail does."""
+
+    def get_view_restrictions(self):
+        any_restriction = site_fragment(
+            "publishing:any-view-restriction", PageViewRestriction.objects.exists
+        )
+        if not any_restriction:
+            return PageViewRestriction.objects.none()
+        return super().get_view_restrictions()
+
+
+class HomePage(ViewRestrictionsMixin, Page):
     """The front page: the lead story, the latest articles, a rail per section, and the
     newsletter and donate calls to action."""
 
@@ -116,8 +199,23 @@ class HomePage(Page):
     class Meta:
         verbose_name = _("home page")
 
+    def route(self, request, path_components):
+        return route_to_article(self, request, path_components) or route_to_child(
+            self, request, path_components
+        )
+
     def get_context(self, request, *args, **kwargs):
         context = super().get_context(request, *args, **kwargs)
+        # Looked up only when the template shows them: when the home page's listings come
+        # from a rendered fragment (masthead.core.fragments), not at all.
+        listings = SimpleLazyObject(self.listings)
+        context["lead_story"] = SimpleLazyObject(lambda: listings["lead_story"])
+        context["latest_articles"] = SimpleLazyObject(lambda: listings["latest_articles"])
+        context["section_rails"] = SimpleLazyObject(lambda: listings["section_rails"])
+        return context
+
+    def listings(self):
+        """The lead story, the latest articles and the section rails."""
         # Built once, so the privacy check behind public() runs once for every listing.
         articles_here = with_hero_renditions(
             live_articles().descendant_of(self), (*CARD_RENDITIONS, *LEAD_RENDITIONS)
@@ -126,10 +224,11 @@ class HomePage(Page):
         lead = self.lead_story if self.lead_story and self.lead_story.live else None
         if lead is None and articles:
             lead = articles[0]
-        context["lead_story"] = lead
-        context["latest_articles"] = [article for article in articles if article != lead][:12]
-        context["section_rails"] = self.section_rails(articles_here)
-        return context
+        return {
+            "lead_story": lead,
+            "latest_articles": [article for article in articles if article != lead][:12],
+            "section_rails": self.section_rails(articles_here),
+        }
 
     def section_rails(self, articles_here, per_section=4):
         """Each live section with its newest articles, as (section, articles): one query
@@ -152,7 +251,7 @@ class HomePage(Page):
         return [(section, by_section[section.path]) for section in sections]
 
 
-class SectionPage(Page):
+class SectionPage(ViewRestrictionsMixin, Page):
     """A section of the outlet (News, UK, World, Opinion, Culture) listing its articles."""
 
     introduction = models.CharField(max_length=300, blank=True)
@@ -166,15 +265,20 @@ class SectionPage(Page):
     class Meta:
         verbose_name = _("section")
 
+    def route(self, request, path_components):
+        return route_to_child(self, request, path_components, ArticlePage)
+
     def get_context(self, request, *args, **kwargs):
         context = super().get_context(request, *args, **kwargs)
         context["articles"] = paginate(
             request, with_hero_renditions(live_articles().child_of(self))
         )
+        # Rendered fragments of a listing are kept per page number.
+        context["page_number"] = context["articles"].number
         return context
 
 
-class AuthorIndexPage(Page):
+class AuthorIndexPage(ViewRestrictionsMixin, Page):
     """The list of the outlet's writers, staff and volunteer contributors alike."""
 
     introduction = models.CharField(max_length=300, blank=True)
@@ -187,6 +291,9 @@ class AuthorIndexPage(Page):
     class Meta:
         verbose_name = _("author index")
 
+    def route(self, request, path_components):
+        return route_to_child(self, request, path_components, AuthorPage)
+
     def get_context(self, request, *args, **kwargs):
         context = super().get_context(request, *args, **kwargs)
         context["authors"] = (
@@ -195,7 +302,7 @@ class AuthorIndexPage(Page):
         return context
 
 
-class AuthorPage(Page):
+class AuthorPage(ViewRestrictionsMixin, Page):
     """A writer's profile (name, role, bio, photo, own social links) and their articles.
 
     The page title is the author's name as it appears in bylines.
@@ -285,6 +392,7 @@ class AuthorPage(Page):
     def get_context(self, request, *args, **kwargs):
         context = super().get_context(request, *args, **kwargs)
         context["articles"] = paginate(request, with_hero_renditions(self.articles()))
+        context["page_number"] = context["articles"].number
         return context
 
 
@@ -296,7 +404,7 @@ class ArticlePageTag(TaggedItemBase):
     )
 
 
-class ArticlePage(Page):
+class ArticlePage(ViewRestrictionsMixin, Page):
     """A news story, opinion piece, analysis, explainer or interview.
 
     Its section is the SectionPage it lives under; its published date is when it first
@@ -405,16 +513,22 @@ class ArticlePage(Page):
 
     def get_context(self, request, *args, **kwargs):
         context = super().get_context(request, *args, **kwargs)
-        if not getattr(request, "is_preview", False):
-            # The tags show in the page's metadata and at its end: fetched once for both. A
-            # preview keeps the editor's unsaved tags instead.
-            prefetch_related_objects([self], "tags")
-        context["related_articles"] = (
-            with_hero_renditions(live_articles().sibling_of(self, inclusive=False))[:3]
-            if self.section
-            else []
-        )
+        # Looked up only when the template shows them: when the article comes from a
+        # rendered fragment (masthead.core.fragments), not at all.
+        context["related_articles"] = SimpleLazyObject(self.related_articles)
         return context
+
+    def prefetch_tags(self, request):
+        """Fetch the tags once for the page's metadata and its end. A preview keeps the
+        editor's unsaved tags instead."""
+        if not getattr(request, "is_preview", False):
+            prefetch_related_objects([self], "tags")
+
+    def related_articles(self):
+        """Up to three other articles of the same section, newest first."""
+        if not self.section:
+            return []
+        return list(with_hero_renditions(live_articles().sibling_of(self, inclusive=False))[:3])
 
 
 class ArticleAuthor(Orderable):
@@ -469,7 +583,7 @@ class ArticleCorrection(Orderable):
         return f"{self.get_kind_display()}: {self.text[:60]}"
 
 
-class StandardPage(Page):
+class StandardPage(ViewRestrictionsMixin, Page):
     """A plain page: About, Editorial standards, Contact, Privacy."""
 
     introduction = models.CharField(max_length=300, blank=True)
@@ -489,7 +603,7 @@ class StandardPage(Page):
         verbose_name = _("plain page")
 
 
-class CorrectionsPage(Page):
+class CorrectionsPage(ViewRestrictionsMixin, Page):
     """The public record of every correction and update the outlet has published."""
 
     introduction = RichTextField(features=PARAGRAPH_FEATURES, blank=True)
@@ -511,4 +625,5 @@ class CorrectionsPage(Page):
             .order_by("-date", "-pk")
         )
         context["entries"] = paginate(request, entries, per_page=50)
+        context["page_number"] = context["entries"].number
         return context

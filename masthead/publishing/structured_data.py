@@ -306,8 +306,9 @@ def page_meta(request, page=None, title="", description="", indexable=True):
     base_url = site.root_url if site is not None else request.build_absolute_uri("/")
     tags = None
     if isinstance(page, ArticlePage):
-        # Looked up once for both the Open Graph tags and the JSON-LD: the tags, and every
-        # rendition of the hero picture in one go.
+        # Looked up once for both the Open Graph tags and the JSON-LD (and the tags for the
+        # article's end too): the tags, and every rendition of the hero picture in one go.
+        page.prefetch_tags(request)
         tags = [tag.name for tag in page.tags.all()]
         _renditions(page.hero_image, (*ARTICLE_IMAGE_RENDITIONS, SHARE_IMAGE_RENDITION))
     meta = PageMeta(

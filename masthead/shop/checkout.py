@@ -1,5 +1,404 @@
-"""Placeholder until this module is written."""
+"""Turning a basket into an order the reader pays for, and letting go of unpaid ones.
+
+``start_order`` is the one way an order comes to exist. In a single transaction it
+re-prices the basket from the database, creates the order with copies of every line, takes
+each tracked line's units off sale with a conditional update (``stock >= quantity``, so two
+readers can never both get the last one: the loser's whole transaction rolls back with
+SoldOut), and claims one use of the discount code with its row locked. Only after that
+commits does it ask the payment provider for a checkout page, so a slow provider never
+holds a lock; if the provider refuses, the units and the code go straight back.
+
+Choices made here:
+
+- **The discount's last use.** When several readers race for the last use of a code, the
+  first to commit gets it; the others are refused with DiscountUnavailable (their review
+  page then shows the code as used up and the total without it), rather than being
+  charged a price they did not see.
+- **A second checkout from the same basket.** Starting to pay again (a second tab, or back
+  from the payment page) releases the earlier unpaid order from that basket first, so one
+  basket never holds stock twice. If the reader then pays the earlier checkout after all,
+  the payment handler re-takes the stock or refunds (see ``payment_events``).
+- **The basket** is emptied of what was bought only when the payment arrives, so an
+  abandoned payment leaves it as it was.
+
+The order's payment reference is its primary key (``str(order.pk)``); the handler also
+checks the provider's checkout id against the order's.
+"""
+
+import hmac
+import json
+import logging
+from dataclasses import asdict, dataclass
+from datetime import timedelta
+
+from django.core import signing
+from django.db import transaction
+from django.db.models import F
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
+
+from masthead.core.cache import invalidate_pages
+from masthead.core.outlet import absolute_url
+from masthead.payments import services as payments
+from masthead.payments.money import InvalidAmount, validate_amount
+from masthead.payments.providers.base import CheckoutRequest, LineItem, PaymentProviderError
+from masthead.shop import orders, pricing
+from masthead.shop.models import DiscountCode, Order, OrderLine, Variant
+
+logger = logging.getLogger("masthead.shop")
+
+PURPOSE = "order"
+DIGEST_SALT = "masthead.shop.checkout.review"
+NEWSLETTER_WORDING_VERSION = "shop-checkout-1"
+# Beside the newsletter box at checkout, which starts unticked: under PECR's soft opt-in the
+# shop may only send its newsletter to a customer who ticks it. Recorded with the consent.
+NEWSLETTER_WORDING = gettext_lazy(
+    "Yes, also send me the newsletter. We will email you a link to confirm, and you can "
+    "unsubscribe at any time."
+)
 
 
-def release_expired_reservations():
-    raise NotImplementedError
+class CheckoutError(ValueError):
+    """The order cannot be started as asked; the message says why, for the reader."""
+
+
+class SoldOut(CheckoutError):
+    """Another reader took the last units of an item while this one was checking out."""
+
+    def __init__(self, item):
+        self.item = item
+        super().__init__(
+            _("Sorry, %(item)s sold out while you were checking out. Nothing was charged.")
+            % {"item": item}
+        )
+
+
+class DiscountUnavailable(CheckoutError):
+    """The discount code can no longer be used (its last use went to someone else)."""
+
+
+class PaymentUnavailable(CheckoutError):
+    """The payment provider could not open a checkout; nothing is held and nothing charged."""
+
+
+class PricesChanged(CheckoutError):
+    """What the reader reviewed is not what the basket costs now."""
+
+    def __init__(self):
+        super().__init__(
+            _("Prices or items changed since you reviewed your order; please review it again.")
+        )
+
+
+@dataclass(frozen=True)
+class CheckoutDetails:
+    """Who the order is for and where it goes, as the details step validated them."""
+
+    email: str
+    full_name: str
+    address_line1: str
+    city: str
+    country: str
+    address_line2: str = ""
+    region: str = ""
+    postcode: str = ""
+    phone: str = ""
+    newsletter_opt_in: bool = False
+
+    def as_dict(self):
+        return asdict(self)
+
+    @classmethod
+    def from_dict(cls, data):
+        """Details kept in the session, or None when they are missing or malformed."""
+        if not isinstance(data, dict):
+            return None
+        try:
+            return cls(**{name: data[name] for name in cls.__dataclass_fields__ if name in data})
+        except TypeError:
+            return None
+
+
+@dataclass(frozen=True)
+class StartedOrder:
+    """An order holding its stock, and the payment page to send the reader to."""
+
+    order: Order
+    checkout_url: str
+
+
+def shop_settings(site=None):
+    return pricing.shop_settings_for(site)
+
+
+def quote_for(cart, details=None, shipping_rate_id=None, shop_settings_=None):
+    """The basket priced for these details (country, email) and delivery option."""
+    return pricing.quote(
+        cart.lines.all(),
+        country=details.country if details else None,
+        shipping_rate=shipping_rate_id,
+        discount=cart.discount_code or None,
+        email=details.email if details else "",
+        shop_settings=shop_settings_,
+    )
+
+
+def quote_digest(quote):
+    """A keyed digest of what a review page showed: lines, prices, discount, delivery and
+    total. The payment is refused unless the basket still prices to the same digest."""
+    canonical = json.dumps(pricing.digest_fields(quote), sort_keys=True, separators=(",", ":"))
+    return signing.Signer(salt=DIGEST_SALT).signature(canonical)
+
+
+def digest_matches(quote, digest):
+    return isinstance(digest, str) and hmac.compare_digest(quote_digest(quote), digest)
+
+
+# --- Starting an order ----------------------------------------------------------------------------
+
+
+def _release_earlier_orders(cart):
+    """Let go of unpaid orders started earlier from this basket (see the module docstring)."""
+    earlier = Order.objects.select_for_update().filter(
+        cart=cart, status=Order.Status.AWAITING_PAYMENT
+    )
+    for order in earlier:
+        _expire(order, _("Replaced by a newer checkout from the same basket."))
+
+
+def _create_order(cart, details, quote, config):
+    return Order.objects.create(
+        email=details.email,
+        currency=quote.currency,
+        subtotal=quote.subtotal,
+        discount_total=quote.discount_total,
+        shipping_total=quote.shipping_total,
+        total=quote.total,
+        vat_total=quote.vat_total,
+        vat_rate_basis_points=quote.vat_rate_basis_points,
+        discount=quote.discount,
+        discount_code=quote.discount.code if quote.discount else "",
+        full_name=details.full_name,
+        address_line1=details.address_line1,
+        address_line2=details.address_line2,
+        city=details.city,
+        region=details.region,
+        postcode=details.postcode,
+        country=details.country,
+        phone=details.phone,
+        shipping_zone_name=quote.zone.name if quote.zone else "",
+        shipping_method=quote.shipping.name if quote.shipping else "",
+        newsletter_opt_in=details.newsletter_opt_in,
+        cart=cart,
+        reserved_until=timezone.now() + timedelta(minutes=config.reservation_minutes),
+    )
+
+
+def _take_stock(order, quote):
+    """Copy the lines into the order and take each tracked line's units off sale. Returns
+    whether any variant is now sold out (the cached catalogue must then say so)."""
+    sold_out_now = False
+    # Locking rows in one order (by variant id) keeps concurrent checkouts from deadlocking.
+    for line in sorted(quote.lines, key=lambda line: line.variant_id):
+        variant = line.variant
+        tracked = variant.track_stock
+        if tracked:
+            taken = Variant.objects.filter(pk=variant.pk, stock__gte=line.quantity).update(
+                stock=F("stock") - line.quantity
+            )
+            if not taken:
+                raise SoldOut(variant)
+            sold_out_now = (
+                sold_out_now or not Variant.objects.filter(pk=variant.pk, stock__gt=0).exists()
+            )
+        OrderLine.objects.create(
+            order=order,
+            variant=variant,
+            product_title=variant.product.title,
+            variant_label=variant.label,
+            sku=variant.sku,
+            unit_price=line.unit_price,
+            unit_cost=variant.cost,
+            quantity=line.quantity,
+            line_total=line.line_total,
+            discount_share=line.discount_share,
+            stock_state=OrderLine.StockState.HELD if tracked else OrderLine.StockState.UNTRACKED,
+            fulfilment=variant.fulfilment,
+        )
+    return sold_out_now
+
+
+def _claim_discount(order, quote, email):
+    """Take one use of the order's code, with its row locked so the last use goes once."""
+    if quote.discount is None:
+        return
+    discount = DiscountCode.objects.select_for_update().get(pk=quote.discount.pk)
+    refusal = pricing.discount_refusal(discount, quote.subtotal, quote.currency, email)
+    if refusal:
+        raise DiscountUnavailable(refusal)
+    DiscountCode.objects.filter(pk=discount.pk).update(times_used=F("times_used") + 1)
+    Order.objects.filter(pk=order.pk).update(discount_state="held")
+    order.discount_state = "held"
+
+
+def line_items(order):
+    """The order as the provider's line items, summing exactly to its total: each line at
+    its unit price net of its discount share when that divides evenly, else as one item
+    for the whole line; then the delivery."""
+    items = []
+    for line in order.lines.all():
+        name = " — ".join(part for part in (line.product_title, line.variant_label) if part)
+        paid = line.paid_amount
+        if paid <= 0:
+            continue
+        if paid % line.quantity == 0:
+            items.append(
+                LineItem(name=name[:250], amount=paid // line.quantity, quantity=line.quantity)
+            )
+        else:
+            items.append(LineItem(name=f"{line.quantity} x {name}"[:250], amount=paid, quantity=1))
+    if order.shipping_total:
+        items.append(
+            LineItem(
+                name=(_("Delivery: %(method)s") % {"method": order.shipping_method})[:250],
+                amount=order.shipping_total,
+            )
+        )
+    return items
+
+
+def start_order(cart, details, shipping_rate_id, *, digest=None, site=None):
+    """Create the order for ``cart`` holding its stock, and open its payment page.
+
+    ``digest`` (from the review page) must match what the basket costs now, else
+    PricesChanged. Raises CheckoutError (or SoldOut, DiscountUnavailable) with a message
+    for the reader; then no order is left holding anything and nothing is charged.
+    """
+    config = shop_settings(site)
+    if not config.is_open:
+        raise CheckoutError(_("The shop is closed at the moment, so nothing can be bought."))
+    quote = quote_for(cart, details, shipping_rate_id, config)
+    if not quote.lines:
+        raise CheckoutError(_("Your basket is empty."))
+    if quote.problems:
+        raise CheckoutError(quote.problems[0])
+    if quote.shipping is None:
+        raise CheckoutError(_("Please choose how your order should be delivered."))
+    if digest is not None and not digest_matches(quote, digest):
+        raise PricesChanged()
+    try:
+        validate_amount(quote.total, quote.currency)
+    except InvalidAmount as error:
+        raise CheckoutError(str(error)) from error
+
+    with transaction.atomic():
+        _release_earlier_orders(cart)
+        order = _create_order(cart, details, quote, config)
+        sold_out_now = _take_stock(order, quote)
+        _claim_discount(order, quote, details.email)
+        orders.assign_number(order)
+        orders.log(order, _("Checkout started; stock held until payment or expiry."))
+        if sold_out_now:
+            transaction.on_commit(invalidate_pages)
+
+    try:
+        checkout = payments.start_checkout(
+            CheckoutRequest(
+                purpose=PURPOSE,
+                reference=str(order.pk),
+                mode="payment",
+                currency=order.currency,
+                line_items=line_items(order),
+                success_url=absolute_url(reverse("shop:order", args=[order.token])),
+                cancel_url=absolute_url(reverse("shop:cart")),
+                customer_email=order.email,
+                metadata={"order_number": order.number},
+                expires_at=order.reserved_until,
+                idempotency_key=f"order-{order.pk}",
+            )
+        )
+    except (
+        PaymentProviderError,
+        payments.PaymentsUnavailable,
+        payments.InvalidCheckout,
+        InvalidAmount,
+    ) as error:
+        logger.warning("Could not open a checkout for order %s: %s", order.number, error)
+        with transaction.atomic():
+            locked = Order.objects.select_for_update().get(pk=order.pk)
+            _release(locked)
+            Order.objects.filter(pk=order.pk).update(
+                status=Order.Status.CANCELLED, cancelled_at=timezone.now()
+            )
+            orders.log(
+                locked,
+                _("The payment provider could not open a checkout: %(error)s") % {"error": error},
+            )
+        raise PaymentUnavailable(
+            _(
+                "We could not open the payment page just now, so nothing was charged and your "
+                "basket is as it was. Please try again in a few minutes."
+            )
+        ) from error
+    Order.objects.filter(pk=order.pk).update(
+        checkout_id=checkout.provider_checkout_id, provider=checkout.provider
+    )
+    order.checkout_id = checkout.provider_checkout_id
+    order.provider = checkout.provider
+    return StartedOrder(order=order, checkout_url=checkout.url)
+
+
+# --- Letting go of unpaid orders ------------------------------------------------------------------
+
+
+def _release(order):
+    """Put an order's held units and discount use back (once), and empty the page cache
+    when that brings an item back from sold out."""
+    was_sold_out = Variant.objects.filter(
+        pk__in=order.lines.filter(stock_state=OrderLine.StockState.HELD).values("variant_id"),
+        track_stock=True,
+        stock__lte=0,
+    ).exists()
+    returned = orders.release_stock(order)
+    if returned and was_sold_out:
+        transaction.on_commit(invalidate_pages)
+    return returned
+
+
+def _expire(order, message):
+    """Move one unpaid order to expired and put back what it held; False when another
+    worker (or a payment) got to it first."""
+    moved = Order.objects.filter(pk=order.pk, status=Order.Status.AWAITING_PAYMENT).update(
+        status=Order.Status.EXPIRED, updated_at=timezone.now()
+    )
+    if not moved:
+        return False
+    _release(order)
+    orders.log(order, message)
+    return True
+
+
+def expire_order(order, message):
+    """Expire one unpaid order now (its checkout was abandoned or timed out)."""
+    with transaction.atomic():
+        return _expire(order, message)
+
+
+def release_expired_reservations(now=None):
+    """Periodic job: expire orders still awaiting payment whose hold has run out and put
+    their stock back. Each order moves with a conditional update, so several workers
+    running this at once release each order once. Returns how many it expired."""
+    now = now or timezone.now()
+    due = Order.objects.filter(
+        status=Order.Status.AWAITING_PAYMENT, reserved_until__lt=now
+    ).values_list("pk", flat=True)
+    expired = 0
+    for order_id in list(due[:500]):
+        order = Order.objects.filter(pk=order_id).first()
+        if order is not None and expire_order(
+            order, _("The time to pay ran out; the items went back on sale.")
+        ):
+            expired += 1
+    return expired

@@ -1,13 +1,651 @@
-"""Placeholder until this module is written."""
+"""The shop's share of the demo outlet: The Riverside Ledger's merch shop.
 
+Seven categories, ten products with pictures drawn by Pillow (a silhouette of the item in
+the outlet's colours, with its words on it), variants by size and colour with SKUs, costs
+and weights (some nearly or wholly sold out, one printed on demand), shipping zones for the
+UK, Europe and the rest of the world, two discount codes, the shop settings (VAT-registered
+at 20%, order numbers starting "RL"), and a product block in two demo articles.
 
-def build_demo_part():
-    return "shop: not built yet"
+The "Demo shop" image collection marks the demo as built. Removing it deletes orders for
+its products first, then the products, their pictures, the zones and codes it made, and
+the product blocks it put in articles; an editor's own products and categories stay.
+"""
 
+import io
+import math
+from datetime import timedelta
 
-def remove_demo():
-    pass
+from django.db import transaction
+from django.db.models import Q
+from PIL import Image, ImageDraw, ImageFont
+from wagtail.images import get_image_model
+from wagtail.models import Collection, Revision, Site
+
+from masthead.publishing.demo import images as publishing_images
+from masthead.publishing.demo.builder import save_image
+from masthead.publishing.models import ArticlePage
+from masthead.shop.models import (
+    Category,
+    DiscountCode,
+    Order,
+    Product,
+    ProductImage,
+    ShippingRate,
+    ShippingZone,
+    ShopSettings,
+    Variant,
+)
+
+DEMO_COLLECTION_NAME = "Demo shop"
+PICTURE_SIZE = (1000, 1000)
+INK = (22, 48, 74)
+RIVER = (60, 140, 190)
+CREAM = (246, 242, 234)
+WHITE = (255, 255, 255)
+COLOURS = {
+    "Navy": INK,
+    "White": (250, 250, 247),
+    "Grey": (150, 156, 160),
+    "River blue": RIVER,
+    "Natural": (233, 221, 196),
+    "Red": (163, 22, 27),
+}
+
+CATEGORIES = [
+    ("T-shirts", "t-shirts", "Soft cotton tees with the Ledger's marks and maps."),
+    ("Hoodies", "hoodies", "Warm layers for early starts at council meetings."),
+    ("Tote bags", "tote-bags", "Strong bags for the market, the library and the allotment."),
+    ("Mugs", "mugs", "For the tea that gets the paper written."),
+    ("Cushions", "cushions", "Printed cushions for reading the long reads."),
+    ("Posters", "posters", "Prints of the Brannock Vale, drawn by the newsroom."),
+    ("Badges", "badges", "Small badges that say you read local."),
+]
+
+SIZES = ["S", "M", "L", "XL"]
+
+# Each product: where it goes, its words, options, pictures (shape, colour, words on it,
+# alt text) and variants (options, price, was price, cost, grams, stock). Stock None means
+# made to order by the print-on-demand partner.
+PRODUCTS = [
+    {
+        "slug": "ledger-logo-tee",
+        "title": "Ledger logo tee",
+        "category": "t-shirts",
+        "summary": "Our river mark on a heavyweight organic cotton tee.",
+        "description": (
+            "<p>The Riverside Ledger's river mark, screen-printed by hand on a heavyweight "
+            "organic cotton tee. Cut for a relaxed fit.</p>"
+            "<ul><li>100% organic cotton, 180 gsm</li><li>Wash at 30 degrees, inside out</li></ul>"
+        ),
+        "featured": True,
+        "options": ("Size", "Colour"),
+        "pictures": [
+            ("tee", "Navy", "LEDGER", "A navy T-shirt with the word LEDGER across the chest"),
+            ("tee", "White", "LEDGER", "A white T-shirt with the word LEDGER in navy"),
+        ],
+        "variants": [
+            *[
+                ((size, "Navy"), 1800, None, 650, 210, stock)
+                for size, stock in zip(SIZES, (6, 14, 9, 0), strict=True)
+            ],
+            *[
+                ((size, "White"), 1800, None, 650, 210, stock)
+                for size, stock in zip(SIZES, (4, 2, 7, 3), strict=True)
+            ],
+        ],
+    },
+    {
+        "slug": "brannock-vale-map-tee",
+        "title": "Brannock Vale map tee",
+        "category": "t-shirts",
+        "summary": "The river from source to sea, printed to order.",
+        "description": (
+            "<p>A line map of the Brannock from the hills to Wennmouth harbour. Printed to "
+            "order by our print-on-demand partner, so it is never out of stock; allow a few "
+            "extra days for delivery.</p>"
+        ),
+        "options": ("Size",),
+        "pictures": [
+            ("tee", "River blue", "BRANNOCK", "A river-blue T-shirt with a map of the Brannock"),
+        ],
+        "print_on_demand": True,
+        "variants": [((size,), 2400, None, 1150, 200, None) for size in SIZES],
+    },
+    {
+        "slug": "read-local-hoodie",
+        "title": "Read local hoodie",
+        "category": "hoodies",
+        "summary": "A brushed-back hoodie with READ LOCAL on the front.",
+        "description": (
+            "<p>A heavy brushed-back hoodie for cold mornings on the towpath, with "
+            "<b>READ LOCAL</b> printed on the front and a kangaroo pocket for your notebook.</p>"
+        ),
+        "featured": True,
+        "options": ("Size",),
+        "pictures": [
+            ("hoodie", "Grey", "READ LOCAL", "A grey hoodie with READ LOCAL on the front"),
+        ],
+        "variants": [
+            ((size,), 3800, None, 1700, 620, stock)
+            for size, stock in zip(SIZES, (3, 5, 1, 0), strict=True)
+        ],
+    },
+    {
+        "slug": "newsroom-tote-bag",
+        "title": "Newsroom tote bag",
+        "category": "tote-bags",
+        "summary": "A heavy canvas tote that carries a week's shopping.",
+        "description": (
+            "<p>Heavy natural canvas with long handles, printed with the Ledger's river "
+            "mark. Holds a week's shopping or a stack of library books.</p>"
+        ),
+        "options": (),
+        "pictures": [
+            ("tote", "Natural", "LEDGER", "A natural canvas tote bag with the Ledger's mark"),
+        ],
+        "variants": [((), 1200, None, 380, 160, 25)],
+    },
+    {
+        "slug": "corrections-welcome-tote",
+        "title": "Corrections welcome tote",
+        "category": "tote-bags",
+        "summary": "Our promise to fix mistakes in public, on a bag.",
+        "description": (
+            "<p>We correct our mistakes in public, and this bag says so. The first run has "
+            "sold out; a second is on its way.</p>"
+        ),
+        "options": (),
+        "pictures": [
+            (
+                "tote",
+                "Navy",
+                "CORRECTIONS WELCOME",
+                "A navy tote bag printed with CORRECTIONS WELCOME",
+            ),
+        ],
+        "variants": [((), 1400, None, 420, 170, 0)],
+    },
+    {
+        "slug": "ledger-mug",
+        "title": "Ledger mug",
+        "category": "mugs",
+        "summary": "A big stoneware mug for the long council meetings.",
+        "description": (
+            "<p>A 350 ml stoneware mug, glazed inside and out. Dishwasher and microwave safe.</p>"
+        ),
+        "options": ("Colour",),
+        "pictures": [
+            ("mug", "White", "LEDGER", "A white mug with LEDGER in navy"),
+            ("mug", "Navy", "LEDGER", "A navy mug with LEDGER in white"),
+        ],
+        "variants": [
+            (("White",), 1100, None, 420, 380, 18),
+            (("Navy",), 1100, None, 420, 380, 11),
+        ],
+    },
+    {
+        "slug": "read-local-cushion",
+        "title": "Read local cushion",
+        "category": "cushions",
+        "summary": "A square cushion for reading the long reads in comfort.",
+        "description": (
+            "<p>A 45 cm square cushion with a cotton cover printed with READ LOCAL, and a "
+            "feather-free pad. The cover unzips for washing.</p>"
+        ),
+        "featured": True,
+        "options": ("Colour",),
+        "pictures": [
+            ("cushion", "River blue", "READ LOCAL", "A river-blue cushion saying READ LOCAL"),
+            ("cushion", "Red", "READ LOCAL", "A red cushion saying READ LOCAL"),
+        ],
+        "variants": [
+            (("River blue",), 2400, 2800, 950, 540, 7),
+            (("Red",), 2400, 2800, 950, 540, 2),
+        ],
+    },
+    {
+        "slug": "wennmouth-river-poster",
+        "title": "Wennmouth river poster",
+        "category": "posters",
+        "summary": "The river at dusk, printed on heavy matt paper.",
+        "description": (
+            "<p>A print of the Brannock at dusk, from the picture that ran with our flood "
+            "defence coverage. Printed on 200 gsm matt paper; frame not included.</p>"
+        ),
+        "featured": True,
+        "options": ("Size",),
+        "pictures": [
+            ("poster", "White", "", "A poster of a river valley at dusk under a low sun"),
+        ],
+        "variants": [
+            (("A3",), 1500, None, 420, 150, 20),
+            (("A2",), 2200, None, 640, 240, 8),
+        ],
+    },
+    {
+        "slug": "masthead-badge-set",
+        "title": "Masthead badge set",
+        "category": "badges",
+        "summary": "Three enamel badges: the river, the L and the press pass.",
+        "description": "<p>Three hard enamel badges on a backing card, each 25 mm across.</p>",
+        "options": (),
+        "pictures": [("badge", "Navy", "L", "A round navy enamel badge with a white L")],
+        "variants": [((), 500, None, 160, 30, 40)],
+    },
+    {
+        "slug": "i-read-the-sources-badge",
+        "title": "I read the sources badge",
+        "category": "badges",
+        "summary": "For readers who click the links at the end of the story.",
+        "description": (
+            "<p>We publish our sources under every story. This badge is for everyone who "
+            "reads them.</p>"
+        ),
+        "options": (),
+        "pictures": [
+            ("badge", "Red", "SOURCES", "A round red badge with the word SOURCES"),
+        ],
+        "variants": [((), 300, None, 90, 15, 2)],
+    },
+]
+
+ZONES = [
+    {
+        "name": "United Kingdom",
+        "countries": "GB",
+        "free_over": 4000,
+        "rates": [
+            ("Royal Mail 2nd Class", "value", 0, None, 350, "2 to 3 working days"),
+            ("Royal Mail Tracked 24", "value", 0, None, 595, "Next working day, usually"),
+        ],
+    },
+    {
+        "name": "Europe",
+        "countries": "AT, BE, DE, DK, ES, FI, FR, IE, IT, LU, NL, PL, PT, SE",
+        "free_over": None,
+        "rates": [
+            ("International Standard", "weight", 0, 500, 750, "5 to 7 working days"),
+            ("International Standard", "weight", 500, 1500, 1200, "5 to 7 working days"),
+            ("International Standard", "weight", 1500, None, 1800, "5 to 7 working days"),
+        ],
+    },
+    {
+        "name": "Rest of the world",
+        "countries": "",
+        "free_over": None,
+        "rates": [
+            ("International Economy", "weight", 0, 500, 1100, "7 to 14 working days"),
+            ("International Economy", "weight", 500, 1500, 1800, "7 to 14 working days"),
+            ("International Economy", "weight", 1500, None, 2800, "7 to 14 working days"),
+        ],
+    },
+]
+
+CODES = [
+    {
+        "code": "WELCOME10",
+        "description": "10% off a first order over £15.",
+        "kind": DiscountCode.Kind.PERCENT,
+        "value": 10,
+        "minimum_order": 1500,
+    },
+    {
+        "code": "LEDGER5",
+        "description": "£5 off for readers of the newsletter; once each.",
+        "kind": DiscountCode.Kind.FIXED,
+        "value": 500,
+        "usage_limit": 100,
+        "per_customer_limit": 1,
+    },
+]
+
+# Demo articles that get a product block, and what it says.
+ARTICLE_PRODUCTS = [
+    (
+        "editors-letter-why-we-publish-our-sources",
+        "i-read-the-sources-badge",
+        "Every badge sold helps pay for the time it takes to check and link our sources.",
+    ),
+    (
+        "ferry-lane-community-garden-opens",
+        "newsroom-tote-bag",
+        "Our tote carries a good load of allotment produce; profits fund local reporting.",
+    ),
+]
+
+RETURNS_POLICY = (
+    "<p>If something is not right, email us within <b>30 days</b> of delivery and we will "
+    "replace it or refund you. Printed-to-order items can be returned if they arrive "
+    "damaged or faulty.</p>"
+)
 
 
 def demo_is_present():
-    return True
+    return Collection.objects.filter(name=DEMO_COLLECTION_NAME).exists()
+
+
+def _demo_slugs():
+    return [product["slug"] for product in PRODUCTS]
+
+
+def _sku(spec, values):
+    """e.g. RL-LEDGER-LOGO-TEE-M-NAVY."""
+    parts = ["RL", spec["slug"].upper()[:18], *(value.upper().replace(" ", "") for value in values)]
+    return "-".join(parts)
+
+
+def _demo_skus():
+    return [_sku(spec, variant[0]) for spec in PRODUCTS for variant in spec["variants"]]
+
+
+def build_demo_part():
+    """Build the shop's share of the demo and say what was built, in one line."""
+    products, images, variants = build_demo()
+    return (
+        f"Built the demo shop: {len(CATEGORIES)} categories, {products} products, "
+        f"{variants} variants, {images} pictures, {len(ZONES)} shipping zones, "
+        f"{len(CODES)} discount codes."
+    )
+
+
+@transaction.atomic
+def build_demo():
+    """Build the demo shop; returns (products, pictures, variants) made."""
+    collection = Collection.get_first_root_node().add_child(name=DEMO_COLLECTION_NAME)
+    _configure_shop()
+    categories = {}
+    for position, (name, slug, description) in enumerate(CATEGORIES):
+        categories[slug], _created = Category.objects.update_or_create(
+            slug=slug, defaults={"name": name, "description": description, "sort_order": position}
+        )
+    pictures = variants = 0
+    made = {}
+    for position, spec in enumerate(PRODUCTS):
+        product, made_pictures, made_variants = _create_product(
+            spec, position, categories[spec["category"]], collection
+        )
+        made[spec["slug"]] = product
+        pictures += made_pictures
+        variants += made_variants
+    for position, zone in enumerate(ZONES):
+        _create_zone(zone, position)
+    for code in CODES:
+        DiscountCode.objects.update_or_create(code=code["code"], defaults=code)
+    for article_slug, product_slug, note in ARTICLE_PRODUCTS:
+        _set_product_block(article_slug, made[product_slug], note)
+    return len(made), pictures, variants
+
+
+@transaction.atomic
+def remove_demo():
+    """Delete the demo shop: orders for its products first, then everything it made."""
+    slugs = _demo_slugs()
+    Order.objects.filter(
+        Q(lines__variant__product__slug__in=slugs) | Q(lines__sku__in=_demo_skus())
+    ).distinct().delete()
+    demo_products = Product.objects.filter(slug__in=slugs)
+    for article_slug, _product_slug, _note in ARTICLE_PRODUCTS:
+        _set_product_block(article_slug, None, "", remove_products=set(demo_products))
+    demo_products.delete()
+    Category.objects.filter(
+        slug__in=[slug for _name, slug, _description in CATEGORIES], products__isnull=True
+    ).delete()
+    ShippingZone.objects.filter(name__in=[zone["name"] for zone in ZONES]).delete()
+    DiscountCode.objects.filter(code__in=[code["code"] for code in CODES]).delete()
+    for collection in Collection.objects.filter(name=DEMO_COLLECTION_NAME):
+        get_image_model().objects.filter(collection=collection).delete()
+        collection.delete()
+
+
+def _configure_shop():
+    site = Site.objects.filter(is_default_site=True).first()
+    if site is None:
+        return
+    shop = ShopSettings.for_site(site)
+    shop.is_open = True
+    shop.currency = "GBP"
+    shop.vat_registered = True
+    shop.vat_rate_basis_points = 2000
+    shop.vat_number = "GB 123 4567 89"
+    shop.order_prefix = "RL"
+    shop.dispatch_note = (
+        "Orders are packed by our volunteers in Wennmouth and usually dispatched within "
+        "3 working days."
+    )
+    shop.returns_policy = RETURNS_POLICY
+    shop.save()
+
+
+def _create_product(spec, position, category, collection):
+    options = spec["options"]
+    product = Product.objects.create(
+        title=spec["title"],
+        slug=spec["slug"],
+        category=category,
+        summary=spec["summary"],
+        description=spec["description"],
+        option1_name=options[0] if len(options) > 0 else "",
+        option2_name=options[1] if len(options) > 1 else "",
+        option3_name=options[2] if len(options) > 2 else "",
+        featured=spec.get("featured", False),
+        sort_order=position,
+    )
+    for index, (shape, colour, words, alt_text) in enumerate(spec["pictures"]):
+        data = product_picture(shape, COLOURS[colour], words, seed=f"{spec['slug']}-{index}")
+        image = save_image(collection, alt_text, data, f"shop-{spec['slug']}-{index + 1}.jpg")
+        ProductImage.objects.create(
+            product=product, image=image, alt_text=alt_text, sort_order=index
+        )
+    print_on_demand = spec.get("print_on_demand", False)
+    for index, (values, price, was, cost, grams, stock) in enumerate(spec["variants"]):
+        Variant.objects.create(
+            product=product,
+            sku=_sku(spec, values),
+            option1=values[0] if len(values) > 0 else "",
+            option2=values[1] if len(values) > 1 else "",
+            option3=values[2] if len(values) > 2 else "",
+            price=price,
+            compare_at_price=was,
+            cost=cost,
+            weight_grams=grams,
+            track_stock=stock is not None,
+            stock=stock or 0,
+            fulfilment=Variant.Fulfilment.PRINTFUL
+            if print_on_demand
+            else Variant.Fulfilment.OUTLET,
+            external_variant_id=f"demo-pf-{4010 + index}" if print_on_demand else "",
+            sort_order=index,
+        )
+    return product, len(spec["pictures"]), len(spec["variants"])
+
+
+def _create_zone(spec, position):
+    zone = ShippingZone.objects.create(
+        name=spec["name"],
+        countries=spec["countries"],
+        free_shipping_threshold=spec["free_over"],
+        sort_order=position,
+    )
+    for index, (name, basis, minimum, maximum, price, estimate) in enumerate(spec["rates"]):
+        ShippingRate.objects.create(
+            zone=zone,
+            name=name,
+            basis=basis,
+            minimum=minimum,
+            maximum=maximum,
+            price=price,
+            delivery_estimate=estimate,
+            sort_order=index,
+        )
+
+
+def _set_product_block(article_slug, product, note, remove_products=()):
+    """Give a demo article a product block for ``product`` at the end of its body (or take
+    out blocks for ``remove_products``), through a new published revision that
+    keeps the article's publication dates. A missing article is left alone."""
+    article = ArticlePage.objects.filter(slug=article_slug).first()
+    if article is None or not article.live:
+        return
+    removed_pks = {item.pk for item in remove_products}
+    blocks = [
+        block
+        for block in article.body.raw_data
+        if not (
+            block["type"] == "product"
+            and (block["value"] or {}).get("product")
+            in removed_pks | {getattr(product, "pk", None)}
+        )
+    ]
+    if product is not None:
+        blocks.append({"type": "product", "value": {"product": product.pk, "note": note}})
+    if blocks == list(article.body.raw_data):
+        return
+    last_published_at = article.last_published_at
+    article.body = blocks
+    revision = article.save_revision()
+    # The demo is built by the system, not by a signed-in editor: no permission to check.
+    revision.publish(skip_permission_checks=True)
+    if last_published_at is not None:
+        # A shop plug is not news: the article keeps the dates it was published with.
+        ArticlePage.objects.filter(pk=article.pk).update(
+            last_published_at=last_published_at,
+            latest_revision_created_at=last_published_at + timedelta(minutes=1),
+        )
+        Revision.objects.filter(pk=revision.pk).update(
+            created_at=last_published_at + timedelta(minutes=1)
+        )
+
+
+# --- Pictures -------------------------------------------------------------------------------------
+
+
+def _text_colour(colour):
+    """White on dark cloth, the outlet's ink on light."""
+    return WHITE if sum(colour) < 450 else INK
+
+
+def _words(draw, centre, words, colour, width):
+    """``words`` centred at ``centre``, as large as fits ``width`` pixels."""
+    if not words:
+        return
+    size = 120
+    font = ImageFont.load_default(size=size)
+    while size > 24 and draw.textlength(words, font=font) > width:
+        size -= 6
+        font = ImageFont.load_default(size=size)
+    draw.text(centre, words, font=font, fill=_text_colour(colour), anchor="mm")
+
+
+def _shadow(colour):
+    return tuple(max(channel - 28, 0) for channel in colour)
+
+
+def _draw_tee(draw, colour, words, hood=False):
+    body = [
+        (330, 210),
+        (420, 180),
+        (580, 180),
+        (670, 210),  # shoulders
+        (850, 330),
+        (770, 450),
+        (690, 400),  # right sleeve
+        (690, 840),
+        (310, 840),  # hem
+        (310, 400),
+        (230, 450),
+        (150, 330),  # left sleeve
+    ]
+    if hood:
+        # Long sleeves reaching the cuffs, and a hood behind the neck.
+        body = [
+            (330, 210),
+            (420, 190),
+            (580, 190),
+            (670, 210),
+            (860, 560),
+            (780, 600),
+            (690, 420),
+            (690, 850),
+            (310, 850),
+            (310, 420),
+            (220, 600),
+            (140, 560),
+        ]
+        draw.ellipse((370, 110, 630, 330), fill=_shadow(colour))
+    draw.polygon(body, fill=colour, outline=_shadow(colour))
+    draw.chord((420, 130, 580, 250), 0, 180, fill=_shadow(colour))
+    if hood:
+        draw.rounded_rectangle((390, 650, 610, 780), radius=30, fill=_shadow(colour))
+    _words(draw, (500, 450), words, colour, 330)
+
+
+def _draw_tote(draw, colour, words):
+    draw.arc((340, 120, 480, 420), 180, 360, fill=_shadow(colour), width=26)
+    draw.arc((520, 120, 660, 420), 180, 360, fill=_shadow(colour), width=26)
+    draw.rectangle((250, 270, 750, 860), fill=colour, outline=_shadow(colour), width=4)
+    lines = words.split(" ") if len(words) > 10 else [words]
+    for index, line in enumerate(lines):
+        _words(draw, (500, 540 + (index - (len(lines) - 1) / 2) * 110), line, colour, 400)
+
+
+def _draw_mug(draw, colour, words):
+    draw.ellipse((660, 380, 860, 660), outline=colour, width=46)
+    draw.rounded_rectangle((240, 260, 720, 820), radius=40, fill=colour, outline=_shadow(colour))
+    draw.ellipse((240, 230, 720, 300), fill=_shadow(colour))
+    _words(draw, (480, 540), words, colour, 380)
+
+
+def _draw_cushion(draw, colour, words):
+    draw.rounded_rectangle(
+        (180, 200, 820, 820), radius=110, fill=colour, outline=_shadow(colour), width=10
+    )
+    for x, y in ((200, 220), (800, 220), (200, 800), (800, 800)):
+        draw.ellipse((x - 30, y - 30, x + 30, y + 30), fill=_shadow(colour))
+    _words(draw, (500, 510), words, colour, 480)
+
+
+def _draw_badge(draw, colour, words):
+    draw.ellipse((230, 230, 770, 770), fill=_shadow(colour))
+    draw.ellipse((260, 260, 740, 740), fill=colour)
+    draw.ellipse((300, 300, 700, 700), outline=_text_colour(colour), width=8)
+    _words(draw, (500, 500), words, colour, 330)
+
+
+def _draw_poster(image, draw, seed):
+    draw.rectangle((190, 110, 810, 890), fill=(40, 40, 40))
+    draw.rectangle((215, 135, 785, 865), fill=WHITE)
+    landscape = Image.open(
+        io.BytesIO(publishing_images.hero_picture(seed, palette_index=0, motif="river"))
+    )
+    # A portrait slice from the middle of the landscape, so nothing is stretched.
+    width, height = landscape.size
+    slice_width = height * 510 // 700
+    left = (width - slice_width) // 2
+    portrait = landscape.crop((left, 0, left + slice_width, height)).resize((510, 700))
+    image.paste(portrait.convert("RGB"), (245, 150))
+
+
+def product_picture(shape, colour, words, seed):
+    """A product shot (JPEG bytes): the item's silhouette in ``colour`` with ``words`` on it,
+    on the outlet's cream with a soft shadow and a small river mark in the corner."""
+    image = Image.new("RGB", PICTURE_SIZE, CREAM)
+    draw = ImageDraw.Draw(image)
+    draw.ellipse((200, 850, 800, 930), fill=(228, 222, 210))
+    if shape in ("tee", "hoodie"):
+        _draw_tee(draw, colour, words, hood=shape == "hoodie")
+    elif shape == "tote":
+        _draw_tote(draw, colour, words)
+    elif shape == "mug":
+        _draw_mug(draw, colour, words)
+    elif shape == "cushion":
+        _draw_cushion(draw, colour, words)
+    elif shape == "badge":
+        _draw_badge(draw, colour, words)
+    elif shape == "poster":
+        _draw_poster(image, draw, seed)
+    for offset in (0, 14):
+        points = [(x, 940 + offset + math.sin(x / 9) * 4) for x in range(880, 960, 4)]
+        draw.line(points, fill=RIVER, width=5)
+    buffer = io.BytesIO()
+    image.save(buffer, format="JPEG", quality=84, optimize=True)
+    return buffer.getvalue()

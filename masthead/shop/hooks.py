@@ -1,5 +1,5 @@
 """Everything the shop plugs into elsewhere, connected once from ``ShopConfig.ready()``:
-its payment handler, the periodic release of expired stock holds, its share of the demo,
+its payment handler, the periodic release of expired stock holds and of old baskets, its share of the demo,
 the page-cache invalidation for catalogue changes, and the margin on the funding page."""
 
 
@@ -9,7 +9,7 @@ def connect():
     from masthead.core.scheduler import register_periodic_job
     from masthead.core.signals import invalidate_pages_on_change
     from masthead.payments.registry import register_handler
-    from masthead.shop import checkout, demo, orders, payment_events
+    from masthead.shop import cart, checkout, demo, orders, payment_events
     from masthead.shop.models import (
         Category,
         Product,
@@ -23,6 +23,7 @@ def connect():
     register_periodic_job(
         "shop.release_expired_reservations", checkout.release_expired_reservations
     )
+    register_periodic_job("shop.delete_stale_carts", cart.delete_stale_carts, every=3600)
     # The catalogue is on cached pages; carts and orders are reader activity and never are.
     invalidate_pages_on_change(Category, Product, ProductImage, Variant, ShippingZone, ShippingRate)
     register_income_source("shop", orders.MARGIN_LABEL, orders.margin_between)

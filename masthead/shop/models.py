@@ -553,6 +553,11 @@ class Order(models.Model):
     shipping_zone_name = models.CharField(_("shipping zone"), max_length=100, blank=True)
     shipping_method = models.CharField(_("shipping method"), max_length=100, blank=True)
     newsletter_opt_in = models.BooleanField(_("asked for the newsletter"), default=False)
+    # The basket this order was started from: emptied of the order's items once it is paid,
+    # and the order released if the reader starts a new checkout from the same basket.
+    cart = models.ForeignKey(
+        Cart, null=True, blank=True, on_delete=models.SET_NULL, related_name="orders"
+    )
     # Payment
     provider = models.CharField(_("payment provider"), max_length=20, blank=True)
     checkout_id = models.CharField(

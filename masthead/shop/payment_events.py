@@ -1,5 +1,306 @@
-"""Placeholder until this module is written."""
+"""What the payment provider's events mean for orders (the "order" purpose).
+
+The payments app calls :func:`handle_payment_event` inside the transaction that stores the
+provider event, so an order's change and the event's record commit together. The payments
+app already ignores a second delivery of the same event; this handler is idempotent by
+state as well (every transition is guarded by the order's current status or a conditional
+update), so events arriving twice or out of order change nothing twice.
+
+An event's ``reference`` is the order's primary key (see ``checkout.start_order``).
+
+- **Paid** (CheckoutCompleted with ``paid``, or PaymentSucceeded for a checkout): an order
+  awaiting payment becomes paid, its held units and discount use become committed, the
+  items are taken out of the basket it came from, the ORDERS side takes over
+  (``orders.on_paid``: confirmation email, print on demand) and, only if the reader ticked
+  the box, the newsletter's double opt-in starts.
+- **Paid after the hold ran out.** If the order had already expired (its units went back
+  on sale), the handler tries to take each line's units again with the same conditional
+  update as checkout. If every line can be had, the order is paid as normal. If any
+  cannot, none are taken, the order is recorded as paid, and right after the commit it is
+  cancelled through ``orders.cancel`` with ``orders.SOLD_OUT_REASON``: the whole payment is
+  refunded through the provider (with an idempotency key) and the reader gets the
+  cancellation email explaining that the items sold out. We never keep money for items we
+  cannot send, and never sell a unit twice.
+  An order an editor cancelled before it was paid is treated the same way.
+- **Expired** (CheckoutExpired): an order still awaiting payment expires and its units go
+  back on sale; a paid order is untouched.
+- **Refunded** (PaymentRefunded): ``orders.apply_refund_event``.
+- **Disputed** (PaymentDisputed) and failed attempts: written to the order's history.
+"""
+
+import logging
+
+from django.db import transaction
+from django.db.models import F
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from django_tasks import task
+
+from masthead.core.cache import invalidate_pages
+from masthead.payments import events
+from masthead.payments.money import format_money
+from masthead.shop import cart as carts
+from masthead.shop import orders
+from masthead.shop.checkout import NEWSLETTER_WORDING, NEWSLETTER_WORDING_VERSION, expire_order
+from masthead.shop.models import DiscountCode, Order, OrderLine, Variant
+
+logger = logging.getLogger("masthead.shop")
+
+NEWSLETTER_SOURCE = "shop checkout"
+
+
+def _order_id(reference):
+    text = str(reference or "").strip()
+    return int(text) if text.isdigit() and len(text) <= 18 else None
+
+
+def _order_for(event):
+    """The order an event is about (row locked), or None when it is not one of ours."""
+    rows = Order.objects.select_for_update()
+    order_id = _order_id(event.reference)
+    if order_id is not None:
+        found = rows.filter(pk=order_id).first()
+        if found is not None:
+            return found
+    checkout_id = getattr(event, "checkout_id", "")
+    if checkout_id:
+        found = rows.filter(checkout_id=checkout_id).first()
+        if found is not None:
+            return found
+    payment_id = getattr(event, "payment_id", "")
+    if payment_id:
+        return rows.filter(payment_id=payment_id).first()
+    return None
+
+
+def _is_other_checkout(order, event):
+    """Whether the event is about a checkout other than the one this order opened."""
+    checkout_id = getattr(event, "checkout_id", "")
+    return bool(checkout_id and order.checkout_id and checkout_id != order.checkout_id)
+
+
+# --- Paid -----------------------------------------------------------------------------------------
+
+
+def _retake_stock(order):
+    """For an order whose hold ran out: take its released units again, all or none.
+    Returns True when every line's units were had."""
+    lines = list(
+        order.lines.filter(stock_state=OrderLine.StockState.RELEASED).order_by("variant_id")
+    )
+    try:
+        with transaction.atomic():
+            for line in lines:
+                if line.variant_id is None:
+                    raise _Unavailable
+                taken = Variant.objects.filter(
+                    pk=line.variant_id, track_stock=True, stock__gte=line.quantity
+                ).update(stock=F("stock") - line.quantity)
+                untracked = Variant.objects.filter(pk=line.variant_id, track_stock=False).exists()
+                if not taken and not untracked:
+                    raise _Unavailable
+                OrderLine.objects.filter(
+                    pk=line.pk, stock_state=OrderLine.StockState.RELEASED
+                ).update(stock_state=OrderLine.StockState.COMMITTED)
+    except _Unavailable:
+        return False
+    if Variant.objects.filter(
+        pk__in=[line.variant_id for line in lines], track_stock=True, stock=0
+    ).exists():
+        transaction.on_commit(invalidate_pages)
+    return True
+
+
+class _Unavailable(Exception):
+    pass
+
+
+def _reclaim_discount(order):
+    """Take the discount use back for a late payment when the code still has one; the
+    reader paid the discounted price either way."""
+    if order.discount_id is None or order.discount_state != "released":
+        return
+    discount = DiscountCode.objects.select_for_update().filter(pk=order.discount_id).first()
+    if discount is None:
+        return
+    if discount.usage_limit is None or discount.times_used < discount.usage_limit:
+        DiscountCode.objects.filter(pk=discount.pk).update(times_used=F("times_used") + 1)
+        order.discount_state = "committed"
+
+
+def _opt_in_to_newsletter(order_id):
+    """Start the double opt-in for a reader who ticked the box; a failure here never
+    stands in the way of the order."""
+    from masthead.newsletter import services as newsletter
+
+    order = Order.objects.filter(pk=order_id, newsletter_opt_in=True).first()
+    if order is None:
+        return
+    try:
+        newsletter.sign_up(
+            email=order.email,
+            name=order.full_name,
+            newsletters=newsletter.public_newsletters(),
+            context=newsletter.ConsentContext(source=NEWSLETTER_SOURCE),
+            wording=str(NEWSLETTER_WORDING),
+            wording_version=NEWSLETTER_WORDING_VERSION,
+        )
+    except Exception:
+        logger.exception("Newsletter opt-in from the shop checkout failed")
+
+
+def _mark_paid(order, event):
+    if order.paid_at is not None:
+        if not order.payment_id and event.payment_id:
+            order.payment_id = event.payment_id
+            order.save(update_fields=["payment_id", "updated_at"])
+        return
+    if _is_other_checkout(order, event):
+        logger.warning("Order %s: payment for another checkout %s", order.number, event.checkout_id)
+        orders.log(
+            order,
+            _("A payment arrived for a checkout (%(checkout)s) this order did not open.")
+            % {"checkout": event.checkout_id},
+        )
+        return
+    late = order.status != Order.Status.AWAITING_PAYMENT
+    stock_ok = True
+    if late:
+        stock_ok = _retake_stock(order)
+        if stock_ok:
+            _reclaim_discount(order)
+    else:
+        OrderLine.objects.filter(order=order, stock_state=OrderLine.StockState.HELD).update(
+            stock_state=OrderLine.StockState.COMMITTED
+        )
+        if order.discount_state == "held":
+            order.discount_state = "committed"
+
+    order.paid_at = event.occurred_at or timezone.now()
+    order.payment_id = order.payment_id or event.payment_id
+    order.checkout_id = order.checkout_id or event.checkout_id
+    order.provider = order.provider or event.provider
+    order.status = Order.Status.PAID
+    order.save()
+    if event.amount != order.total or event.currency.upper() != order.currency:
+        orders.log(
+            order,
+            _("The provider reported %(paid)s; the order total is %(total)s.")
+            % {
+                "paid": format_money(event.amount, event.currency.upper()),
+                "total": format_money(order.total, order.currency),
+            },
+        )
+    if not stock_ok:
+        orders.log(
+            order,
+            _("Paid after the hold ran out, and the items had sold out: refunding in full."),
+        )
+        transaction.on_commit(lambda: cancel_sold_out_order_task.enqueue(order.pk))
+        return
+    if late:
+        orders.log(order, _("Paid after the hold ran out; the items were still available."))
+    if order.cart_id:
+        carts.take_out_ordered(
+            order.cart_id,
+            {line.variant_id: line.quantity for line in order.lines.all() if line.variant_id},
+        )
+    orders.on_paid(order)
+    if order.newsletter_opt_in:
+        transaction.on_commit(lambda: _opt_in_to_newsletter(order.pk))
+
+
+def cancel_sold_out_order(order_id):
+    """Cancel and refund in full an order paid after its items sold out (once)."""
+    order = Order.objects.filter(pk=order_id).exclude(status=Order.Status.CANCELLED).first()
+    if order is None:
+        return False
+    orders.cancel(order, reason=str(orders.SOLD_OUT_REASON))
+    return True
+
+
+@task()
+def cancel_sold_out_order_task(order_id):
+    """Background task: refund and cancel an order that was paid too late (safe to retry:
+    cancelling twice changes nothing and the refund carries an idempotency key)."""
+    return cancel_sold_out_order(order_id)
+
+
+def _on_checkout_completed(event):
+    order = _order_for(event)
+    if order is None:
+        logger.warning("Checkout completed for unknown order %s", event.reference)
+        return
+    if not event.paid:
+        orders.log(order, _("Payment is being processed by the provider."))
+        return
+    _mark_paid(order, event)
+
+
+def _on_payment_succeeded(event):
+    order = _order_for(event)
+    if order is None:
+        logger.warning("Payment for unknown order %s", event.reference)
+        return
+    _mark_paid(order, event)
+
+
+def _on_checkout_expired(event):
+    order = _order_for(event)
+    if order is None or _is_other_checkout(order, event):
+        return
+    expire_order(order, _("The reader left the payment page without paying; items released."))
+
+
+def _on_payment_failed(event):
+    order = _order_for(event)
+    if order is None:
+        return
+    orders.log(
+        order,
+        _("A payment attempt failed%(reason)s.")
+        % {"reason": f": {event.reason}" if event.reason else ""},
+    )
+
+
+def _on_payment_refunded(event):
+    order = _order_for(event)
+    if order is None:
+        logger.warning("Refund for unknown order %s", event.reference)
+        return
+    orders.apply_refund_event(order, event.amount_refunded, event.fully_refunded)
+
+
+def _on_payment_disputed(event):
+    order = _order_for(event)
+    if order is None:
+        return
+    orders.log(
+        order,
+        _(
+            "The payer's bank opened a dispute for %(amount)s%(reason)s; respond to it in the "
+            "payment provider's dashboard."
+        )
+        % {
+            "amount": format_money(event.amount, event.currency.upper()),
+            "reason": f" ({event.reason})" if event.reason else "",
+        },
+    )
+
+
+EVENT_HANDLERS = {
+    events.CheckoutCompleted: _on_checkout_completed,
+    events.CheckoutExpired: _on_checkout_expired,
+    events.PaymentSucceeded: _on_payment_succeeded,
+    events.PaymentFailed: _on_payment_failed,
+    events.PaymentRefunded: _on_payment_refunded,
+    events.PaymentDisputed: _on_payment_disputed,
+}
 
 
 def handle_payment_event(event):
-    raise NotImplementedError
+    """Apply one payment event to the order it is about (see the module docstring)."""
+    handler = EVENT_HANDLERS.get(type(event))
+    if handler is None:
+        return
+    handler(event)

@@ -31,6 +31,8 @@ BODY_BLOCK_TYPES = {
     "embed",
     "statistic",
     "callout",
+    # The shop's share of the demo puts a product block in two articles.
+    "product",
 }
 
 

@@ -1,16 +1,22 @@
 """Template helpers for the reader-facing pages: embeds that never break a page, share
-links, pagination links and the corrections page link."""
+links, pagination links, the corrections page link, and the rendered fragments that every
+reader shares (``{% fragment %}``, ``{% page_fragment %}`` and their ``{% live %}`` holes)."""
 
 import logging
+import secrets
 from urllib.parse import quote, urlencode, urlsplit
 
 from django import template
 from django.core.cache import cache
+from django.db.models import Model
 from django.template.loader import render_to_string
+from django.utils.safestring import mark_safe
 from django.utils.translation import gettext_lazy as _
 from wagtail.embeds import embeds
+from wagtail.models import Page, Site
 
-from masthead.core.fragments import site_fragment
+from masthead.core.cache import has_personal_cookie
+from masthead.core.fragments import rendered_fragment, site_fragment
 
 register = template.Library()
 logger = logging.getLogger("masthead.embeds")
@@ -126,3 +132,164 @@ def split_after_paragraphs(body, count):
             if seen == count:
                 return blocks[: position + 1], blocks[position + 1 :]
     return blocks, []
+
+
+# --- Rendered fragments ----------------------------------------------------------------------
+
+# While a fragment is rendered for the store, each {% live %} block inside it writes this
+# marker instead of its content. Random per process, so no text an editor writes can match.
+LIVE_MARKER = f"<!--live-{secrets.token_hex(8)}-->"
+# The context variable that holds the live blocks met while a fragment is being stored.
+CAPTURING = "_masthead_fragment_live_blocks"
+
+
+def _key_part(value):
+    """A model instance stands in a key for its table, its id and, for a page, when it was
+    last published; anything else must be a plain value."""
+    if isinstance(value, Model):
+        changed = value.last_published_at if isinstance(value, Page) else None
+        return (value._meta.label, value.pk, changed)
+    if value is None or isinstance(value, (str, int, bool)):
+        return value
+    raise template.TemplateSyntaxError(f"A fragment cannot be keyed on {value!r}.")
+
+
+def _request_key(request):
+    """What a fragment's links depend on in the request: its site (links to pages of
+    another site are absolute) and the scheme and host absolute links are made from."""
+    site = Site.find_for_request(request)
+    return (site.pk if site else None, request.scheme, request.get_host())
+
+
+class LiveNode(template.Node):
+    """``{% live %}...{% endlive %}`` inside a fragment: rendered for every request, with the
+    page's own context (variables set inside the fragment, by ``with`` or ``for``, are not
+    there). Outside a fragment it simply renders."""
+
+    def __init__(self, nodelist):
+        self.nodelist = nodelist
+
+    def render(self, context):
+        capturing = context.get(CAPTURING)
+        if capturing is None:
+            return self.nodelist.render(context)
+        capturing.append(self)
+        return LIVE_MARKER
+
+
+class FragmentNode(template.Node):
+    """Renders its content once per key and generation and reuses the HTML, filling in its
+    ``{% live %}`` holes afresh each time."""
+
+    child_nodelists = ("nodelist",)
+
+    def __init__(self, name, keys, nodelist, per_page):
+        self.name = name
+        self.keys = keys
+        self.nodelist = nodelist
+        self.per_page = per_page
+
+    def key(self, context):
+        """The store key, or None when this render must not use the store: no request (an
+        email, the 500 page), an editor's preview, a visitor the page cache would not serve
+        either (signed in, or with a flash message), a fragment inside another (the outer
+        one stores it), or for a per-page fragment no published page."""
+        request = context.get("request")
+        if request is None or getattr(request, "is_preview", False):
+            return None
+        if has_personal_cookie(request):
+            # As for the page cache: a signed-in editor sees what the database holds now.
+            return None
+        if context.get(CAPTURING) is not None:
+            return None
+        parts = [_key_part(key.resolve(context)) for key in self.keys]
+        if self.per_page:
+            page = context.get("page")
+            if not isinstance(page, Page) or page.pk is None:
+                return None
+            template_name = context.template.origin.template_name if context.template else ""
+            parts = [template_name, _key_part(page), *parts]
+        return ("masthead:fragment", self.name, _request_key(request), *parts)
+
+    def render(self, context):
+        key = self.key(context)
+        if key is None:
+            return self.nodelist.render(context)
+        pieces, live_blocks = rendered_fragment(key, lambda: self.render_for_store(context))
+        output = [pieces[0]]
+        for live, piece in zip(live_blocks, pieces[1:], strict=True):
+            output.append(live.nodelist.render(context))
+            output.append(piece)
+        return mark_safe("".join(output))  # noqa: S308 - rendered by the template engine
+
+    def render_for_store(self, context):
+        """The fragment as (text pieces, live blocks between them); the live blocks are
+        filled in by the caller, with the page's context, on this render as on later ones."""
+        live_blocks = []
+        with context.push({CAPTURING: live_blocks}):
+            text = self.nodelist.render(context)
+        pieces = tuple(text.split(LIVE_MARKER))
+        if len(pieces) != len(live_blocks) + 1:
+            raise template.TemplateSyntaxError(
+                f"Fragment {self.name!r}: a {{% live %}} block's output was changed by a filter."
+            )
+        return pieces, tuple(live_blocks)
+
+
+def _fragment_tag(parser, token, per_page):
+    bits = token.split_contents()
+    if len(bits) < 2:
+        raise template.TemplateSyntaxError(f"{bits[0]} needs a name.")
+    name = bits[1].strip("\"'")
+    keys = [parser.compile_filter(bit) for bit in bits[2:]]
+    nodelist = parser.parse((f"end{bits[0]}",))
+    parser.delete_first_token()
+    return FragmentNode(name, keys, nodelist, per_page)
+
+
+@register.tag
+def fragment(parser, token):
+    """``{% fragment "name" key ... %}...{% endfragment %}``: a part of the page that is the
+    same for every reader of this site with the same keys (the header, the footer), rendered
+    once per page-cache generation per process. Its ``{% live %}`` blocks are rendered for
+    every request."""
+    return _fragment_tag(parser, token, per_page=False)
+
+
+@register.tag
+def page_fragment(parser, token):
+    """``{% page_fragment "name" key ... %}...{% endpage_fragment %}``: as ``fragment``, and
+    keyed on the page being shown too (its id and when it was last published) and the
+    template showing it. Where the context's ``page`` is no Wagtail page (search, the shop,
+    error pages) it just renders."""
+    return _fragment_tag(parser, token, per_page=True)
+
+
+@register.tag
+def live(parser, token):
+    """``{% live %}...{% endlive %}``: inside a fragment, what must be rendered for every
+    request (a sign-up form with its render time, the funding bar)."""
+    nodelist = parser.parse(("endlive",))
+    parser.delete_first_token()
+    return LiveNode(nodelist)
+
+
+@register.simple_tag(takes_context=True)
+def nav_current(context):
+    """Which navigation section the page is, and which it is in, as (section id or None,
+    section id or None): the header's highlight, worked out without a query, so the header
+    can be reused for every page of a section."""
+    page = context.get("page")
+    sections = context.get("nav_sections") or ()
+    pk = getattr(page, "pk", None)
+    is_section = pk if any(section.pk == pk for section in sections) else None
+    if isinstance(page, Page) and "section" not in page.__dict__:
+        from masthead.publishing.models import ArticlePage
+
+        if isinstance(page, ArticlePage):
+            # An article's section is its parent page: the one whose path its own extends.
+            parent_path = page.path[: -page.steplen]
+            parents = [section.pk for section in sections if section.path == parent_path]
+            return (is_section, parents[0] if parents else None)
+    section = getattr(page, "section", None)
+    return (is_section, getattr(section, "pk", None))

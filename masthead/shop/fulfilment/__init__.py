@@ -1,0 +1,1 @@
+"""Print-on-demand fulfilment: the provider interface (base) and Printful (printful)."""

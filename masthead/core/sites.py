@@ -1,0 +1,90 @@
+"""Which Wagtail Site a request is for, and that site's settings, found once per process.
+
+Wagtail finds the Site of every request with a query (matching host name, port and the
+default site) before it can route the request to a page, and each site setting (the
+outlet's name, the sign-up form's wording) with another; it keeps the answers on the request
+only. They depend on nothing but the host, the port and rows that only editors change, and
+saving a Site or a setting starts a new page-cache generation (``masthead.core.signals``),
+so each process remembers them for at most a second and never across a change.
+"""
+
+import contextlib
+import copy
+import time
+from functools import partial
+
+from django.db import DatabaseError
+from django.http.request import split_domain_port
+from django.utils.functional import SimpleLazyObject
+from wagtail.contrib.settings.models import BaseSiteSetting
+from wagtail.contrib.settings.registry import registry as settings_registry
+from wagtail.models import Site
+
+from masthead.core import fragments
+from masthead.core.cache import LocalPages, current_generation
+
+# A few hosts per process at most (made-up Host headers only push out the oldest).
+_sites = LocalPages(64)
+
+
+def _copy(site):
+    """A copy of a remembered Site (and of its root page) for one request, so that what a
+    request caches on it (the root page's specific page, for one) stays with that request."""
+    if site is None:
+        return None
+    clone = copy.copy(site)
+    clone.root_page = copy.copy(site.root_page)
+    return clone
+
+
+def find_site(request):
+    """The Site Wagtail's ``Site.find_for_request`` would find for ``request``."""
+    key = (split_domain_port(request._get_raw_host())[0], request.get_port())
+    generation = current_generation()
+    entry = _sites.get(generation, key)
+    if entry is None:
+        entry = (time.time() + fragments.FRAGMENT_SECONDS, Site._find_for_request(request))
+        _sites.put(generation, key, entry)
+    return _copy(entry[1])
+
+
+def site_settings(model, site, request):
+    """A copy, for this request, of ``model``'s settings for ``site`` as Wagtail's
+    ``for_request`` would give them, remembered per process."""
+    remembered = fragments.site_fragment(
+        ("core:site-settings", model._meta.label, site.pk), lambda: model.for_site(site)
+    )
+    clone = copy.copy(remembered)
+    # Whatever the request looks up through it (the logo, a page's URL) stays its own.
+    clone._state.fields_cache = {}
+    clone._page_url_cache = {}
+    clone._request = request
+    return clone
+
+
+def _prime_site_settings(request, site):
+    """Where Wagtail's ``for_request`` looks first, a lazy copy of each site setting: a
+    request that never shows a setting pays nothing for it."""
+    for model in settings_registry:
+        if issubclass(model, BaseSiteSetting):
+            lookup = partial(site_settings, model, site, request)
+            setattr(request, model.get_cache_attr_name(), SimpleLazyObject(lookup))
+
+
+class SiteMiddleware:
+    """Give each request its Site and site settings the way Wagtail keeps them on the request
+    (``request._wagtail_site``, ``BaseSiteSetting.for_request``), from the per-process
+    answers, so routing and rendering the request start without those queries."""
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        if not hasattr(request, "_wagtail_site"):
+            # With the database down the site is left to Wagtail, for the views that need
+            # one, and the health check still answers that the database is down.
+            with contextlib.suppress(DatabaseError):
+                request._wagtail_site = find_site(request)
+                if request._wagtail_site is not None:
+                    _prime_site_settings(request, request._wagtail_site)
+        return self.get_response(request)

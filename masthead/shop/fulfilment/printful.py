@@ -1,0 +1,342 @@
+"""Printful (API v1, https://api.printful.com) for print-on-demand variants.
+
+An order goes to Printful with ``external_id`` = the outlet's order number, so a retry never
+creates a second one: :meth:`PrintfulProvider.submit` first asks for ``/orders/@<number>``,
+posts only on a 404, and if the post answers that the external id exists (a concurrent or
+earlier attempt won), reads the order back. Items name the variant by the shop variant's
+``external_variant_id`` (Printful's sync variant external id) and carry the order line's id
+as their own ``external_id``, so a shipment webhook says exactly which lines left.
+
+HTTP goes through a tiny client (urllib) that tests replace with one answering from recorded
+responses; nothing here reaches the network in tests.
+"""
+
+import json
+import logging
+import urllib.error
+import urllib.request
+from dataclasses import dataclass
+
+from django.conf import settings
+from django.db import transaction
+from django.utils.translation import gettext as _
+
+from masthead.shop.fulfilment.base import (
+    FulfilmentError,
+    FulfilmentProvider,
+    InvalidFulfilmentWebhook,
+    ShipmentUpdate,
+    StatusUpdate,
+)
+
+logger = logging.getLogger("masthead.shop")
+
+API_BASE = "https://api.printful.com"
+TIMEOUT_SECONDS = 20
+
+
+@dataclass(frozen=True)
+class HttpResponse:
+    status: int
+    body: bytes
+
+
+class UrllibClient:
+    """The real HTTP client: one request, the status and the body, never an exception for
+    an HTTP error status (a 404 is an answer here)."""
+
+    def request(self, method, url, headers, body=None, timeout=TIMEOUT_SECONDS):
+        if not url.startswith("https://"):
+            raise OSError("Printful is only called over https.")
+        # The scheme is checked just above, so no file: or custom scheme can be opened.
+        request = urllib.request.Request(url, data=body, headers=headers, method=method)  # noqa: S310
+        try:
+            with urllib.request.urlopen(request, timeout=timeout) as response:  # noqa: S310
+                return HttpResponse(response.status, response.read())
+        except urllib.error.HTTPError as error:
+            return HttpResponse(error.code, error.read())
+
+
+# None means UrllibClient; tests put a client answering from recorded responses here.
+http_client = None
+
+
+def _money(amount):
+    """Printful writes money as a decimal string: 2500 pence is "25.00"."""
+    units, minor = divmod(amount, 100)
+    return f"{units}.{minor:02d}"
+
+
+class PrintfulProvider(FulfilmentProvider):
+    """Sends print-on-demand lines to Printful and reads its webhooks."""
+
+    name = "printful"
+
+    def __init__(self, api_key, *, confirm=False, api_base=API_BASE, client=None):
+        self.api_key = api_key
+        self.confirm = confirm
+        self.api_base = api_base.rstrip("/")
+        self.client = client or UrllibClient()
+
+    @classmethod
+    def from_settings(cls):
+        return cls(
+            settings.PRINTFUL_API_KEY,
+            confirm=settings.PRINTFUL_CONFIRM_ORDERS,
+            client=http_client,
+        )
+
+    def _call(self, method, path, payload=None):
+        """One API call: (HTTP status, decoded JSON). Raises FulfilmentError when Printful
+        cannot be reached or answers with something that is not JSON."""
+        headers = {
+            "Authorization": f"Bearer {self.api_key}",
+            "Accept": "application/json",
+            "User-Agent": "Masthead",
+        }
+        body = None
+        if payload is not None:
+            headers["Content-Type"] = "application/json"
+            body = json.dumps(payload).encode()
+        try:
+            response = self.client.request(method, self.api_base + path, headers, body)
+        except (OSError, TimeoutError) as error:
+            logger.warning("Printful %s %s failed: %s", method, path, error)
+            raise FulfilmentError(
+                _("Printful could not be reached; the order will be sent again.")
+            ) from error
+        try:
+            data = json.loads(response.body or b"{}")
+        except ValueError as error:
+            raise FulfilmentError(_("Printful answered with something unreadable.")) from error
+        if not isinstance(data, dict):
+            raise FulfilmentError(_("Printful answered with something unreadable."))
+        return response.status, data
+
+    @staticmethod
+    def _error_message(data):
+        error = data.get("error")
+        if isinstance(error, dict) and error.get("message"):
+            return str(error["message"])
+        result = data.get("result")
+        return str(result) if isinstance(result, str) else ""
+
+    def find(self, external_id):
+        """Printful's order with this external id, or None when it has none."""
+        status, data = self._call("GET", f"/orders/@{external_id}")
+        if status == 404:
+            return None
+        if status == 200 and isinstance(data.get("result"), dict):
+            return data["result"]
+        raise FulfilmentError(
+            _("Printful refused to look up the order: %(error)s")
+            % {"error": self._error_message(data) or status}
+        )
+
+    def order_payload(self, order):
+        """The body of POST /orders: the recipient and the order's Printful lines."""
+        lines = [line for line in order.lines.select_related("variant") if _is_printful(line)]
+        items = []
+        for line in lines:
+            variant_id = line.variant.external_variant_id if line.variant else ""
+            if not variant_id:
+                raise FulfilmentError(
+                    _("%(sku)s has no print-on-demand variant id.") % {"sku": line.sku}
+                )
+            quantity = line.quantity - line.quantity_refunded
+            if quantity <= 0:
+                continue
+            items.append(
+                {
+                    "external_id": str(line.pk),
+                    "external_variant_id": variant_id,
+                    "quantity": quantity,
+                    "retail_price": _money(line.unit_price),
+                    "name": f"{line.product_title} {line.variant_label}".strip(),
+                }
+            )
+        if not items:
+            raise FulfilmentError(_("This order has nothing for Printful to print."))
+        return {
+            "external_id": order.number,
+            "shipping": "STANDARD",
+            "recipient": {
+                "name": order.full_name,
+                "address1": order.address_line1,
+                "address2": order.address_line2,
+                "city": order.city,
+                "state_code": order.region,
+                "country_code": order.country,
+                "zip": order.postcode,
+                "phone": order.phone,
+                "email": order.email,
+            },
+            "items": items,
+            "retail_costs": {"currency": order.currency},
+        }
+
+    def submit(self, order):
+        existing = self.find(order.number)
+        if existing is not None:
+            return str(existing["id"])
+        confirm = "true" if self.confirm else "false"
+        status, data = self._call("POST", f"/orders?confirm={confirm}", self.order_payload(order))
+        if status == 200 and isinstance(data.get("result"), dict):
+            return str(data["result"]["id"])
+        message = self._error_message(data)
+        if status == 400 and "already exist" in message.lower():
+            existing = self.find(order.number)
+            if existing is not None:
+                return str(existing["id"])
+        raise FulfilmentError(
+            _("Printful refused the order: %(error)s") % {"error": message or status}
+        )
+
+    def parse_webhook(self, body, headers=None):
+        try:
+            data = json.loads(body)
+        except ValueError as error:
+            raise InvalidFulfilmentWebhook("The body is not JSON.") from error
+        if not isinstance(data, dict) or not isinstance(data.get("data"), dict):
+            raise InvalidFulfilmentWebhook("The body is not a Printful event.")
+        kind = data.get("type")
+        payload = data["data"]
+        order = payload.get("order")
+        if not isinstance(order, dict) or not order.get("external_id"):
+            # Orders made outside the shop (in Printful's dashboard) are not ours.
+            return []
+        number = str(order["external_id"])
+        if kind == "package_shipped":
+            shipment = payload.get("shipment")
+            if not isinstance(shipment, dict) or "id" not in shipment:
+                raise InvalidFulfilmentWebhook("A shipped package without its shipment.")
+            return [
+                ShipmentUpdate(
+                    order_number=number,
+                    external_id=f"printful-{shipment['id']}",
+                    carrier=str(shipment.get("carrier") or "Printful"),
+                    tracking_number=str(shipment.get("tracking_number") or ""),
+                    tracking_url=str(shipment.get("tracking_url") or ""),
+                    items=_shipped_lines(shipment, order),
+                )
+            ]
+        if kind in {"order_failed", "order_canceled"}:
+            status = "failed" if kind == "order_failed" else "canceled"
+            return [StatusUpdate(number, status, str(payload.get("reason") or ""))]
+        if kind == "order_updated":
+            return [StatusUpdate(number, str(order.get("status") or "updated"))]
+        return []
+
+
+def _shipped_lines(shipment, order):
+    """{our order line id: quantity} from a shipment's items and the order's items (whose
+    ``external_id`` is our line's id)."""
+    line_of_item = {}
+    for item in order.get("items") or []:
+        if isinstance(item, dict) and str(item.get("external_id") or "").isdigit():
+            line_of_item[item.get("id")] = int(item["external_id"])
+    shipped = {}
+    for item in shipment.get("items") or []:
+        if not isinstance(item, dict):
+            continue
+        line_id = line_of_item.get(item.get("item_id"))
+        quantity = item.get("quantity")
+        if line_id is None or isinstance(quantity, bool) or not isinstance(quantity, int):
+            continue
+        if quantity > 0:
+            shipped[line_id] = shipped.get(line_id, 0) + quantity
+    return shipped
+
+
+def _is_printful(line):
+    from masthead.shop.models import Variant
+
+    return line.fulfilment == Variant.Fulfilment.PRINTFUL
+
+
+def submit_order(order_id, provider=None):
+    """Send a paid order's print-on-demand lines to Printful, once; returns Printful's order
+    id (None when Printful is not configured or the order needs nothing from it).
+
+    Safe to run again at any time (a retried task, the admin's "send again" button): an
+    order already sent is found by its number, never posted twice. A refusal or network
+    failure is written to the order's history and raised, so the task shows as failed.
+    """
+    from masthead.shop import orders
+    from masthead.shop.models import Order
+
+    order = Order.objects.filter(pk=order_id, paid_at__isnull=False).first()
+    if order is None or order.status == Order.Status.CANCELLED:
+        return None
+    if order.pod_order_id:
+        return order.pod_order_id
+    if not order.lines.filter(fulfilment="printful").exists():
+        return None
+    provider = provider or PrintfulProvider.from_settings()
+    if not provider.api_key:
+        orders.log(order, _("Printful is not configured: send the printed items by hand."))
+        return None
+    try:
+        external_id = provider.submit(order)
+    except FulfilmentError as error:
+        orders.log(order, _("Printful: %(error)s") % {"error": error})
+        raise
+    with transaction.atomic():
+        updated = Order.objects.filter(pk=order.pk, pod_order_id="").update(
+            pod_provider=provider.name,
+            pod_order_id=external_id,
+            pod_status="confirmed" if provider.confirm else "draft",
+        )
+        if updated:
+            orders.log(
+                order,
+                _("Sent to Printful as order %(id)s%(draft)s.")
+                % {
+                    "id": external_id,
+                    "draft": "" if provider.confirm else _(" (a draft to confirm in Printful)"),
+                },
+            )
+    return external_id
+
+
+def apply_webhook_updates(updates):
+    """Apply what a Printful delivery said: shipments (once each, with the dispatch email)
+    and status changes (written to the history when they change something). Returns how
+    many updates changed something."""
+    from masthead.shop import orders
+    from masthead.shop.models import Order
+
+    changed = 0
+    for update in updates:
+        order = Order.objects.filter(number=update.order_number).first()
+        if order is None:
+            logger.info("Printful webhook for unknown order %s", update.order_number)
+            continue
+        if isinstance(update, ShipmentUpdate):
+            items = update.items or {
+                line.pk: line.quantity_to_dispatch
+                for line in order.lines.filter(fulfilment="printful")
+            }
+            shipment = orders.record_external_shipment(
+                order,
+                update.external_id,
+                items,
+                update.carrier,
+                update.tracking_number,
+                update.tracking_url,
+            )
+            changed += shipment is not None
+            continue
+        with transaction.atomic():
+            moved = (
+                Order.objects.filter(pk=order.pk)
+                .exclude(pod_status=update.status)
+                .update(pod_status=update.status[:40])
+            )
+            if moved:
+                message = _("Printful: order %(status)s") % {"status": update.status}
+                if update.reason:
+                    message += f" ({update.reason})"
+                orders.log(order, message + ".")
+                changed += 1
+    return changed
