@@ -21,6 +21,7 @@ from PIL import Image, ImageDraw, ImageFont
 from wagtail.images import get_image_model
 from wagtail.models import Collection, Revision, Site
 
+from masthead.core.models import SiteSettings
 from masthead.publishing.demo import images as publishing_images
 from masthead.publishing.demo.builder import save_image
 from masthead.publishing.models import ArticlePage
@@ -414,6 +415,9 @@ def _configure_shop():
     )
     shop.returns_policy = RETURNS_POLICY
     shop.save()
+    outlet = SiteSettings.for_site(site)
+    outlet.shop_url = "/shop/"
+    outlet.save(update_fields=["shop_url"])
 
 
 def _create_product(spec, position, category, collection):

@@ -1,6 +1,7 @@
 """Everything the shop plugs into elsewhere, connected once from ``ShopConfig.ready()``:
-its payment handler, the periodic release of expired stock holds and of old baskets, its share of the demo,
-the page-cache invalidation for catalogue changes, and the margin on the funding page."""
+its payment handler, the periodic release of expired stock holds and of old baskets, its
+share of the demo, the page-cache invalidation for catalogue changes, and the margin on the
+funding page."""
 
 
 def connect():

@@ -11,6 +11,7 @@ from django.contrib.auth.models import Group, User
 from django.core.cache import cache
 from playwright.sync_api import expect
 
+from masthead.core.models import SiteSettings
 from masthead.payments.money import format_money
 from masthead.publishing.roles import EDITORS
 from masthead.shop.models import Order, Variant
@@ -40,7 +41,10 @@ def shop(settings, live_server):
     settings.SITE_URL = live_server.url
     settings.PAYMENTS_PROVIDER = "demo"
     settings.MASTHEAD_ALLOW_DEMO_PAYMENTS = True
-    make_site_tree()
+    tree = make_site_tree()
+    outlet = SiteSettings.for_site(tree.site)
+    outlet.shop_url = "/shop/"
+    outlet.save()
     shop_settings(vat_registered=True, order_prefix="RL")
     tee = make_product(
         make_category("T-shirts"),
@@ -90,6 +94,11 @@ def test_reader_buys_a_tee_and_a_cushion_and_the_editor_dispatches_them(
     page.get_by_role("button", name="Add to basket").click()
     expect(page.locator("h1")).to_have_text("Your basket")
     expect(page.locator("main")).to_contain_text("Read local cushion")
+    # The header's basket link counts what is in it (fetched apart from the cached page).
+    page.goto(live_server.url + "/shop/")
+    expect(page.locator("[data-basket-count]")).to_have_text("2")
+    page.get_by_role("link", name="Basket").click()
+    expect(page.locator("h1")).to_have_text("Your basket")
 
     page.get_by_label("Discount code").fill("reader10")
     page.get_by_role("button", name="Apply").click()

@@ -33,7 +33,7 @@ def grant_shop_permissions(apps, schema_editor):
 
 class Migration(migrations.Migration):
     dependencies = [
-        ("shop", "0002_checkout_order_cart"),
+        ("shop", "0001_initial"),
         ("publishing", "0003_editorial_roles"),
         ("auth", "0012_alter_user_first_name_max_length"),
         ("contenttypes", "0002_remove_content_type_name"),
