@@ -22,6 +22,10 @@ An event's ``reference`` is the order's primary key (see ``checkout.start_order`
   cancellation email explaining that the items sold out. We never keep money for items we
   cannot send, and never sell a unit twice.
   An order an editor cancelled before it was paid is treated the same way.
+- **Paid, still settling** (CheckoutCompleted without ``paid``: Bacs Direct Debit, when
+  the outlet enables it, settles in a few working days): the hold is extended by
+  SETTLING_HOLD so the units are not sold to someone else meanwhile; PaymentSucceeded then
+  pays the order as above. If the debit fails, the hold runs out and the units go back.
 - **Expired** (CheckoutExpired): an order still awaiting payment expires and its units go
   back on sale; a paid order is untouched.
 - **Refunded** (PaymentRefunded): ``orders.apply_refund_event``.
@@ -29,6 +33,7 @@ An event's ``reference`` is the order's primary key (see ``checkout.start_order`
 """
 
 import logging
+from datetime import timedelta
 
 from django.db import transaction
 from django.db.models import F
@@ -43,6 +48,10 @@ from masthead.shop import cart as carts
 from masthead.shop import orders
 from masthead.shop.checkout import NEWSLETTER_WORDING, NEWSLETTER_WORDING_VERSION, expire_order
 from masthead.shop.models import DiscountCode, Order, OrderLine, Variant
+
+# How long the units stay held while a Direct Debit settles (Bacs takes about three working
+# days; a week covers weekends and bank holidays).
+SETTLING_HOLD = timedelta(days=7)
 
 logger = logging.getLogger("masthead.shop")
 
@@ -232,7 +241,16 @@ def _on_checkout_completed(event):
         logger.warning("Checkout completed for unknown order %s", event.reference)
         return
     if not event.paid:
-        orders.log(order, _("Payment is being processed by the provider."))
+        held_until = timezone.now() + SETTLING_HOLD
+        extended = Order.objects.filter(
+            pk=order.pk, status=Order.Status.AWAITING_PAYMENT, reserved_until__lt=held_until
+        ).update(reserved_until=held_until)
+        if extended:
+            orders.log(
+                order,
+                _("Payment is being processed by the provider; items held until %(date)s.")
+                % {"date": timezone.localtime(held_until).strftime("%d %b %Y")},
+            )
         return
     _mark_paid(order, event)
 

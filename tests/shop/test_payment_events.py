@@ -264,3 +264,30 @@ def test_the_order_page_shows_parcels_with_tracking_links(client, reserved):
 def test_an_unknown_order_token_is_not_found(client, db):
     assert client.get("/shop/order/3f1d5a52-6a3c-4c1e-9a9b-2f1f0f6b7a10/").status_code == 404
     assert client.get("/shop/order/not-a-token/").status_code == 404
+
+
+def test_a_direct_debit_still_settling_keeps_the_items_held(reserved, medium):
+    from masthead.payments import events
+    from masthead.shop.payment_events import SETTLING_HOLD, handle_payment_event
+
+    completed = events.CheckoutCompleted(
+        provider="demo",
+        provider_event_id="evt_settling",
+        purpose="order",
+        reference=str(reserved.pk),
+        checkout_id=reserved.checkout_id,
+        amount=reserved.total,
+        currency=reserved.currency,
+        email=reserved.email,
+        paid=False,
+    )
+    handle_payment_event(completed)
+
+    reserved.refresh_from_db()
+    assert reserved.status == Order.Status.AWAITING_PAYMENT
+    assert reserved.reserved_until > timezone.now() + SETTLING_HOLD - timedelta(minutes=1)
+    # The usual hold (30 minutes) passing releases nothing while the debit settles.
+    assert release_expired_reservations(now=timezone.now() + timedelta(hours=2)) == 0
+    medium.refresh_from_db()
+    assert medium.stock == 0
+    assert OrderEvent.objects.filter(order=reserved, message__contains="items held").count() == 1

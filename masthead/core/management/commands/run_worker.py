@@ -1,6 +1,7 @@
 """The ``run_worker`` command behind ``masthead worker``: the background task worker, which
 also carries out the publishing schedule, so a site needs no separate cron job."""
 
+import logging
 import os
 import threading
 
@@ -51,6 +52,14 @@ class Command(DatabaseWorkerCommand):
         super().add_arguments(parser)
         # Reloading restarts the process mid-task; ask for it explicitly in development.
         parser.set_defaults(reload=False)
+
+    def configure_logging(self, verbosity):
+        """Quieter than db_worker: by default only warnings and failed tasks are printed;
+        ``-v 2`` prints every task as it starts and ends, ``-v 3`` everything."""
+        super().configure_logging(max(verbosity - 1, 0) if verbosity else 0)
+        if verbosity == 1:
+            for name in ("django_tasks", "django_tasks_db"):
+                logging.getLogger(name).setLevel(logging.WARNING)
 
     def handle(self, *args, **options):
         # With --reload, the parent process only watches files and restarts the child that

@@ -1,0 +1,26 @@
+"""`masthead worker` prints failures and warnings by default, every task only with -v 2."""
+
+import logging
+
+import pytest
+
+from masthead.core.management.commands.run_worker import Command
+
+LOGGERS = ("django_tasks", "django_tasks_db")
+
+
+@pytest.fixture(autouse=True)
+def restore_levels():
+    saved = {name: logging.getLogger(name).level for name in LOGGERS}
+    yield
+    for name, level in saved.items():
+        logging.getLogger(name).setLevel(level)
+
+
+@pytest.mark.parametrize(
+    ("verbosity", "level"),
+    [(0, logging.CRITICAL), (1, logging.WARNING), (2, logging.INFO), (3, logging.DEBUG)],
+)
+def test_worker_log_levels(verbosity, level):
+    Command().configure_logging(verbosity)
+    assert {logging.getLogger(name).level for name in LOGGERS} == {level}
