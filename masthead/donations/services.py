@@ -16,16 +16,14 @@ from datetime import date, datetime
 
 from django.conf import settings
 from django.core import signing
-from django.core.mail import EmailMultiAlternatives
 from django.db import transaction
 from django.db.models import Count, F, Q, Sum
-from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django_tasks import task
 
-from masthead.core.outlet import absolute_url, default_site, outlet_name
+from masthead.core.outlet import absolute_url, default_site, outlet_name, send_transactional_email
 from masthead.donations.models import (
     Donation,
     DonationSettings,
@@ -513,23 +511,7 @@ def handle_payment_event(event):
 
 
 def _send(template, subject, to, context):
-    """Send one transactional email, HTML and plain text; nothing in it markets anything."""
-    context = {
-        "outlet_name": outlet_name(),
-        "site_url": settings.SITE_URL,
-        **context,
-    }
-    message = EmailMultiAlternatives(
-        subject=subject,
-        body=render_to_string(f"donations/email/{template}.txt", context),
-        from_email=settings.DEFAULT_FROM_EMAIL,
-        to=[to],
-        headers={"Auto-Submitted": "auto-generated"},
-    )
-    message.attach_alternative(
-        render_to_string(f"donations/email/{template}.html", context), "text/html"
-    )
-    message.send()
+    send_transactional_email(f"donations/email/{template}", subject, to, context)
 
 
 def send_receipt(donation_id):

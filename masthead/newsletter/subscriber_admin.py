@@ -15,18 +15,10 @@ from wagtail.admin.views.generic.base import WagtailAdminTemplateMixin
 from wagtail.admin.views.generic.permissions import PermissionCheckedMixin
 from wagtail.admin.viewsets.model import ModelViewSet
 
+from masthead.core.exports import spreadsheet_safe
 from masthead.newsletter import services
 from masthead.newsletter.forms import SubscriberImportForm
 from masthead.newsletter.models import Newsletter, Subscriber, Subscription, Suppression
-
-# A spreadsheet would run a cell starting with one of these as a formula; names and sources
-# come from the public sign-up form, so exported cells are defused with a leading quote.
-FORMULA_PREFIXES = ("=", "+", "-", "@", "\t", "\r")
-
-
-def spreadsheet_safe(value):
-    text = "" if value is None else str(value)
-    return f"'{text}" if text.startswith(FORMULA_PREFIXES) else text
 
 
 class NewsletterViewSet(ModelViewSet):

@@ -15,18 +15,15 @@ task that runs twice sends once.
 import logging
 from dataclasses import dataclass
 
-from django.conf import settings
-from django.core.mail import EmailMultiAlternatives
 from django.db import IntegrityError, transaction
 from django.db.models import F, Sum
-from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django_tasks import task
 
-from masthead.core.outlet import absolute_url, default_site, outlet_name
+from masthead.core.outlet import absolute_url, default_site, outlet_name, send_transactional_email
 from masthead.payments import services as payments
 from masthead.payments.money import format_money
 from masthead.payments.providers.base import PaymentProviderError
@@ -558,22 +555,7 @@ def cancel(order, user=None, reason=""):
 
 
 def _send(template, subject, to, context):
-    """Send one transactional email, HTML and plain text; nothing in it markets anything."""
-    context = {
-        "outlet_name": outlet_name(),
-        "site_url": settings.SITE_URL,
-        **context,
-    }
-    message = EmailMultiAlternatives(
-        subject=subject,
-        body=render_to_string(f"shop/email/{template}.txt", context),
-        from_email=settings.DEFAULT_FROM_EMAIL,
-        to=[to],
-        headers={"Auto-Submitted": "auto-generated"},
-    )
-    html = render_to_string(f"shop/email/{template}.html", context)
-    message.attach_alternative(html, "text/html")
-    message.send()
+    send_transactional_email(f"shop/email/{template}", subject, to, context)
 
 
 def _order_context(order):
