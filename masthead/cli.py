@@ -6,6 +6,8 @@ masthead worker    run the background task worker (also publishes scheduled page
 masthead <cmd>     any management command: migrate, createsuperuser, check, ...
 """
 
+import ctypes
+import ctypes.util
 import os
 import signal
 import subprocess
@@ -14,6 +16,8 @@ import sys
 from django.core.exceptions import ImproperlyConfigured
 
 DEFAULT_BIND = "127.0.0.1:8000"
+# prctl(2): ask for a signal when the parent process dies.
+PR_SET_PDEATHSIG = 1
 
 
 def _django(argv):
@@ -43,6 +47,22 @@ def serve(extra_args):
     os.execv(command[0], command)  # noqa: S606 - our own fixed argv, no shell
 
 
+def _stop_with_parent():
+    """Ask Linux to send this process SIGTERM when its parent dies, so that stopping the
+    `make demo` that started it (say, `timeout make demo`, which signals make alone) stops
+    the demo, its server and its worker too. Elsewhere this does nothing."""
+    if not sys.platform.startswith("linux"):
+        return
+    try:
+        libc = ctypes.CDLL(ctypes.util.find_library("c") or "libc.so.6", use_errno=True)
+        libc.prctl(PR_SET_PDEATHSIG, signal.SIGTERM)
+    except (OSError, AttributeError):
+        return
+    # The parent may have gone already, before the request was made.
+    if os.getppid() == 1:
+        os.kill(os.getpid(), signal.SIGTERM)
+
+
 def demo(extra_args):
     """Migrate, build the demo outlet if it is not there yet, then serve it with a worker.
 
@@ -65,6 +85,7 @@ def demo(extra_args):
     # Stopped by SIGTERM (kill, timeout, a service manager) as by Ctrl+C: the server and the
     # worker are stopped too, never left running without their parent.
     signal.signal(signal.SIGTERM, lambda signum, frame: sys.exit(0))
+    _stop_with_parent()
     worker = subprocess.Popen([sys.executable, "-m", "masthead.cli", "worker"])
     server = subprocess.Popen(_gunicorn_command([]))  # noqa: S603
     try:

@@ -119,3 +119,44 @@ def test_serve_answers_requests_and_stops_on_sigterm(tmp_path):
         output, _ = server.communicate(timeout=30)
 
     assert server.returncode == 0, output
+
+
+@pytest.mark.skipif(not sys.platform.startswith("linux"), reason="parent-death signals are Linux")
+def test_the_demo_process_stops_when_whatever_started_it_dies(tmp_path):
+    """`timeout make demo` signals make alone; the demo must not outlive it."""
+    marker = tmp_path / "child.pid"
+    child_code = (
+        "import os, time, pathlib\n"
+        "from masthead.cli import _stop_with_parent\n"
+        "_stop_with_parent()\n"
+        f"pathlib.Path({str(marker)!r}).write_text(str(os.getpid()))\n"
+        "time.sleep(60)\n"
+    )
+    parent_code = (
+        "import subprocess, sys, time\n"
+        f"subprocess.Popen([sys.executable, '-c', {child_code!r}])\n"
+        "time.sleep(60)\n"
+    )
+    parent = subprocess.Popen([sys.executable, "-c", parent_code], cwd=PROJECT_DIR)
+    deadline = time.monotonic() + 30
+    while not marker.exists() and time.monotonic() < deadline:
+        time.sleep(0.1)
+    child_pid = int(marker.read_text())
+
+    parent.kill()
+    parent.wait(timeout=10)
+
+    deadline = time.monotonic() + 10
+    while time.monotonic() < deadline:
+        try:
+            os.kill(child_pid, 0)
+        except ProcessLookupError:
+            break
+        # A zombie (gone, not yet reaped by init) counts as stopped.
+        status = Path(f"/proc/{child_pid}/stat")
+        if status.exists() and status.read_text().split(")")[-1].split()[0] == "Z":
+            break
+        time.sleep(0.1)
+    else:
+        os.kill(child_pid, signal.SIGKILL)
+        pytest.fail("the child outlived its parent")
