@@ -54,12 +54,13 @@ class Command(DatabaseWorkerCommand):
         parser.set_defaults(reload=False)
 
     def configure_logging(self, verbosity):
-        """Quieter than db_worker: by default only warnings and failed tasks are printed;
-        ``-v 2`` prints every task as it starts and ends, ``-v 3`` everything."""
-        super().configure_logging(max(verbosity - 1, 0) if verbosity else 0)
+        """Quieter than db_worker: by default the worker says when it starts and stops, and
+        prints warnings and failed tasks, but not every task; ``-v 2`` adds each task as it
+        starts and ends."""
+        super().configure_logging(verbosity)
         if verbosity == 1:
-            for name in ("django_tasks", "django_tasks_db"):
-                logging.getLogger(name).setLevel(logging.WARNING)
+            # django_tasks logs every task's start and end; django_tasks_db the worker's own.
+            logging.getLogger("django_tasks").setLevel(logging.WARNING)
 
     def handle(self, *args, **options):
         # With --reload, the parent process only watches files and restarts the child that
