@@ -329,6 +329,15 @@ def change_subscription_amount(
     )
 
 
+def expire_checkout(provider_checkout_id, *, provider_name=None):
+    """End an open checkout now so it can no longer be paid; its expiry event follows
+    through the webhook. Raises PaymentProviderError if the checkout is not open any more."""
+    provider = get_provider(provider_name)
+    provider.expire_checkout(
+        provider_checkout_id, idempotency_key=f"expire-{provider_checkout_id}"[:255]
+    )
+
+
 def customer_portal_url(customer_id, return_url, *, provider_name=None):
     """Where a supporter manages their card and monthly payments."""
     return get_provider(provider_name).customer_portal_url(customer_id, return_url)

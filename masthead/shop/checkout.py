@@ -16,8 +16,9 @@ Choices made here:
   charged a price they did not see.
 - **A second checkout from the same basket.** Starting to pay again (a second tab, or back
   from the payment page) releases the earlier unpaid order from that basket first, so one
-  basket never holds stock twice. If the reader then pays the earlier checkout after all,
-  the payment handler re-takes the stock or refunds (see ``payment_events``).
+  basket never holds stock twice, and asks the provider to end the earlier checkout page.
+  If the reader manages to pay it anyway, the payment handler re-takes the stock or
+  refunds (see ``payment_events``).
 - **The basket** is emptied of what was bought only when the payment arrives, so an
   abandoned payment leaves it as it was.
 
@@ -142,6 +143,7 @@ def quote_for(cart, details=None, shipping_rate_id=None, shop_settings_=None):
         discount=cart.discount_code or None,
         email=details.email if details else "",
         shop_settings=shop_settings_,
+        held=pricing.held_for_cart(cart),
     )
 
 
@@ -165,7 +167,8 @@ def _release_earlier_orders(cart):
         cart=cart, status=Order.Status.AWAITING_PAYMENT
     )
     for order in earlier:
-        _expire(order, _("Replaced by a newer checkout from the same basket."))
+        if _expire(order, _("Replaced by a newer checkout from the same basket.")):
+            orders.end_provider_checkout(order)
 
 
 def _create_order(cart, details, quote, config):

@@ -503,6 +503,25 @@ def apply_refund_event(order, amount_refunded, fully_refunded):
 
 # --- Cancellation ---------------------------------------------------------------------------------
 
+
+def end_provider_checkout(order):
+    """Once the transaction commits, ask the provider to end the unpaid order's checkout
+    page, so nobody pays for items that have gone back on sale (a payment that gets through
+    anyway takes the late-payment path in ``payment_events``)."""
+    if order.checkout_id and order.provider:
+        _after_commit(end_provider_checkout_task, order.provider, order.checkout_id)
+
+
+@task()
+def end_provider_checkout_task(provider_name, checkout_id):
+    """Background task: end a checkout at the provider; one that is no longer open (paid,
+    expired) is left as it is."""
+    try:
+        payments.expire_checkout(checkout_id, provider_name=provider_name)
+    except (PaymentProviderError, payments.PaymentsUnavailable) as error:
+        logger.info("Checkout %s was not ended: %s", checkout_id, error)
+
+
 SOLD_OUT_REASON = gettext_lazy(
     "Your payment reached us after the items you chose had sold out, so we could not fulfil "
     "your order."
@@ -542,6 +561,8 @@ def cancel(order, user=None, reason=""):
         release_stock(order)
         if order.is_paid:
             _release_discount(order, states=("committed",))
+        else:
+            end_provider_checkout(order)
         log(
             order,
             _("Cancelled%(reason)s.") % {"reason": f": {reason}" if reason else ""},

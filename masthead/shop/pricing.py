@@ -55,6 +55,9 @@ class PricedLine:
     price_when_added: int | None = None
     discount_share: int = 0
     problem: str = ""
+    # Units of this variant the reader's own unpaid order holds; starting to pay again
+    # releases that order first, so they count as the reader's to buy.
+    held_for_reader: int = 0
 
     @property
     def price_changed(self):
@@ -65,7 +68,7 @@ class PricedLine:
         """Units that can still be sold, or None when the variant's stock is not tracked."""
         if self.variant is None or not self.variant.track_stock:
             return None
-        return self.variant.stock
+        return self.variant.stock + self.held_for_reader
 
     @property
     def available(self):
@@ -288,7 +291,24 @@ def _as_request(line):
     )
 
 
-def _price_line(request, variant, currency):
+def held_for_cart(cart):
+    """Units per variant that unpaid orders started from ``cart`` hold (a reader who came
+    back from the payment page to the basket): {variant id: quantity}."""
+    from masthead.shop.models import Order, OrderLine
+
+    if cart is None:
+        return {}
+    held = {}
+    for variant_id, quantity in OrderLine.objects.filter(
+        order__cart=cart,
+        order__status=Order.Status.AWAITING_PAYMENT,
+        stock_state=OrderLine.StockState.HELD,
+    ).values_list("variant_id", "quantity"):
+        held[variant_id] = held.get(variant_id, 0) + quantity
+    return held
+
+
+def _price_line(request, variant, currency, held=0):
     quantity = request.quantity
     if variant is None or not variant.product.live:
         return PricedLine(
@@ -308,6 +328,7 @@ def _price_line(request, variant, currency):
         unit_price=variant.price,
         line_total=variant.price * quantity,
         price_when_added=request.price_when_added,
+        held_for_reader=held,
     )
     left = line.stock_left
     if left is not None and left < quantity:
@@ -329,12 +350,22 @@ def _price_line(request, variant, currency):
     return line
 
 
-def quote(lines, *, country=None, shipping_rate=None, discount=None, email="", shop_settings=None):
+def quote(
+    lines,
+    *,
+    country=None,
+    shipping_rate=None,
+    discount=None,
+    email="",
+    shop_settings=None,
+    held=None,
+):
     """Price ``lines`` (basket lines or LineRequests) from the database.
 
     ``country`` (ISO code) picks the shipping zone and its options; ``shipping_rate`` (a
     ShippingRate or its id) the one chosen; ``discount`` is a DiscountCode or a code typed
-    by the reader; ``email`` counts the reader's earlier uses of the code. Returns a Quote
+    by the reader; ``email`` counts the reader's earlier uses of the code; ``held`` (from
+    ``held_for_cart``) is stock the reader's own unpaid order holds. Returns a Quote
     whose ``problems`` list what must change before the reader can pay.
     """
     settings_ = shop_settings or shop_settings_for()
@@ -343,8 +374,15 @@ def quote(lines, *, country=None, shipping_rate=None, discount=None, email="", s
     variants = Variant.objects.select_related("product").in_bulk(
         [request.variant_id for request in requests]
     )
+    held = held or {}
     priced = [
-        _price_line(request, variants.get(request.variant_id), currency) for request in requests
+        _price_line(
+            request,
+            variants.get(request.variant_id),
+            currency,
+            held.get(request.variant_id, 0),
+        )
+        for request in requests
     ]
     result = Quote(currency=currency, lines=priced)
     result.problems = [line.problem for line in priced if line.problem]

@@ -150,6 +150,22 @@ def test_refund_of_a_negative_amount_is_refused(stripe_api):
     assert stripe_api.requests == []
 
 
+def test_expire_checkout_ends_an_open_session(stripe_api):
+    path = "/v1/checkout/sessions/cs_test_a1B2c3D4/expire"
+    stripe_api.responses[f"POST {path}"] = (200, "checkout_session_expired.json")
+    services.expire_checkout("cs_test_a1B2c3D4")
+    [sent] = stripe_api.requests
+    assert (sent["method"], sent["path"]) == ("POST", path)
+    assert sent["headers"]["Idempotency-Key"] == "expire-cs_test_a1B2c3D4"
+
+
+def test_expiring_a_session_that_is_not_open_is_a_provider_error(stripe_api):
+    path = "/v1/checkout/sessions/cs_paid/expire"
+    stripe_api.responses[f"POST {path}"] = (400, "error_checkout_not_open.json")
+    with pytest.raises(PaymentProviderError):
+        services.expire_checkout("cs_paid")
+
+
 def test_cancel_subscription_deletes_it(stripe_api):
     stripe_api.responses["DELETE /v1/subscriptions/sub_1"] = (200, "subscription_canceled.json")
     services.cancel_subscription("sub_1")

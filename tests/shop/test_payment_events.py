@@ -291,3 +291,48 @@ def test_a_direct_debit_still_settling_keeps_the_items_held(reserved, medium):
     medium.refresh_from_db()
     assert medium.stock == 0
     assert OrderEvent.objects.filter(order=reserved, message__contains="items held").count() == 1
+
+
+def test_a_second_checkout_from_the_basket_replaces_the_first_and_ends_its_page(
+    client, reserved, medium, zones, django_capture_on_commit_callbacks
+):
+    from masthead.payments.models import DemoCheckout
+
+    first_checkout = reserved.checkout_id
+    # Back from the payment page: the basket does not call the reader's own held tees sold out.
+    basket = client.get("/shop/cart/").content.decode()
+    assert "sold out" not in basket.lower()
+    assert 'href="/shop/checkout/"' in basket
+    with django_capture_on_commit_callbacks(execute=True):
+        response = checkout_to_payment(client, zones["uk"].rates.get(name="Royal Mail 2nd Class"))
+    assert response.status_code == 302
+
+    reserved.refresh_from_db()
+    second = latest_order()
+    assert second.pk != reserved.pk
+    assert reserved.status == Order.Status.EXPIRED
+    assert second.status == Order.Status.AWAITING_PAYMENT
+    # The last two tees are held once, by the newer order.
+    medium.refresh_from_db()
+    assert medium.stock == 0
+    assert reserved.lines.get().stock_state == "released"
+    assert second.lines.get().stock_state == "held"
+    # The first payment page was ended, so it can no longer be paid.
+    assert DemoCheckout.objects.get(pk=first_checkout).status == DemoCheckout.Status.EXPIRED
+    assert DemoCheckout.objects.get(pk=second.checkout_id).status == DemoCheckout.Status.OPEN
+
+
+def test_an_editor_cancelling_an_unpaid_order_ends_its_payment_page(
+    reserved, medium, django_capture_on_commit_callbacks
+):
+    from masthead.payments.models import DemoCheckout
+    from masthead.shop import orders
+
+    with django_capture_on_commit_callbacks(execute=True):
+        orders.cancel(reserved, reason="Duplicate order")
+
+    reserved.refresh_from_db()
+    assert reserved.status == Order.Status.CANCELLED
+    medium.refresh_from_db()
+    assert medium.stock == 2
+    assert DemoCheckout.objects.get(pk=reserved.checkout_id).status == "expired"

@@ -99,5 +99,11 @@ class PaymentProvider(ABC):
         """Charge ``amount`` per period from the next period on."""
 
     @abstractmethod
+    def expire_checkout(self, checkout_id: str, idempotency_key: str = ""):
+        """End an open checkout now, so it can no longer be paid (a checkout expired this
+        way sends the same event as one that timed out). Raises PaymentProviderError when
+        the checkout is not open any more."""
+
+    @abstractmethod
     def customer_portal_url(self, customer_id: str, return_url: str) -> str:
         """A page where the customer manages their card and payments, if the provider has one."""

@@ -434,6 +434,10 @@ class DemoProvider(PaymentProvider):
             },
         )
 
+    def expire_checkout(self, checkout_id, idempotency_key=""):
+        """End an open checkout at the outlet's request, as Stripe's expire call does."""
+        return self.abandon(checkout_id)
+
     def expire_if_due(self, checkout_id):
         """Expire an open checkout whose time is up, as Stripe does on its own."""
         checkout = DemoCheckout.objects.filter(pk=checkout_id).first()

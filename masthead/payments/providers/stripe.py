@@ -153,6 +153,14 @@ class StripeProvider(PaymentProvider):
             expires_at=stripe_events._datetime(data.get("expires_at")),
         )
 
+    def expire_checkout(self, checkout_id, idempotency_key=""):
+        return self._call(
+            "expire a checkout session",
+            self.client.v1.checkout.sessions.expire,
+            checkout_id,
+            options={"idempotency_key": idempotency_key} if idempotency_key else None,
+        )
+
     def parse_webhook(self, body, headers):
         return stripe_events.parse(
             self.name, body, headers, self.webhook_secret, self.tolerance, StripeLookup(self)

@@ -39,7 +39,12 @@ def _cart_page(request, cart, *, error="", status=200):
     config = pricing.shop_settings_for_request(request)
     lines = list(cart.lines.select_related("variant__product")) if cart else []
     discount = cart.discount_code if cart else ""
-    quote = pricing.quote(lines, discount=discount or None, shop_settings=config)
+    quote = pricing.quote(
+        lines,
+        discount=discount or None,
+        shop_settings=config,
+        held=pricing.held_for_cart(cart),
+    )
     rows = list(zip(lines, quote.lines, strict=True))
     return render(
         request,
