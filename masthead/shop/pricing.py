@@ -22,6 +22,7 @@ from masthead.shop.countries import country_name
 from masthead.shop.models import (
     DiscountCode,
     Order,
+    OrderLine,
     ShippingRate,
     ShippingZone,
     ShopSettings,
@@ -294,8 +295,6 @@ def _as_request(line):
 def held_for_cart(cart):
     """Units per variant that unpaid orders started from ``cart`` hold (a reader who came
     back from the payment page to the basket): {variant id: quantity}."""
-    from masthead.shop.models import Order, OrderLine
-
     if cart is None:
         return {}
     held = {}
