@@ -9,6 +9,6 @@ class CoreConfig(AppConfig):
     verbose_name = "Masthead core"
 
     def ready(self):
-        from masthead.core import signals
+        from masthead.core import cache_invalidation
 
-        signals.connect()
+        cache_invalidation.connect()

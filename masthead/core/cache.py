@@ -2,7 +2,7 @@
 
 Every cached page is stored under the current *generation*. Publishing, unpublishing,
 moving or deleting a page, or saving a setting, snippet or image, starts a new generation
-(see ``masthead.core.signals``), so everything cached before is ignored at once. Each
+(see ``masthead.core.cache_invalidation``), so everything cached before is ignored at once. Each
 process re-reads the generation from the shared cache at most every
 ``GENERATION_CHECK_SECONDS``, so an editor's change reaches readers on every worker within
 a second, without a shared-cache lookup per request to find out.

@@ -1,7 +1,7 @@
 """Parts of reader pages that are the same for every reader, kept by each process.
 
 Two kinds, both tied to the page-cache generation (``masthead.core.cache``), which every
-change an editor makes replaces (``masthead.core.signals``), so neither can outlive a
+change an editor makes replaces (``masthead.core.cache_invalidation``), so neither can outlive a
 publication, an unpublication, an edit, a move or a change of settings or images:
 
 ``site_fragment(key, compute)``

@@ -4,8 +4,10 @@ Wagtail finds the Site of every request with a query (matching host name, port a
 default site) before it can route the request to a page, and each site setting (the
 outlet's name, the sign-up form's wording) with another; it keeps the answers on the request
 only. They depend on nothing but the host, the port and rows that only editors change, and
-saving a Site or a setting starts a new page-cache generation (``masthead.core.signals``),
-so each process remembers them for at most a second and never across a change.
+saving a Site or a setting starts a new page-cache generation
+(``masthead.core.cache_invalidation``), so each process remembers them for at most a second
+and never across a change. The outlet as emails and other work outside a request see it (the
+default site, its name, absolute links) is here too.
 """
 
 import contextlib
@@ -13,6 +15,7 @@ import copy
 import time
 from functools import partial
 
+from django.conf import settings
 from django.db import DatabaseError
 from django.http.request import split_domain_port
 from django.utils.functional import SimpleLazyObject
@@ -22,6 +25,7 @@ from wagtail.models import Site
 
 from masthead.core import fragments
 from masthead.core.cache import LocalPages, current_generation
+from masthead.core.models import SiteSettings
 
 # A few hosts per process at most (made-up Host headers only push out the oldest).
 _sites = LocalPages(64)
@@ -88,3 +92,21 @@ class SiteMiddleware:
                 if request._wagtail_site is not None:
                     _prime_site_settings(request, request._wagtail_site)
         return self.get_response(request)
+
+
+def default_site():
+    """The site marked default, else the first one (None before any site exists)."""
+    return Site.objects.filter(is_default_site=True).first() or Site.objects.first()
+
+
+def outlet_name():
+    """The outlet's name from the default site's settings (WAGTAIL_SITE_NAME until set)."""
+    site = default_site()
+    if site is None:
+        return settings.WAGTAIL_SITE_NAME
+    return SiteSettings.for_site(site).outlet_name or settings.WAGTAIL_SITE_NAME
+
+
+def absolute_url(path):
+    """``path`` (site-relative, starting with /) as a full address under SITE_URL."""
+    return settings.SITE_URL.rstrip("/") + path

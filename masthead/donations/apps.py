@@ -11,8 +11,8 @@ class DonationsConfig(AppConfig):
     verbose_name = _("Donations")
 
     def ready(self):
+        from masthead.core.cache_invalidation import invalidate_pages_on_change
         from masthead.core.demo import register_demo_part
-        from masthead.core.signals import invalidate_pages_on_change
         from masthead.donations import demo, services
         from masthead.donations.models import CostCategory, FundingGoal, MonthlyCost
         from masthead.payments.registry import register_handler

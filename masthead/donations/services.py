@@ -23,7 +23,8 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django_tasks import task
 
-from masthead.core.outlet import absolute_url, default_site, outlet_name, send_transactional_email
+from masthead.core.emails import send_transactional_email
+from masthead.core.sites import absolute_url, default_site, outlet_name
 from masthead.donations.models import (
     Donation,
     DonationSettings,

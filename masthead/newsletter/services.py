@@ -26,7 +26,7 @@ from django_tasks import task
 from wagtail.models import Site
 
 from masthead.core import ratelimit
-from masthead.core.outlet import outlet_name
+from masthead.core.sites import outlet_name
 from masthead.newsletter import tokens
 from masthead.newsletter.models import (
     ConsentRecord,

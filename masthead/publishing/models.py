@@ -136,7 +136,8 @@ class ViewRestrictionsMixin:
     its ancestors, with two queries. Most outlets have no private page at all: while none
     exists, the answer is known without asking. Whether any exists is looked up at most once
     a second per process and anew after any change to page privacy (a new generation, see
-    ``masthead.core.signals``); once one exists, every page is checked as Wagtail does."""
+    ``masthead.core.cache_invalidation``); once one exists, every page is checked as Wagtail
+    does."""
 
     def get_view_restrictions(self):
         any_restriction = site_fragment(

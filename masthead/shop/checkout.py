@@ -41,7 +41,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from masthead.core.cache import invalidate_pages
-from masthead.core.outlet import absolute_url
+from masthead.core.sites import absolute_url
 from masthead.payments import services as payments
 from masthead.payments.money import InvalidAmount, validate_amount
 from masthead.payments.providers.base import CheckoutRequest, LineItem, PaymentProviderError

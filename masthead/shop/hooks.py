@@ -5,10 +5,10 @@ funding page."""
 
 
 def connect():
+    from masthead.core.cache_invalidation import invalidate_pages_on_change
     from masthead.core.demo import register_demo_part
     from masthead.core.funding import register_income_source
     from masthead.core.scheduler import register_periodic_job
-    from masthead.core.signals import invalidate_pages_on_change
     from masthead.payments.registry import register_handler
     from masthead.shop import cart, checkout, demo, orders, payment_events
     from masthead.shop.models import (
