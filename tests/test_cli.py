@@ -17,11 +17,6 @@ PROJECT_DIR = Path(__file__).resolve().parent.parent
 MASTHEAD = Path(sys.executable).parent / "masthead"
 BASE_ENVIRONMENT_KEYS = ("PATH", "HOME", "LANG", "LC_ALL", "TMPDIR", "VIRTUAL_ENV")
 
-pytestmark = pytest.mark.skipif(
-    not MASTHEAD.exists(), reason=f"the `masthead` script is not installed at {MASTHEAD}"
-)
-
-
 def environment(data_dir, **variables):
     """A clean environment for the command: its own data directory, nothing else of ours."""
     values = {key: os.environ[key] for key in BASE_ENVIRONMENT_KEYS if key in os.environ}
