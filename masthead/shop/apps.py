@@ -11,6 +11,6 @@ class ShopConfig(AppConfig):
     verbose_name = _("Shop")
 
     def ready(self):
-        from masthead.shop import hooks
+        from masthead.shop import wiring
 
-        hooks.connect()
+        wiring.connect()

@@ -3,23 +3,24 @@ its payment handler, the periodic release of expired stock holds and of old bask
 share of the demo, the page-cache invalidation for catalogue changes, and the margin on the
 funding page."""
 
+from masthead.core.cache_invalidation import invalidate_pages_on_change
+from masthead.core.demo import register_demo_part
+from masthead.core.funding import register_income_source
+from masthead.core.scheduler import register_periodic_job
+from masthead.payments.registry import register_handler
+from masthead.shop import cart, checkout, demo, orders, payment_events
+from masthead.shop.models import (
+    Category,
+    Product,
+    ProductImage,
+    ShippingRate,
+    ShippingZone,
+    Variant,
+)
+
 
 def connect():
-    from masthead.core.cache_invalidation import invalidate_pages_on_change
-    from masthead.core.demo import register_demo_part
-    from masthead.core.funding import register_income_source
-    from masthead.core.scheduler import register_periodic_job
-    from masthead.payments.registry import register_handler
-    from masthead.shop import cart, checkout, demo, orders, payment_events
-    from masthead.shop.models import (
-        Category,
-        Product,
-        ProductImage,
-        ShippingRate,
-        ShippingZone,
-        Variant,
-    )
-
+    """Register the shop with core's registries and the payments handler registry."""
     register_handler("order", payment_events.handle_payment_event)
     register_periodic_job(
         "shop.release_expired_reservations", checkout.release_expired_reservations
