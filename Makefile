@@ -35,6 +35,7 @@ test: install
 lint: install
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
+	$(BIN)/lint-imports --no-cache
 	MASTHEAD_DATA_DIR=$(CURDIR)/var/lint $(BIN)/python manage.py makemigrations --check --dry-run
 
 format: install
