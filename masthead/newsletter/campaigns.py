@@ -1,8 +1,8 @@
 """What editors do with a campaign: schedule it, send it now, pause, resume, cancel, test.
 
 Every change of a campaign's status is a conditional UPDATE from the statuses it may come
-from, so two clicks, two workers or a late task never send anything twice. Tasks are queued
-only after the transaction commits.
+from, so two clicks, two workers or a late task never send anything twice. The tasks that
+start and send a campaign are queued through tasks.py, only after the transaction commits.
 """
 
 from datetime import timedelta
@@ -57,16 +57,6 @@ def _transition(campaign, allowed, **changes):
     return bool(updated)
 
 
-def enqueue_batches(campaign_id, generation):
-    """Start NEWSLETTER_PARALLELISM chains of batch tasks, once the transaction commits."""
-
-    def enqueue():
-        for _chain in range(max(settings.NEWSLETTER_PARALLELISM, 1)):
-            tasks.send_campaign_batch.enqueue(campaign_id, generation)
-
-    transaction.on_commit(enqueue)
-
-
 def schedule(campaign, when):
     """Send the campaign at ``when`` (a future, timezone-aware time)."""
     _require_ready(campaign)
@@ -76,10 +66,7 @@ def schedule(campaign, when):
         allowed = [Campaign.Status.DRAFT, Campaign.Status.SCHEDULED]
         if not _transition(campaign, allowed, status=Campaign.Status.SCHEDULED, scheduled_at=when):
             raise CampaignError(_("Only a draft or scheduled campaign can be scheduled."))
-        if tasks.start_campaign_task.get_backend().supports_defer:
-            transaction.on_commit(
-                lambda: tasks.start_campaign_task.using(run_after=when).enqueue(campaign.pk)
-            )
+        tasks.enqueue_start(campaign.pk, when)
     return campaign
 
 
@@ -91,29 +78,8 @@ def send_now(campaign):
         now = timezone.now()
         if not _transition(campaign, allowed, status=Campaign.Status.SCHEDULED, scheduled_at=now):
             raise CampaignError(_("This campaign has already been sent or cancelled."))
-        transaction.on_commit(lambda: tasks.start_campaign_task.enqueue(campaign.pk))
+        tasks.enqueue_start(campaign.pk)
     return campaign
-
-
-def start_campaign(campaign_id):
-    """Body of the start task: a scheduled campaign whose time has come becomes sending, gets
-    one delivery per recipient, and its batch tasks are queued. Safe to run twice."""
-    now = timezone.now()
-    with transaction.atomic():
-        started = Campaign.objects.filter(
-            pk=campaign_id, status=Campaign.Status.SCHEDULED, scheduled_at__lte=now
-        ).update(
-            status=Campaign.Status.SENDING,
-            started_at=now,
-            send_generation=F("send_generation") + 1,
-            updated_at=now,
-        )
-        if not started:
-            return False
-        campaign = Campaign.objects.get(pk=campaign_id)
-        sending.create_deliveries(campaign)
-        enqueue_batches(campaign.pk, campaign.send_generation)
-    return True
 
 
 def pause(campaign):
@@ -133,7 +99,7 @@ def resume(campaign):
             send_generation=F("send_generation") + 1,
         ):
             raise CampaignError(_("Only a paused campaign can be resumed."))
-        enqueue_batches(campaign.pk, campaign.send_generation)
+        tasks.enqueue_batches(campaign.pk, campaign.send_generation)
     return campaign
 
 
@@ -185,7 +151,7 @@ def send_due_campaigns():
     restart campaigns whose batch tasks have gone quiet (their worker died)."""
     now = timezone.now()
     due = Campaign.objects.filter(status=Campaign.Status.SCHEDULED, scheduled_at__lte=now)
-    started = [pk for pk in due.values_list("pk", flat=True) if start_campaign(pk)]
+    started = [pk for pk in due.values_list("pk", flat=True) if tasks.start_campaign(pk)]
     quiet_since = now - timedelta(seconds=settings.NEWSLETTER_LEASE_SECONDS)
     stalled = Campaign.objects.filter(status=Campaign.Status.SENDING).filter(
         Q(last_batch_at__lt=quiet_since) | Q(last_batch_at__isnull=True, started_at__lt=quiet_since)
@@ -199,6 +165,6 @@ def send_due_campaigns():
                 send_generation=F("send_generation") + 1,
                 last_batch_at=now,
             ):
-                enqueue_batches(campaign.pk, campaign.send_generation)
+                tasks.enqueue_batches(campaign.pk, campaign.send_generation)
                 restarted.append(campaign.pk)
     return started, restarted

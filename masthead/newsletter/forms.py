@@ -10,14 +10,6 @@ from masthead.newsletter.models import Newsletter
 HONEYPOT_FIELD = "website"
 
 
-def _form_min_seconds():
-    return float(getattr(settings, "NEWSLETTER_FORM_MIN_SECONDS", 3))
-
-
-def _form_max_age():
-    return float(getattr(settings, "NEWSLETTER_FORM_MAX_AGE", 2 * 24 * 3600))
-
-
 class NewsletterChoiceField(forms.ModelMultipleChoiceField):
     """Newsletters as checkboxes, labelled with their names."""
 
@@ -52,14 +44,14 @@ class SignupForm(forms.Form):
     def is_stale(self):
         """The form's timestamp is missing, not ours, or too old: ask for a fresh form."""
         age = self.form_age()
-        return age is None or age > _form_max_age()
+        return age is None or age > settings.NEWSLETTER_FORM_MAX_AGE
 
     def is_probably_spam(self):
         """The honeypot was filled in, or the form came back faster than a person types."""
         if self.data.get(HONEYPOT_FIELD, "").strip():
             return True
         age = self.form_age()
-        return age is not None and age < _form_min_seconds()
+        return age is not None and age < settings.NEWSLETTER_FORM_MIN_SECONDS
 
 
 class PreferencesForm(forms.Form):

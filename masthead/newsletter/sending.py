@@ -1,7 +1,9 @@
 """The sending engine: one Delivery row per recipient, claimed in batches with a lease.
 
 A batch task claims pending deliveries (pending → sending, with a lease), sends them over one
-reused connection, and records each chunk as soon as it is sent. A worker that dies leaves
+reused connection, and records each chunk as soon as it is sent. This module knows nothing of
+tasks: it starts a campaign and sends one batch at a time, saying what is left; tasks.py
+queues the tasks that call it. A worker that dies leaves
 its claim behind; once the lease runs out the deliveries are claimable again, so nobody is
 lost and at most the claimed-but-unrecorded messages are sent twice. Nothing here is
 specific to SMTP except the classification of errors: any Django email backend works,
@@ -19,6 +21,7 @@ import uuid
 from dataclasses import dataclass, field
 from datetime import timedelta
 from email.utils import formataddr, formatdate
+from enum import StrEnum
 
 from django.conf import settings
 from django.core.mail import EmailMultiAlternatives, get_connection
@@ -30,6 +33,7 @@ from django.db.models import CharField, Exists, F, Min, OuterRef, Q, Value
 from django.db.models.functions import Cast, Concat
 from django.urls import reverse
 from django.utils import timezone
+from wagtail.models import Site
 
 from masthead.newsletter import services, tokens
 from masthead.newsletter.models import (
@@ -47,9 +51,6 @@ logger = logging.getLogger("masthead.newsletter")
 # Results are written after every chunk, so a crash re-sends at most the chunk in flight
 # (plus whatever else the dead worker had claimed but not yet started).
 RECORD_CHUNK = 100
-# Without a backend that can defer tasks (the immediate one), a batch waits in-process for
-# a retry this short; longer waits are left to the scheduler's stalled-campaign check.
-MAX_INLINE_WAIT_SECONDS = 5.0
 HARD_BOUNCE_CODES = {550, 551, 553}
 HARD_BOUNCE_STATUS = re.compile(r"\b5\.1\.[0-9]\b")
 
@@ -77,6 +78,42 @@ def newsletter_connection():
 def mailable_subscribers(campaign):
     """Subscribers the campaign may mail right now (the subscription rules live in services)."""
     return services.mailable_subscribers(campaign.newsletters.values_list("pk", flat=True))
+
+
+class BatchOutcome(StrEnum):
+    """What one run of a campaign's batch task found, and so what happens next."""
+
+    # Paused, cancelled, or superseded by a newer round of batch tasks: this chain ends.
+    STOPPED = "stopped"
+    # It claimed deliveries, so more may remain: the next batch runs straight away.
+    CONTINUED = "continued"
+    # Nothing pending or in flight: the campaign is sent.
+    FINISHED = "finished"
+    # The rest falls due later (a retry, or a dead worker's lease): the next batch waits.
+    WAITING = "waiting"
+    # Too long to wait in-process: left to the scheduler's stalled-campaign check.
+    STALLED = "stalled"
+
+
+def start_sending(campaign_id):
+    """Turn a scheduled campaign whose time has come into a sending one, with one pending
+    delivery per recipient and a new sending round; returns it, or None when it is not
+    due or was started already. Its batch tasks are queued by the caller, in the same
+    transaction."""
+    now = timezone.now()
+    started = Campaign.objects.filter(
+        pk=campaign_id, status=Campaign.Status.SCHEDULED, scheduled_at__lte=now
+    ).update(
+        status=Campaign.Status.SENDING,
+        started_at=now,
+        send_generation=F("send_generation") + 1,
+        updated_at=now,
+    )
+    if not started:
+        return None
+    campaign = Campaign.objects.get(pk=campaign_id)
+    create_deliveries(campaign)
+    return campaign
 
 
 def create_deliveries(campaign):
@@ -219,8 +256,6 @@ def retry_delay(attempts):
 
 def sender_address(site=None):
     """The From of newsletters: NewsletterSettings' name and address, or the site's sender."""
-    from wagtail.models import Site
-
     site = site or Site.objects.filter(is_default_site=True).first()
     newsletter_settings = NewsletterSettings.for_site(site) if site else None
     if newsletter_settings and newsletter_settings.from_email:
@@ -792,9 +827,9 @@ def finish_if_done(campaign):
     return True
 
 
-def next_work_at(campaign):
+def next_work_at(campaign_id):
     """When the next delivery becomes claimable: a retry falls due or a lease runs out."""
-    times = Delivery.objects.filter(campaign=campaign).aggregate(
+    times = Delivery.objects.filter(campaign_id=campaign_id).aggregate(
         retry=Min("next_attempt_at", filter=Q(status=Delivery.Status.PENDING)),
         lease=Min("lease_expires_at", filter=Q(status=Delivery.Status.SENDING)),
     )
@@ -802,30 +837,21 @@ def next_work_at(campaign):
     return min(candidates) if candidates else timezone.now()
 
 
-def run_batch(campaign_id, generation):
-    """Body of the batch task: one batch, then queue the next while work remains."""
-    from masthead.newsletter import tasks
-
+def send_next_batch(campaign_id, generation):
+    """One batch of the campaign's sending round ``generation``, and what is left: STOPPED
+    if the campaign is no longer sending in that round, CONTINUED after claiming
+    deliveries, FINISHED once none is pending or in flight, WAITING otherwise."""
     campaign = Campaign.objects.filter(pk=campaign_id).first()
     if (
         campaign is None
         or campaign.status != Campaign.Status.SENDING
         or campaign.send_generation != generation
     ):
-        return "stopped"
+        return BatchOutcome.STOPPED
     Campaign.objects.filter(pk=campaign.pk).update(last_batch_at=timezone.now())
     result = send_batch(campaign)
     if result.claimed:
-        tasks.send_campaign_batch.enqueue(campaign_id, generation)
-        return "continued"
+        return BatchOutcome.CONTINUED
     if finish_if_done(campaign):
-        return "finished"
-    wake_at = next_work_at(campaign) + timedelta(milliseconds=10)
-    if tasks.send_campaign_batch.get_backend().supports_defer:
-        tasks.send_campaign_batch.using(run_after=wake_at).enqueue(campaign_id, generation)
-        return "waiting"
-    wait = (wake_at - timezone.now()).total_seconds()
-    if wait > MAX_INLINE_WAIT_SECONDS:
-        return "stalled"
-    time.sleep(max(wait, 0))
-    return run_batch(campaign_id, generation)
+        return BatchOutcome.FINISHED
+    return BatchOutcome.WAITING

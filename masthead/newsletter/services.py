@@ -121,10 +121,6 @@ class SignupOutcome(Enum):
     RATE_LIMITED = "rate_limited"
 
 
-def _address_limit():
-    return getattr(settings, "NEWSLETTER_SIGNUP_LIMIT_PER_ADDRESS", (3, 3600))
-
-
 def sign_up(email, name, newsletters, context, wording, wording_version):
     """Record an opt-in and send the confirmation email (double opt-in).
 
@@ -136,7 +132,7 @@ def sign_up(email, name, newsletters, context, wording, wording_version):
     email = normalise_email(email)
     if is_suppressed(email):
         return SignupOutcome.SUPPRESSED
-    limit, window = _address_limit()
+    limit, window = settings.NEWSLETTER_SIGNUP_LIMIT_PER_ADDRESS
     if not ratelimit.allow(f"newsletter-signup-address:{ratelimit.hashed(email)}", limit, window):
         return SignupOutcome.RATE_LIMITED
     newsletters = list(newsletters)
@@ -163,9 +159,7 @@ def sign_up(email, name, newsletters, context, wording, wording_version):
 
 def transactional_from_email():
     """Sender of confirmation emails: NEWSLETTER_TRANSACTIONAL_FROM_EMAIL or the site's."""
-    return getattr(settings, "NEWSLETTER_TRANSACTIONAL_FROM_EMAIL", "") or (
-        settings.DEFAULT_FROM_EMAIL
-    )
+    return settings.NEWSLETTER_TRANSACTIONAL_FROM_EMAIL or settings.DEFAULT_FROM_EMAIL
 
 
 def send_confirmation_email(consent_record_id, newsletter_ids, name=""):
@@ -180,7 +174,7 @@ def send_confirmation_email(consent_record_id, newsletter_ids, name=""):
         "newsletters": newsletters,
         "confirm_url": tokens.confirmation_url(subscriber, record, newsletter_ids, name),
         "outlet_name": outlet_name(),
-        "valid_days": tokens.confirm_max_age() // (24 * 3600),
+        "valid_days": settings.NEWSLETTER_CONFIRM_MAX_AGE // (24 * 3600),
         "site_url": settings.SITE_URL,
     }
     subject = render_to_string("newsletter/transactional/confirm_subject.txt", context)

@@ -20,7 +20,6 @@ CONFIRM_SALT = "masthead.newsletter.confirm"
 FORM_SALT = "masthead.newsletter.signup-form"
 LINK_SALT = "masthead.newsletter.link"
 UNSUBSCRIBE_MAILBOX_SALT = "masthead.newsletter.unsubscribe-mailbox"
-CONFIRM_MAX_AGE_DEFAULT = 7 * 24 * 3600
 
 
 def _absolute(path):
@@ -76,7 +75,7 @@ def unsubscribe_mailto(subscriber):
     ``services.unsubscribe_all``), or use the one-click URL, which every large mail
     provider prefers.
     """
-    mailbox = getattr(settings, "NEWSLETTER_UNSUBSCRIBE_MAILBOX", "") or ""
+    mailbox = settings.NEWSLETTER_UNSUBSCRIBE_MAILBOX
     if "@" not in mailbox:
         sender = settings.DEFAULT_FROM_EMAIL
         domain = sender.rsplit("@", 1)[-1].strip(" >") if "@" in sender else "localhost"
@@ -122,10 +121,6 @@ class ConfirmationInvalid(Exception):
     """The link was altered, truncated or never ours."""
 
 
-def confirm_max_age():
-    return int(getattr(settings, "NEWSLETTER_CONFIRM_MAX_AGE", CONFIRM_MAX_AGE_DEFAULT))
-
-
 def make_confirmation_token(subscriber, consent_record, newsletter_ids, name=""):
     """A signed, timestamped token naming the subscriber, the opt-in and its newsletters.
 
@@ -155,7 +150,9 @@ def read_confirmation_token(token, subscriber_lookup):
     ``subscriber_lookup(id)`` returns the Subscriber or None.
     """
     try:
-        payload = signing.loads(token, salt=CONFIRM_SALT, max_age=confirm_max_age())
+        payload = signing.loads(
+            token, salt=CONFIRM_SALT, max_age=settings.NEWSLETTER_CONFIRM_MAX_AGE
+        )
     except signing.SignatureExpired as error:
         raise ConfirmationExpired from error
     except signing.BadSignature as error:

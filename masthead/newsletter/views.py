@@ -31,10 +31,6 @@ from masthead.newsletter.models import Campaign, Newsletter, Subscriber
 logger = logging.getLogger("masthead.newsletter")
 
 
-def _ip_limit():
-    return getattr(settings, "NEWSLETTER_SIGNUP_LIMIT_PER_IP", (20, 3600))
-
-
 def _signup_page(request, form=None, status=200, stale=False):
     return render(
         request,
@@ -66,7 +62,7 @@ def subscribe(request):
     if not is_same_site(request):
         return render(request, "newsletter/refused.html", status=403)
     ip_address = ratelimit.client_ip(request) or "unknown"
-    limit, window = _ip_limit()
+    limit, window = settings.NEWSLETTER_SIGNUP_LIMIT_PER_IP
     if not ratelimit.allow(f"newsletter-signup-ip:{ip_address}", limit, window):
         return render(request, "newsletter/rate_limited.html", status=429)
     form = SignupForm(request.POST)

@@ -20,7 +20,6 @@ from contextlib import contextmanager
 from pathlib import Path
 from urllib.parse import urlsplit, urlunsplit
 
-import pytest
 from aiosmtpd.controller import Controller
 
 from tests.conftest import free_port
@@ -196,9 +195,3 @@ def test_killed_worker_loses_nobody_and_resends_at_most_what_was_in_flight(tmp_p
     assert set(copies) <= {1, 2}
     assert copies[2] <= in_flight
     print(f"killed after {sent_at_kill} messages; {in_flight} in flight; {copies[2]} twice")
-
-
-pytestmark = pytest.mark.skipif(
-    not (ROOT / "masthead/core/management/commands/run_worker.py").exists(),
-    reason="needs the run_worker command",
-)

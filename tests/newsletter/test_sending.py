@@ -6,7 +6,7 @@ from urllib.parse import urlsplit
 import pytest
 from django.utils import timezone
 
-from masthead.newsletter import campaigns, sending
+from masthead.newsletter import campaigns, sending, tasks
 from masthead.newsletter.models import (
     Campaign,
     Delivery,
@@ -175,10 +175,10 @@ def test_pause_stops_claiming_and_resume_finishes(
     with django_capture_on_commit_callbacks(execute=False) as callbacks:
         campaigns.send_now(campaign)
     # Start the campaign but pause it before any batch runs.
-    assert campaigns.start_campaign(campaign.pk)
+    assert tasks.start_campaign(campaign.pk)
     campaign.refresh_from_db()
     campaigns.pause(campaign)
-    assert sending.run_batch(campaign.pk, campaign.send_generation) == "stopped"
+    assert tasks.run_batch(campaign.pk, campaign.send_generation) == "stopped"
     assert smtp_mailbox.messages == []
     assert campaign.figures()["pending"] == 5
     assert len(callbacks) == 1
@@ -199,13 +199,13 @@ def test_cancel_skips_everyone_not_yet_mailed(daily, django_capture_on_commit_ca
     campaign.status = Campaign.Status.SCHEDULED
     campaign.scheduled_at = timezone.now()
     campaign.save()
-    assert campaigns.start_campaign(campaign.pk) is True
+    assert tasks.start_campaign(campaign.pk) is True
     campaign.refresh_from_db()
 
     campaigns.cancel(campaign)
 
     assert campaign.status == Campaign.Status.CANCELLED
-    assert sending.run_batch(campaign.pk, campaign.send_generation) == "stopped"
+    assert tasks.run_batch(campaign.pk, campaign.send_generation) == "stopped"
     assert campaign.figures()["pending"] == 0
     assert set(campaign.deliveries.values_list("status", flat=True)) == {"skipped"}
     with pytest.raises(campaigns.CampaignError):
@@ -217,7 +217,7 @@ def test_starting_twice_sends_once(smtp_mailbox, daily, django_capture_on_commit
     make_subscriber("once@example.org", [daily])
     campaign = send(make_campaign([daily]), django_capture_on_commit_callbacks)
 
-    assert campaigns.start_campaign(campaign.pk) is False
+    assert tasks.start_campaign(campaign.pk) is False
     with pytest.raises(campaigns.CampaignError):
         campaigns.send_now(campaign)
     assert len(smtp_mailbox.wait_for(1)) == 1
