@@ -347,6 +347,12 @@ PRINTFUL_WEBHOOK_SECRET = env("PRINTFUL_WEBHOOK_SECRET")
 # False leaves new Printful orders as drafts to confirm in Printful's dashboard (and pay for).
 PRINTFUL_CONFIRM_ORDERS = env_bool("PRINTFUL_CONFIRM_ORDERS")
 
+# --- The shop ------------------------------------------------------------------------------------
+
+# Adds to the basket one address may make per hour (the add-to-cart form is on cached pages,
+# so it has no CSRF token and relies on this and the same-site check).
+SHOP_CART_ADD_LIMIT_PER_IP = (int(env("SHOP_CART_ADD_LIMIT_PER_IP", "120")), 3600)
+
 # --- Static and media files ----------------------------------------------------------------------
 
 STATIC_URL = "/static/"

@@ -88,7 +88,7 @@ def add(request):
         return redirect("shop:cart")
     if not is_same_site(request):
         return render(request, "shop/refused.html", status=403)
-    limit, window = getattr(settings, "SHOP_CART_ADD_LIMIT_PER_IP", (120, 3600))
+    limit, window = settings.SHOP_CART_ADD_LIMIT_PER_IP
     ip_address = ratelimit.client_ip(request) or "unknown"
     if not ratelimit.allow(f"shop-cart-add:{ip_address}", limit, window):
         return render(request, "shop/rate_limited.html", status=429)
