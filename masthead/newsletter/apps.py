@@ -1,4 +1,5 @@
 from django.apps import AppConfig
+from django.utils.translation import gettext_lazy as _
 
 
 class NewsletterConfig(AppConfig):
@@ -6,19 +7,9 @@ class NewsletterConfig(AppConfig):
 
     name = "masthead.newsletter"
     label = "newsletter"
-    verbose_name = "Newsletter"
+    verbose_name = _("Newsletter")
 
     def ready(self):
-        from masthead.core.demo import register_demo_part
-        from masthead.core.scheduler import register_periodic_job
-        from masthead.newsletter import demo, signals
-        from masthead.newsletter.campaigns import send_due_campaigns
+        from masthead.newsletter import wiring
 
-        signals.connect()
-        register_periodic_job("send-due-campaigns", send_due_campaigns)
-        register_demo_part(
-            "newsletter",
-            build=demo.build_demo_part,
-            remove=demo.remove_demo,
-            is_present=demo.demo_is_present,
-        )
+        wiring.connect()

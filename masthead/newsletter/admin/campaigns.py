@@ -1,7 +1,8 @@
 """Wagtail admin for campaigns: write, preview, test, schedule, send, pause, cancel, figures.
 
 Editing happens in the usual create and edit views; everything about sending lives on one
-"Sending" page per campaign, whose buttons post to the campaign services.
+"Sending" page per campaign, whose buttons post to the campaign actions (actions.py), which
+check the editor's permission and record who did it.
 """
 
 from django import forms
@@ -17,7 +18,7 @@ from django.views.decorators.clickjacking import xframe_options_sameorigin
 from wagtail.admin.ui.tables import Column, TitleColumn
 from wagtail.admin.viewsets.model import ModelViewSet
 
-from masthead.newsletter import campaigns
+from masthead.newsletter import actions, campaigns
 from masthead.newsletter.models import Campaign
 from masthead.newsletter.rendering import fallback_name, render_campaign
 
@@ -59,11 +60,11 @@ class CampaignViewSet(ModelViewSet):
         "intro",
         "body",
     ]
-    actions = {
-        "send_now": campaigns.send_now,
-        "pause": campaigns.pause,
-        "resume": campaigns.resume,
-        "cancel": campaigns.cancel,
+    sending_actions = {
+        "send_now": actions.SendCampaignNow,
+        "pause": actions.PauseCampaign,
+        "resume": actions.ResumeCampaign,
+        "cancel": actions.CancelCampaign,
     }
 
     @property
@@ -120,7 +121,7 @@ class CampaignViewSet(ModelViewSet):
                 },
                 "action_urls": {
                     action: reverse(self.get_url_name("action"), args=[campaign.pk, action])
-                    for action in self.actions
+                    for action in self.sending_actions
                 },
                 "header_icon": self.icon,
                 "header_title": campaign.subject,
@@ -154,7 +155,7 @@ class CampaignViewSet(ModelViewSet):
             return refusal
         campaign = self._campaign(request, pk)
         try:
-            campaigns.send_test(campaign, request.user)
+            actions.SendTestCampaign(campaign, request.user).execute()
         except campaigns.CampaignError as error:
             messages.error(request, str(error))
         else:
@@ -176,7 +177,7 @@ class CampaignViewSet(ModelViewSet):
         if timezone.is_naive(when):
             when = timezone.make_aware(when)
         try:
-            campaigns.schedule(campaign, when)
+            actions.ScheduleCampaign(campaign, request.user, when).execute()
         except campaigns.CampaignError as error:
             messages.error(request, str(error))
         else:
@@ -189,11 +190,11 @@ class CampaignViewSet(ModelViewSet):
         if refusal:
             return refusal
         campaign = self._campaign(request, pk)
-        service = self.actions.get(action)
-        if service is None:
+        action_class = self.sending_actions.get(action)
+        if action_class is None:
             raise Http404(_("There is no such action."))
         try:
-            service(campaign)
+            action_class(campaign, request.user).execute()
         except campaigns.CampaignError as error:
             messages.error(request, str(error))
         else:

@@ -14,6 +14,7 @@ from wagtail.admin.views.generic import CreateView, IndexView, InspectView
 from wagtail.admin.views.generic.base import WagtailAdminTemplateMixin
 from wagtail.admin.views.generic.permissions import PermissionCheckedMixin
 from wagtail.admin.viewsets.model import ModelViewSet
+from wagtail.admin.widgets.button import Button
 
 from masthead.core.exports import spreadsheet_safe
 from masthead.newsletter import services
@@ -89,8 +90,6 @@ class SubscriberIndexView(IndexView):
 
     @cached_property
     def header_more_buttons(self):
-        from wagtail.admin.widgets.button import Button
-
         buttons = super().header_more_buttons.copy()
         if self.permission_policy.user_has_permission(self.request.user, "add"):
             buttons.append(

@@ -1,0 +1,75 @@
+"""What an editor does to a campaign's sending, as actions that check the editor's permission
+and write who did it to Wagtail's audit log: send now, schedule, send a test, pause, resume
+and cancel. The campaign admin goes through these; the work itself is in campaigns.py, which
+refuses a change the campaign's status does not allow (CampaignError, nothing logged)."""
+
+from masthead.core.actions import Action
+from masthead.newsletter import campaigns
+
+
+class CampaignAction(Action):
+    """An action on one campaign's sending, open to editors who may change campaigns."""
+
+    permission = "newsletter.change_campaign"
+
+
+class SendCampaignNow(CampaignAction):
+    """Start sending the campaign to its recipients at once."""
+
+    log_action = "newsletter.send_campaign"
+
+    def perform(self):
+        return campaigns.send_now(self.instance)
+
+
+class ScheduleCampaign(CampaignAction):
+    """Send the campaign at a time in the future."""
+
+    log_action = "newsletter.schedule_campaign"
+
+    def __init__(self, instance, user, when):
+        super().__init__(instance, user)
+        self.when = when
+
+    def perform(self):
+        campaign = campaigns.schedule(self.instance, self.when)
+        self.log_data = {"scheduled_at": self.when.isoformat()}
+        return campaign
+
+
+class SendTestCampaign(CampaignAction):
+    """Send the campaign, marked as a test, to the acting editor's own address."""
+
+    log_action = "newsletter.send_test_campaign"
+
+    def perform(self):
+        message = campaigns.send_test(self.instance, self.user)
+        self.log_data = {"email": self.user.email}
+        return message
+
+
+class PauseCampaign(CampaignAction):
+    """Stop claiming new deliveries of a campaign that is sending."""
+
+    log_action = "newsletter.pause_campaign"
+
+    def perform(self):
+        return campaigns.pause(self.instance)
+
+
+class ResumeCampaign(CampaignAction):
+    """Carry on sending a paused campaign where it stopped."""
+
+    log_action = "newsletter.resume_campaign"
+
+    def perform(self):
+        return campaigns.resume(self.instance)
+
+
+class CancelCampaign(CampaignAction):
+    """Stop the campaign for good; recipients not yet mailed are skipped."""
+
+    log_action = "newsletter.cancel_campaign"
+
+    def perform(self):
+        return campaigns.cancel(self.instance)

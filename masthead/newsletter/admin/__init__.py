@@ -1,0 +1,1 @@
+"""The newsletter's admin views and viewsets, registered from ``wagtail_hooks.py``."""

@@ -1,0 +1,21 @@
+"""Everything the newsletter plugs into elsewhere, connected once from
+``NewsletterConfig.ready()``: bounces and complaints from anymail's tracking webhooks, the
+periodic start of due campaigns (and restart of stalled ones), and its share of the demo."""
+
+from anymail.signals import tracking
+
+from masthead.core.demo import register_demo_part
+from masthead.core.scheduler import register_periodic_job
+from masthead.newsletter import campaigns, demo, services
+
+
+def connect():
+    """Connect the newsletter to anymail's tracking signal and core's registries."""
+    tracking.connect(services.handle_tracking_event, dispatch_uid="masthead-newsletter-tracking")
+    register_periodic_job("send-due-campaigns", campaigns.send_due_campaigns)
+    register_demo_part(
+        "newsletter",
+        build=demo.build_demo_part,
+        remove=demo.remove_demo,
+        is_present=demo.demo_is_present,
+    )
