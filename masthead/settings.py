@@ -133,7 +133,7 @@ TEMPLATES = [
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
                 "wagtail.contrib.settings.context_processors.settings",
-                "masthead.core.context_processors.site_navigation",
+                "masthead.publishing.context_processors.site_navigation",
             ],
         },
     },

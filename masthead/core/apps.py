@@ -9,6 +9,6 @@ class CoreConfig(AppConfig):
     verbose_name = "Masthead core"
 
     def ready(self):
-        from masthead.core import cache_invalidation
+        from masthead.core import wiring
 
-        cache_invalidation.connect()
+        wiring.connect()

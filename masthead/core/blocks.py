@@ -1,9 +1,18 @@
-"""StreamField blocks shared by every page with a body: the article's building blocks."""
+"""StreamField blocks shared by every page with a body: the article's building blocks.
 
+Other apps add blocks of their own to every body (the shop its product card) with
+``register_body_block()`` from their wiring, so core names none of them. A body is a
+``StreamField(BodyBlock)``: given the class, Wagtail builds the stream block the first time
+it is needed, which is after every app's ``ready()`` has run, so the body holds every
+registered block. ``BodyBlock`` refuses to be built earlier, and ``register_body_block``
+to register later, so a block can never be silently missing from one body.
+"""
+
+from django.apps import apps
+from django.core.exceptions import ImproperlyConfigured
 from django.utils.translation import gettext_lazy as _
 from wagtail import blocks
 from wagtail.images.blocks import ImageChooserBlock
-from wagtail.snippets.blocks import SnippetChooserBlock
 
 # Rich text offers only what the outlet's house style allows; anything else pasted in
 # is stripped by Wagtail's whitelist.
@@ -125,27 +134,27 @@ class CalloutBlock(blocks.StructBlock):
         template = "blocks/callout_block.html"
 
 
-class ProductBlock(blocks.StructBlock):
-    """A product from the outlet's shop, shown as a card with its price and a link.
+# Blocks other apps add to every body, by name, in the order they were registered.
+_contributed_blocks = {}
 
-    The product is named by string so core does not import the shop; a product taken off
-    sale shows only a quiet note, and a deleted one nothing.
+
+def register_body_block(name, block):
+    """Offer ``block`` as ``name`` in every body, after core's own blocks.
+
+    Called from an app's wiring in ``AppConfig.ready()``. Its name, options and place in
+    the order are part of the body's definition in migrations, like core's own blocks.
     """
-
-    product = SnippetChooserBlock("shop.Product")
-    note = blocks.CharBlock(
-        required=False,
-        max_length=200,
-        help_text=_("Optional line beside the product, e.g. why it fits this story."),
-    )
-
-    class Meta:
-        icon = "tag"
-        template = "blocks/product_block.html"
+    if apps.ready:
+        raise ImproperlyConfigured(
+            f"Body block {name!r} registered after the apps were ready; register it from "
+            "the app's wiring in AppConfig.ready()."
+        )
+    _contributed_blocks[name] = block
 
 
 class BodyBlock(blocks.StreamBlock):
-    """Everything an article, or any page with a body, can be made of."""
+    """Everything an article, or any page with a body, can be made of: core's blocks, then
+    those other apps registered with ``register_body_block()``."""
 
     paragraph = blocks.RichTextBlock(
         features=PARAGRAPH_FEATURES, icon="pilcrow", template="blocks/paragraph_block.html"
@@ -157,4 +166,11 @@ class BodyBlock(blocks.StreamBlock):
     embed = EmbedBlock()
     statistic = StatisticBlock()
     callout = CalloutBlock()
-    product = ProductBlock()
+
+    def __init__(self, local_blocks=None, **kwargs):
+        if not apps.ready:
+            raise ImproperlyConfigured(
+                "The body was built before every app registered its blocks; give StreamField "
+                "the BodyBlock class, not an instance, so Wagtail builds it when first needed."
+            )
+        super().__init__([*_contributed_blocks.items(), *(local_blocks or ())], **kwargs)

@@ -6,25 +6,24 @@ commits) shows the change on its next request; and again after the commit, so th
 another worker rendered from the data as it was before the commit is never served.
 
 What counts as "what readers see": every page (published, unpublished, moved, deleted, or
-saved directly), the publishing app's own models (bylines, sources, corrections, tags),
-images (a new focal point or file changes every rendition), site settings, sites, page
-privacy, and whatever models another app adds with ``invalidate_pages_on_change()``.
+saved directly), images (a new focal point or file changes every rendition), site
+settings, sites, tags, page privacy, and whatever models an app adds with
+``invalidate_pages_on_change()`` from its wiring (publishing its bylines, sources and
+corrections; the shop its catalogue). The signal handlers here are connected by
+``masthead.core.wiring``.
 Saving a draft does not: readers see only what is published. Reader activity (a sign-up,
 a donation, an order) must never be registered here, or every reader's action would
 empty the cache for everyone.
 """
 
 from django.db import transaction
-from django.db.models.signals import post_delete, post_save
 from taggit.models import Tag
 from wagtail.contrib.settings.models import BaseGenericSetting, BaseSiteSetting
 from wagtail.images.models import AbstractImage
 from wagtail.models import Page, PageViewRestriction, Site
-from wagtail.signals import page_published, page_unpublished, post_page_move
 
 from masthead.core.cache import invalidate_pages
 
-CONTENT_APP_LABELS = {"publishing"}
 # Fields Wagtail saves on the live page row when an editor saves a draft, locks the page
 # or submits it to a workflow: none of them changes what readers see.
 DRAFT_BOOKKEEPING_FIELDS = frozenset(
@@ -46,26 +45,26 @@ _content_models = {Tag, Site, PageViewRestriction}
 def invalidate_pages_on_change(*models):
     """Empty the page cache whenever one of ``models`` is saved or deleted.
 
-    For other apps' models that appear on cached pages (a snippet shown in a sidebar, a
-    product on an article), called from their ``AppConfig.ready()``.
+    For apps' models that appear on cached pages (a byline, a snippet shown in a sidebar,
+    a product on an article), called from their wiring in ``AppConfig.ready()``.
     """
     _content_models.update(models)
 
 
 def invalidate_now_and_after_commit(**kwargs):
+    """Empty the page cache now and again after the commit (a signal receiver)."""
     invalidate_pages()
     transaction.on_commit(invalidate_pages, robust=True)
 
 
 def _is_content(sender):
-    return (
-        sender in _content_models
-        or sender._meta.app_label in CONTENT_APP_LABELS
-        or issubclass(sender, (Page, AbstractImage, BaseSiteSetting, BaseGenericSetting))
+    return sender in _content_models or issubclass(
+        sender, (Page, AbstractImage, BaseSiteSetting, BaseGenericSetting)
     )
 
 
-def _on_save(sender, created=False, update_fields=None, **kwargs):
+def invalidate_on_save(sender, created=False, update_fields=None, **kwargs):
+    """A model was saved (Django's post_save): empty the cache if readers can see it."""
     if update_fields and update_fields <= DRAFT_BOOKKEEPING_FIELDS:
         return
     if created and issubclass(sender, (BaseSiteSetting, BaseGenericSetting)):
@@ -76,16 +75,7 @@ def _on_save(sender, created=False, update_fields=None, **kwargs):
         invalidate_now_and_after_commit()
 
 
-def _on_delete(sender, **kwargs):
+def invalidate_on_delete(sender, **kwargs):
+    """A model was deleted (Django's post_delete): empty the cache if readers saw it."""
     if _is_content(sender):
         invalidate_now_and_after_commit()
-
-
-def connect():
-    page_published.connect(invalidate_now_and_after_commit, dispatch_uid="masthead-cache-publish")
-    page_unpublished.connect(
-        invalidate_now_and_after_commit, dispatch_uid="masthead-cache-unpublish"
-    )
-    post_page_move.connect(invalidate_now_and_after_commit, dispatch_uid="masthead-cache-move")
-    post_save.connect(_on_save, dispatch_uid="masthead-cache-save")
-    post_delete.connect(_on_delete, dispatch_uid="masthead-cache-delete")

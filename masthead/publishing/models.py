@@ -437,7 +437,7 @@ class ArticlePage(ViewRestrictionsMixin, Page):
     )
     hero_caption = models.CharField(max_length=300, blank=True)
     hero_credit = models.CharField(max_length=120, blank=True)
-    body = StreamField(BodyBlock())
+    body = StreamField(BodyBlock)
     tags = ClusterTaggableManager(through=ArticlePageTag, blank=True)
 
     content_panels = [
@@ -588,7 +588,7 @@ class StandardPage(ViewRestrictionsMixin, Page):
     """A plain page: About, Editorial standards, Contact, Privacy."""
 
     introduction = models.CharField(max_length=300, blank=True)
-    body = StreamField(BodyBlock(), blank=True)
+    body = StreamField(BodyBlock, blank=True)
 
     content_panels = [*Page.content_panels, FieldPanel("introduction"), FieldPanel("body")]
     search_fields = [

@@ -14,13 +14,11 @@ from django.utils.translation import gettext_lazy as _
 from taggit.models import Tag
 from wagtail.models import Site
 
+from masthead.core.search import search_groups
 from masthead.publishing.models import live_articles, paginate
-from masthead.shop.display import search_products
 
 MAX_QUERY_LENGTH = 200
 SEARCH_RESULTS_PER_PAGE = 20
-# The shop's matches are a short group beside the articles, on the first page only.
-SHOP_RESULTS = 4
 
 
 def _site_articles(request):
@@ -44,15 +42,15 @@ def search(request):
     """Search the site's live, public articles for ``?q=``, a page of results at a time.
 
     The template gets ``query`` (what was searched for), ``results`` (a page of articles,
-    or None when nothing was searched), ``products`` (up to ``SHOP_RESULTS`` cards of
-    matching products on sale, on the first page) and ``error`` (a message for the reader, or
-    None).
+    or None when nothing was searched), ``search_groups`` (the matches of every other
+    registered search source, such as the shop's products, on the first page only) and
+    ``error`` (a message for the reader, or None).
     """
     query = clean_query(request.GET.get("q", ""))
     context = {
         "query": query,
         "results": None,
-        "products": [],
+        "search_groups": [],
         "error": None,
         "meta_title": _("Search"),
         "meta_noindex": True,
@@ -67,7 +65,7 @@ def search(request):
         results = _site_articles(request).search(query)
         context["results"] = paginate(request, results, per_page=SEARCH_RESULTS_PER_PAGE)
         if context["results"].number == 1:
-            context["products"] = search_products(query, SHOP_RESULTS)
+            context["search_groups"] = search_groups(query)
     return render(request, "publishing/search.html", context)
 
 

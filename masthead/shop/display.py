@@ -10,7 +10,6 @@ from dataclasses import dataclass, field
 
 from django.db.models import Prefetch
 from wagtail.images import get_image_model
-from wagtail.search.backends import get_search_backend
 
 from masthead.shop.models import Product, ProductImage, Variant
 
@@ -105,13 +104,3 @@ def availability(variant):
     if variant.stock <= 0:
         return "sold_out"
     return "low_stock" if variant.stock <= LOW_STOCK else "in_stock"
-
-
-def search_products(query, limit):
-    """Up to ``limit`` cards of products on sale matching ``query``, best match first."""
-    results = get_search_backend().search(query, Product.objects.live())
-    matches = [product.pk for product in results[:limit]]
-    found = {
-        product.pk: product for product in with_card_data(Product.objects.filter(pk__in=matches))
-    }
-    return [product_card(found[pk]) for pk in matches if pk in found]

@@ -1,14 +1,17 @@
 """Everything the shop plugs into elsewhere, connected once from ``ShopConfig.ready()``:
 its payment handler, the periodic release of expired stock holds and of old baskets, its
-share of the demo, the page-cache invalidation for catalogue changes, and the margin on the
-funding page."""
+share of the demo, the page-cache invalidation for catalogue changes, the margin on the
+funding page, the product block in article bodies and the products in the site search."""
 
+from masthead.core.blocks import register_body_block
 from masthead.core.cache_invalidation import invalidate_pages_on_change
 from masthead.core.demo import register_demo_part
 from masthead.core.funding import register_income_source
 from masthead.core.scheduler import register_periodic_job
+from masthead.core.search import register_search_source
 from masthead.payments.registry import register_handler
-from masthead.shop import cart, checkout, demo, orders, payment_events
+from masthead.shop import cart, checkout, demo, orders, payment_events, search
+from masthead.shop.blocks import ProductBlock
 from masthead.shop.models import (
     Category,
     Product,
@@ -31,4 +34,11 @@ def connect():
     register_income_source("shop", orders.MARGIN_LABEL, orders.margin_between)
     register_demo_part(
         "shop", build=demo.build_demo_part, remove=demo.remove_demo, is_present=demo.demo_is_present
+    )
+    register_body_block("product", ProductBlock())
+    register_search_source(
+        "shop",
+        search.search_products,
+        template=search.SEARCH_TEMPLATE,
+        stylesheets=search.SEARCH_STYLESHEETS,
     )

@@ -1,6 +1,6 @@
 """Template helpers for the reader-facing pages: embeds that never break a page, share
-links, pagination links, the corrections page link, and the rendered fragments that every
-reader shares (``{% fragment %}``, ``{% page_fragment %}`` and their ``{% live %}`` holes)."""
+links, pagination links, and the rendered fragments that every reader shares
+(``{% fragment %}``, ``{% page_fragment %}`` and their ``{% live %}`` holes)."""
 
 import logging
 import secrets
@@ -16,7 +16,7 @@ from wagtail.embeds import embeds
 from wagtail.models import Page, Site
 
 from masthead.core.cache import has_personal_cookie
-from masthead.core.fragments import rendered_fragment, site_fragment
+from masthead.core.fragments import rendered_fragment
 
 register = template.Library()
 logger = logging.getLogger("masthead.embeds")
@@ -96,21 +96,6 @@ def page_url(context, number):
     query = request.GET.copy()
     query["page"] = number
     return "?" + query.urlencode()
-
-
-@register.simple_tag(takes_context=True)
-def corrections_page(context):
-    """The site's live corrections page, if it has one, for the footer link."""
-    from masthead.publishing.models import CorrectionsPage
-
-    root = context.get("site_root")
-    if root is None:
-        return None
-    # On every page and the same for every reader: looked up once a second per process.
-    return site_fragment(
-        ("publishing:corrections-page", root.pk),
-        lambda: CorrectionsPage.objects.live().public().child_of(root).first(),
-    )
 
 
 @register.filter
@@ -272,24 +257,3 @@ def live(parser, token):
     nodelist = parser.parse(("endlive",))
     parser.delete_first_token()
     return LiveNode(nodelist)
-
-
-@register.simple_tag(takes_context=True)
-def nav_current(context):
-    """Which navigation section the page is, and which it is in, as (section id or None,
-    section id or None): the header's highlight, worked out without a query, so the header
-    can be reused for every page of a section."""
-    page = context.get("page")
-    sections = context.get("nav_sections") or ()
-    pk = getattr(page, "pk", None)
-    is_section = pk if any(section.pk == pk for section in sections) else None
-    if isinstance(page, Page) and "section" not in page.__dict__:
-        from masthead.publishing.models import ArticlePage
-
-        if isinstance(page, ArticlePage):
-            # An article's section is its parent page: the one whose path its own extends.
-            parent_path = page.path[: -page.steplen]
-            parents = [section.pk for section in sections if section.path == parent_path]
-            return (is_section, parents[0] if parents else None)
-    section = getattr(page, "section", None)
-    return (is_section, getattr(section, "pk", None))

@@ -4,14 +4,13 @@ from django.utils.functional import SimpleLazyObject
 from wagtail.models import Site
 
 from masthead.core.fragments import site_fragment
+from masthead.core.models import SiteSettings
+from masthead.publishing.models import SectionPage, StandardPage
 
 
 def site_navigation(request):
     """The site's settings, and the sections and plain pages for the header and footer of the
     current site."""
-    from masthead.core.models import SiteSettings
-    from masthead.publishing.models import SectionPage, StandardPage
-
     site = Site.find_for_request(request) if request is not None else None
     if site is None:
         return {}
@@ -24,13 +23,13 @@ def site_navigation(request):
         "site_root": root,
         "nav_sections": SimpleLazyObject(
             lambda: site_fragment(
-                ("core:nav-sections", root.pk),
+                ("publishing:nav-sections", root.pk),
                 lambda: tuple(SectionPage.objects.live().public().child_of(root).in_menu()),
             )
         ),
         "footer_pages": SimpleLazyObject(
             lambda: site_fragment(
-                ("core:footer-pages", root.pk),
+                ("publishing:footer-pages", root.pk),
                 lambda: tuple(StandardPage.objects.live().public().child_of(root)),
             )
         ),

@@ -1,0 +1,22 @@
+"""Core's connections to Django's and Wagtail's own events, made once from
+``CoreConfig.ready()``: whatever changes what readers see empties the page cache."""
+
+from django.db.models.signals import post_delete, post_save
+from wagtail.signals import page_published, page_unpublished, post_page_move
+
+from masthead.core.cache_invalidation import (
+    invalidate_now_and_after_commit,
+    invalidate_on_delete,
+    invalidate_on_save,
+)
+
+
+def connect():
+    """Connect the page-cache invalidation to page, model and publishing events."""
+    page_published.connect(invalidate_now_and_after_commit, dispatch_uid="masthead-cache-publish")
+    page_unpublished.connect(
+        invalidate_now_and_after_commit, dispatch_uid="masthead-cache-unpublish"
+    )
+    post_page_move.connect(invalidate_now_and_after_commit, dispatch_uid="masthead-cache-move")
+    post_save.connect(invalidate_on_save, dispatch_uid="masthead-cache-save")
+    post_delete.connect(invalidate_on_delete, dispatch_uid="masthead-cache-delete")

@@ -1,0 +1,22 @@
+"""The shop's group in the site search: a few products on sale that match the query,
+registered with core's search sources from the shop's wiring."""
+
+from wagtail.search.backends import get_search_backend
+
+from masthead.shop.display import product_card, with_card_data
+from masthead.shop.models import Product
+
+# The shop's matches are a short group beside the articles.
+SEARCH_RESULTS = 4
+SEARCH_TEMPLATE = "shop/includes/search_results.html"
+SEARCH_STYLESHEETS = ("css/shop.css",)
+
+
+def search_products(query, limit=SEARCH_RESULTS):
+    """Up to ``limit`` cards of products on sale matching ``query``, best match first."""
+    results = get_search_backend().search(query, Product.objects.live())
+    matches = [product.pk for product in results[:limit]]
+    found = {
+        product.pk: product for product in with_card_data(Product.objects.filter(pk__in=matches))
+    }
+    return [product_card(found[pk]) for pk in matches if pk in found]

@@ -1,0 +1,85 @@
+"""The article body: core's blocks, then the blocks other apps register (the shop's product
+card), in a fixed order that the migrations record; an article stored with a product block
+before the shop registered it from its wiring still renders it."""
+
+import pytest
+from django.core.cache import cache
+from django.core.exceptions import ImproperlyConfigured
+
+from masthead.core.blocks import BodyBlock, register_body_block
+from masthead.publishing.models import ArticlePage, StandardPage
+from masthead.shop.blocks import ProductBlock
+from tests.publishing.factories import make_article, make_site_tree
+from tests.shop.factories import make_product
+
+BODY_BLOCKS = [
+    "paragraph",
+    "heading",
+    "image",
+    "pull_quote",
+    "block_quote",
+    "embed",
+    "statistic",
+    "callout",
+    "product",
+]
+
+
+@pytest.mark.parametrize("model", [ArticlePage, StandardPage])
+def test_every_body_offers_core_blocks_then_the_shops_product_block(model):
+    body = model._meta.get_field("body").stream_block
+
+    assert list(body.child_blocks) == BODY_BLOCKS
+    assert isinstance(body.child_blocks["product"], ProductBlock)
+
+
+def test_the_product_block_keeps_the_definition_the_migrations_record():
+    product = ArticlePage._meta.get_field("body").stream_block.child_blocks["product"]
+
+    path, args, kwargs = product.deconstruct()
+    assert path == "wagtail.blocks.StructBlock"
+    assert kwargs == {}
+    assert [name for name, _block in args[0]] == ["product", "note"]
+    assert args[0][0][1].deconstruct() == (
+        "wagtail.snippets.blocks.SnippetChooserBlock",
+        ("shop.Product",),
+        {},
+    )
+
+
+@pytest.mark.django_db
+def test_an_article_stored_with_a_product_block_still_renders_the_card(client, settings):
+    cache.clear()
+    settings.SITE_URL = "http://testserver"
+    tree = make_site_tree()
+    product = make_product(
+        title="Riverside map poster", variants=[{"sku": "POSTER-A3", "price": 1200}]
+    )
+    article = make_article(tree.section, title="Volunteers repaint the old ferry")
+    # The body exactly as the database holds it for an article saved before the refactor.
+    ArticlePage.objects.filter(pk=article.pk).update(
+        body=[
+            {"type": "paragraph", "value": "<p>The ferry sails again.</p>", "id": "p-1"},
+            {
+                "type": "product",
+                "value": {"product": product.pk, "note": "Printed by the ferry's crew."},
+                "id": "product-1",
+            },
+        ]
+    )
+
+    response = client.get(article.url)
+
+    assert response.status_code == 200
+    card = response.content.decode().split('<aside class="product-block"')[1].split("</aside>")[0]
+    assert "Riverside map poster" in card
+    assert "Printed by the ferry&#x27;s crew." in card
+    assert "£12.00" in card
+    assert 'href="/shop/product/riverside-map-poster/"' in card
+
+
+def test_a_body_block_registered_after_the_apps_are_ready_is_refused():
+    with pytest.raises(ImproperlyConfigured, match="'late' registered after the apps were ready"):
+        register_body_block("late", ProductBlock())
+
+    assert "late" not in BodyBlock().child_blocks
