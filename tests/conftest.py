@@ -9,6 +9,15 @@ from dataclasses import dataclass, field
 
 import pytest
 from aiosmtpd.controller import Controller
+from django.conf import settings
+
+
+def pytest_sessionstart(session):
+    """Refuse to run without the test defaults (a throwaway data directory, an in-process
+    cache and mailbox, tasks run at once): pytest-django imports the settings before this
+    file, so MASTHEAD_TESTING=1 must come from the environment (make test sets it)."""
+    if not settings.TESTING:
+        pytest.exit("Run the tests with MASTHEAD_TESTING=1 (make test sets it).", returncode=4)
 
 
 def free_port():

@@ -106,7 +106,7 @@ class LocalPages:
             self.entries.clear()
 
 
-local_pages = LocalPages(getattr(settings, "PAGE_CACHE_LOCAL_ENTRIES", 256))
+local_pages = LocalPages(settings.PAGE_CACHE_LOCAL_ENTRIES)
 
 
 def has_personal_cookie(request):
@@ -176,7 +176,7 @@ class AnonymousPageCacheMiddleware:
         self.get_response = get_response
         self.uncached_prefixes = _uncached_prefixes()
         self.timeout = settings.PAGE_CACHE_SECONDS
-        self.max_age = getattr(settings, "PAGE_CACHE_MAX_AGE", 60)
+        self.max_age = settings.PAGE_CACHE_MAX_AGE
 
     def __call__(self, request):
         if not _is_cacheable_request(request, self.uncached_prefixes):

@@ -53,12 +53,12 @@ def site_fragment(key, compute):
 
 def fragment_seconds():
     """How long a rendered fragment is kept at most; 0 when rendered fragments are off."""
-    return getattr(settings, "FRAGMENT_CACHE_SECONDS", 600)
+    return settings.FRAGMENT_CACHE_SECONDS
 
 
 # The same store the page cache keeps its local pages in: entries are (expires_at, value)
 # and a new generation empties it at once.
-rendered_fragments = LocalPages(getattr(settings, "FRAGMENT_CACHE_ENTRIES", 1000))
+rendered_fragments = LocalPages(settings.FRAGMENT_CACHE_ENTRIES)
 
 
 def rendered_fragment(key, render):

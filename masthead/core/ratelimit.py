@@ -38,7 +38,7 @@ def client_ip(request):
     it is the address that many hops from the right of X-Forwarded-For, which the proxies
     appended themselves and a client cannot forge; otherwise REMOTE_ADDR.
     """
-    proxies = int(getattr(settings, "TRUSTED_PROXY_COUNT", 0) or 0)
+    proxies = settings.TRUSTED_PROXY_COUNT
     address = request.META.get("REMOTE_ADDR") or ""
     if proxies > 0:
         forwarded = [

@@ -12,7 +12,6 @@ from django.contrib import messages
 from django.core.exceptions import ValidationError
 from django.utils.translation import gettext_lazy as _
 from wagtail import hooks
-from wagtail.admin.widgets.datetime import DEFAULT_DATETIME_FORMAT
 
 SCHEDULE_FIELDS = ("go_live_at", "expire_at")
 
@@ -20,7 +19,7 @@ SCHEDULE_FIELDS = ("go_live_at", "expire_at")
 def _same_time(submitted, current):
     """Whether a submitted date (as the admin's date picker writes it, to the minute) is the
     one the page already has."""
-    formats = [getattr(settings, "WAGTAIL_DATETIME_FORMAT", DEFAULT_DATETIME_FORMAT)]
+    formats = [settings.WAGTAIL_DATETIME_FORMAT]
     try:
         value = forms.DateTimeField(input_formats=formats, required=False).clean(submitted)
     except ValidationError:
