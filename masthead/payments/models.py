@@ -128,8 +128,10 @@ class DemoCheckout(models.Model):
         PAID = "paid", _("Paid")
         EXPIRED = "expired", _("Abandoned")
 
+    Mode = Checkout.Mode
+
     id = models.CharField(primary_key=True, max_length=64)
-    mode = models.CharField(max_length=20)
+    mode = models.CharField(max_length=20, choices=Mode.choices)
     purpose = models.CharField(max_length=50)
     reference = models.CharField(max_length=255)
     metadata = models.JSONField(default=dict)
@@ -157,6 +159,13 @@ class DemoCheckout(models.Model):
 class DemoSubscription(models.Model):
     """A monthly payment held by the demo provider; renewals are simulated on request."""
 
+    class Status(models.TextChoices):
+        """Stripe's names for the states of a subscription, which the demo's events carry."""
+
+        ACTIVE = "active", _("Active")
+        PAST_DUE = "past_due", _("Past due")
+        CANCELED = "canceled", _("Cancelled")
+
     id = models.CharField(primary_key=True, max_length=64)
     customer_id = models.CharField(max_length=64, db_index=True)
     customer_email = models.EmailField(blank=True)
@@ -165,7 +174,7 @@ class DemoSubscription(models.Model):
     metadata = models.JSONField(default=dict)
     amount = models.PositiveBigIntegerField()
     currency = models.CharField(max_length=3)
-    status = models.CharField(max_length=20, default="active")
+    status = models.CharField(max_length=20, choices=Status.choices, default=Status.ACTIVE)
     invoices_raised = models.PositiveIntegerField(default=0)
     current_period_end = models.DateTimeField()
     created_at = models.DateTimeField(auto_now_add=True)

@@ -1,7 +1,7 @@
 """Domains register the handler for their own purpose; payments imports none of them.
 
-# in donations/apps.py, AppConfig.ready():
-register_handler("donation", donations.services.handle_payment_event)
+# in donations/wiring.py, connect():
+register_handler("donation", payment_events.handle_payment_event)
 """
 
 import logging

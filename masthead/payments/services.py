@@ -1,10 +1,11 @@
 """Everything that changes payment state goes through here: starting a checkout, taking a
 webhook, refunds and changes to recurring payments.
 
-``process_webhook`` is the one path every provider event takes, the demo provider's
-included: it verifies the delivery, stores the event and hands what it means to the
-domains' handlers in one transaction, so an event and its effect commit together, and a
-second delivery of the same event id finds the first and changes nothing.
+Every provider event, the demo provider's included, takes one path: ``webhooks.receive``
+(``process_webhook`` here, by the provider's name) verifies the delivery, stores the event
+and hands what it means to the domains' handlers in one transaction, so an event and its
+effect commit together, and a second delivery of the same event id finds the first and
+changes nothing.
 """
 
 import dataclasses
@@ -14,14 +15,15 @@ import uuid
 from datetime import timedelta
 
 from django.conf import settings
-from django.db import IntegrityError, transaction
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from masthead.payments import events, registry
-from masthead.payments.models import Checkout, PaymentRoute, ProviderEvent
+from masthead.payments import webhooks
+from masthead.payments.models import Checkout, PaymentRoute
 from masthead.payments.money import InvalidAmount, validate_amount, validate_currency
+from masthead.payments.providers import stripe as stripe_provider
 from masthead.payments.providers.base import CheckoutRequest, PaymentProviderError
+from masthead.payments.providers.demo import DemoProvider
 
 logger = logging.getLogger("masthead.payments")
 
@@ -37,37 +39,23 @@ class InvalidCheckout(ValueError):
     """A checkout request that cannot be sent to a provider; the message says why."""
 
 
-@dataclasses.dataclass(frozen=True)
-class WebhookResult:
-    """What happened to one delivery: "processed" or "duplicate", and the event's id."""
-
-    outcome: str
-    provider_event_id: str
-
-
 def get_provider(name=None):
     """The provider called ``name``, or the configured one (PAYMENTS_PROVIDER)."""
     name = name or settings.PAYMENTS_PROVIDER
     if name == "demo":
         if not settings.MASTHEAD_ALLOW_DEMO_PAYMENTS:
             raise PaymentsUnavailable("The demo payment provider is switched off.")
-        from masthead.payments.providers.demo import DemoProvider
-
         return DemoProvider()
     if name == "stripe":
-        from masthead.payments.providers import stripe as stripe_provider
-
         return stripe_provider.StripeProvider.from_settings(http_client=stripe_provider.http_client)
     raise PaymentsUnavailable(f"There is no payment provider called {name!r}.")
 
 
 # --- Checkout -------------------------------------------------------------------------------------
 
-_MODES = {"payment", "subscription"}
-
 
 def _validate_checkout(request):
-    if request.mode not in _MODES:
+    if request.mode not in Checkout.Mode.values:
         raise InvalidCheckout(_("A checkout is either a one-off payment or a monthly one."))
     if not request.purpose or len(request.purpose) > 50:
         raise InvalidCheckout(_("A checkout needs a purpose of at most 50 characters."))
@@ -80,7 +68,7 @@ def _validate_checkout(request):
     currency = validate_currency(request.currency)
     if not request.line_items or len(request.line_items) > 100:
         raise InvalidCheckout(_("A checkout needs between 1 and 100 items."))
-    if request.mode == "subscription" and len(request.line_items) != 1:
+    if request.mode == Checkout.Mode.SUBSCRIPTION and len(request.line_items) != 1:
         raise InvalidCheckout(_("A monthly payment is for exactly one amount."))
     for item in request.line_items:
         if not item.name or len(item.name) > 250:
@@ -166,122 +154,15 @@ def wait_for_checkout(checkout, timeout=3.0, interval=0.25):
 
 # --- Webhooks -------------------------------------------------------------------------------------
 
-# A later status never gives way to an earlier one, whatever order the events arrive in.
-_STATUS_RANK = {
-    Checkout.Status.CREATING: 0,
-    Checkout.Status.OPEN: 0,
-    Checkout.Status.ERROR: 0,
-    Checkout.Status.EXPIRED: 1,
-    Checkout.Status.PROCESSING: 2,
-    Checkout.Status.PAID: 3,
-    Checkout.Status.FAILED: 3,
-}
 
-
-def _checkout_status_after(event):
-    if isinstance(event, events.CheckoutCompleted):
-        return Checkout.Status.PAID if event.paid else Checkout.Status.PROCESSING
-    if isinstance(event, events.CheckoutExpired):
-        return Checkout.Status.EXPIRED
-    if isinstance(event, events.PaymentSucceeded) and event.checkout_id:
-        return Checkout.Status.PAID
-    if isinstance(event, events.PaymentFailed) and event.checkout_id:
-        return Checkout.Status.FAILED
-    return None
-
-
-def _update_checkout(provider_name, event):
-    status = _checkout_status_after(event)
-    if status is None:
-        return
-    checkout = (
-        Checkout.objects.select_for_update()
-        .filter(provider=provider_name, provider_checkout_id=event.checkout_id)
-        .first()
-    )
-    if checkout is None:
-        return
-    if _STATUS_RANK[status] > _STATUS_RANK[checkout.status]:
-        checkout.status = status
-    for field in ("customer_id", "subscription_id", "payment_id"):
-        value = getattr(event, field, "")
-        if value and not getattr(checkout, field):
-            setattr(checkout, field, value)
-    checkout.save()
-
-
-_ROUTED_FIELDS = ("checkout_id", "payment_id", "subscription_id", "invoice_id")
-
-
-def _route(provider_name, event):
-    """Fill in purpose and reference from what earlier events taught us, for an event whose
-    payload did not carry them."""
-    if event.purpose:
-        return event
-    object_ids = [getattr(event, name, "") for name in _ROUTED_FIELDS]
-    route = PaymentRoute.objects.filter(
-        provider=provider_name, object_id__in=[value for value in object_ids if value]
-    ).first()
-    if route is None:
-        return event
-    return dataclasses.replace(event, purpose=route.purpose, reference=route.reference)
-
-
-def _remember_route(provider_name, event):
-    for name in _ROUTED_FIELDS:
-        object_id = getattr(event, name, "")
-        if object_id:
-            PaymentRoute.objects.get_or_create(
-                provider=provider_name,
-                object_id=object_id,
-                defaults={"purpose": event.purpose, "reference": event.reference},
-            )
-
-
-def process_webhook(provider_name, body, headers) -> WebhookResult:
-    """Verify one webhook delivery, store it and apply it, exactly once.
+def process_webhook(provider_name, body, headers) -> webhooks.WebhookResult:
+    """Verify one webhook delivery to the provider called ``provider_name``, store it and
+    apply it, exactly once (see ``webhooks.receive``).
 
     Raises PaymentsUnavailable for an unknown or disabled provider and InvalidWebhook for a
-    delivery that fails verification (nothing is stored then). A delivery whose event id is
-    already stored is a duplicate: it returns at once and changes nothing. Otherwise the
-    event row, the checkout's status, the routes and whatever the domains' handlers do are
-    committed together; if a handler fails, none of it is, and the provider's retry will
-    try again.
+    delivery that fails verification (nothing is stored then).
     """
-    provider = get_provider(provider_name)
-    parsed = provider.parse_webhook(body, headers)
-    with transaction.atomic():
-        try:
-            # The unique constraint is the guard: a concurrent delivery of the same event
-            # waits on this insert and then finds it taken.
-            with transaction.atomic():
-                record = ProviderEvent.objects.create(
-                    provider=provider.name,
-                    provider_event_id=parsed.provider_event_id,
-                    event_type=parsed.event_type,
-                    payload=parsed.payload,
-                )
-        except IntegrityError:
-            return WebhookResult("duplicate", parsed.provider_event_id)
-        outcomes = []
-        for event in parsed.events:
-            event = _route(provider.name, event)
-            _update_checkout(provider.name, event)
-            if not event.purpose:
-                outcomes.append("not ours (no purpose)")
-                continue
-            _remember_route(provider.name, event)
-            try:
-                registry.dispatch(event)
-            except registry.UnknownPurpose:
-                logger.warning("No payment handler for purpose %r", event.purpose)
-                outcomes.append(f"no handler for {event.purpose}")
-            else:
-                outcomes.append(f"{type(event).__name__} → {event.purpose}")
-        record.processed_at = timezone.now()
-        record.outcome = ("; ".join(outcomes) or "ignored")[:255]
-        record.save(update_fields=["processed_at", "outcome"])
-    return WebhookResult("processed", parsed.provider_event_id)
+    return webhooks.receive(get_provider(provider_name), body, headers)
 
 
 # --- After the checkout ---------------------------------------------------------------------------

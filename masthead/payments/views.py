@@ -14,7 +14,7 @@ from django.views.decorators.cache import never_cache
 from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_http_methods, require_POST
 
-from masthead.payments import services
+from masthead.payments import services, webhooks
 from masthead.payments.models import DemoCheckout, DemoPayment, DemoSubscription
 from masthead.payments.money import InvalidAmount, parse_amount
 from masthead.payments.providers.base import InvalidWebhook, PaymentProviderError
@@ -42,7 +42,9 @@ def webhook(request, provider_name):
         return HttpResponseBadRequest(str(error), content_type="text/plain")
     except PaymentProviderError:
         return HttpResponse(status=503)
-    return JsonResponse({"received": True, "duplicate": result.outcome == "duplicate"})
+    return JsonResponse(
+        {"received": True, "duplicate": result.outcome == webhooks.WebhookOutcome.DUPLICATE}
+    )
 
 
 @never_cache

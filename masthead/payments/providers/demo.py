@@ -2,8 +2,8 @@
 
 Its checkout page (/payments/demo/checkout/<id>/) lets the tester pay, have the card
 declined, or abandon. Each outcome becomes the Stripe-shaped events Stripe would send,
-signed with a local secret and fed through ``services.process_webhook`` — the same
-verification, event store and handlers as real Stripe deliveries. A demo "customer portal"
+signed with a local secret and fed through ``webhooks.receive`` — the same verification,
+event store and handlers as real Stripe deliveries. A demo "customer portal"
 simulates monthly renewals (paid or failed) and cancellations, so the recurring flow can be
 shown without waiting a month. Nothing here touches the network.
 """
@@ -21,6 +21,7 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from masthead.payments import webhooks
 from masthead.payments.models import DemoCheckout, DemoPayment, DemoSubscription
 from masthead.payments.providers import stripe_events
 from masthead.payments.providers.base import (
@@ -243,16 +244,16 @@ class DemoProvider(PaymentProvider):
     def cancel_subscription(self, subscription_id, idempotency_key=""):
         with transaction.atomic():
             subscription = self._subscription(subscription_id)
-            if subscription.status == "canceled":
+            if subscription.status == DemoSubscription.Status.CANCELED:
                 return
-            subscription.status = "canceled"
+            subscription.status = DemoSubscription.Status.CANCELED
             subscription.save(update_fields=["status"])
             self.emit("customer.subscription.deleted", _subscription_object(subscription))
 
     def change_subscription_amount(self, subscription_id, amount, currency, idempotency_key=""):
         with transaction.atomic():
             subscription = self._subscription(subscription_id)
-            if subscription.status == "canceled":
+            if subscription.status == DemoSubscription.Status.CANCELED:
                 raise PaymentProviderError(_("This monthly payment has ended."))
             if currency.upper() != subscription.currency:
                 raise PaymentProviderError(_("A monthly payment cannot change its currency."))
@@ -267,8 +268,6 @@ class DemoProvider(PaymentProvider):
 
     def emit(self, event_type, data_object):
         """Sign a Stripe-shaped event and deliver it through the webhook path."""
-        from masthead.payments import services
-
         body = json.dumps(
             {
                 "id": _new_id("evt"),
@@ -281,7 +280,7 @@ class DemoProvider(PaymentProvider):
             }
         )
         header = stripe_events.sign_payload(body, demo_webhook_secret())
-        return services.process_webhook(self.name, body.encode(), {"Stripe-Signature": header})
+        return webhooks.receive(self, body.encode(), {"Stripe-Signature": header})
 
     def _subscription(self, subscription_id):
         subscription = (
@@ -313,7 +312,7 @@ class DemoProvider(PaymentProvider):
                 currency=checkout.currency,
                 customer_id=checkout.customer_id,
             )
-            if checkout.mode == "payment":
+            if checkout.mode == DemoCheckout.Mode.PAYMENT:
                 checkout.payment_id = payment.id
                 payment.save()
                 checkout.save()
@@ -356,7 +355,7 @@ class DemoProvider(PaymentProvider):
             billing_reason=billing_reason,
         )
         subscription.current_period_end = _add_month(subscription.current_period_end)
-        subscription.status = "active"
+        subscription.status = DemoSubscription.Status.ACTIVE
         subscription.save(update_fields=["current_period_end", "status"])
         return invoice
 
@@ -385,7 +384,7 @@ class DemoProvider(PaymentProvider):
         """Simulate next month's invoice for a monthly payment, paid or declined."""
         with transaction.atomic():
             subscription = self._subscription(subscription_id)
-            if subscription.status == "canceled":
+            if subscription.status == DemoSubscription.Status.CANCELED:
                 raise PaymentProviderError(_("This monthly payment has ended."))
             subscription.invoices_raised += 1
             subscription.save(update_fields=["invoices_raised"])
@@ -410,7 +409,7 @@ class DemoProvider(PaymentProvider):
                 paid=False,
                 billing_reason="subscription_cycle",
             )
-            subscription.status = "past_due"
+            subscription.status = DemoSubscription.Status.PAST_DUE
             subscription.save(update_fields=["status"])
             self.emit("invoice.payment_failed", invoice)
             self.emit("customer.subscription.updated", _subscription_object(subscription))

@@ -14,7 +14,7 @@ import stripe
 from django.conf import settings
 from django.utils.translation import gettext as _
 
-from masthead.payments.models import PaymentRoute
+from masthead.payments.models import Checkout, PaymentRoute
 from masthead.payments.providers import stripe_events
 from masthead.payments.providers.base import (
     CheckoutRequest,
@@ -112,7 +112,7 @@ class StripeProvider(PaymentProvider):
                 "unit_amount": item.amount,
                 "product_data": product_data,
             }
-            if request.mode == "subscription":
+            if request.mode == Checkout.Mode.SUBSCRIPTION:
                 price_data["recurring"] = {"interval": "month"}
             line_items.append({"price_data": price_data, "quantity": item.quantity})
         metadata = _metadata(request)
@@ -128,7 +128,7 @@ class StripeProvider(PaymentProvider):
             params["customer"] = request.customer_id
         elif request.customer_email:
             params["customer_email"] = request.customer_email
-        if request.mode == "subscription":
+        if request.mode == Checkout.Mode.SUBSCRIPTION:
             params["subscription_data"] = {"metadata": metadata}
         else:
             params["payment_intent_data"] = {"metadata": metadata}

@@ -1,0 +1,1 @@
+"""The payments app's admin viewsets, registered from ``wagtail_hooks.py``."""
