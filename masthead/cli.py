@@ -41,9 +41,30 @@ def _gunicorn_command(extra_args):
     ]
 
 
+def _binds(command):
+    """Every address a gunicorn command line would listen on."""
+    binds = []
+    for position, argument in enumerate(command):
+        if argument in {"-b", "--bind"} and position + 1 < len(command):
+            binds.append(command[position + 1])
+        elif argument.startswith("--bind="):
+            binds.append(argument.split("=", 1)[1])
+    return binds
+
+
+def _refuse_demo_key_beyond_loopback(command):
+    """Stop before serving when the public demo key would face other machines."""
+    from masthead.settings import demo_key_refusal
+
+    refusal = demo_key_refusal(_binds(command))
+    if refusal:
+        raise ImproperlyConfigured(refusal)
+
+
 def serve(extra_args):
     """Run gunicorn in the foreground, replacing this process."""
     command = _gunicorn_command(extra_args)
+    _refuse_demo_key_beyond_loopback(command)
     os.execv(command[0], command)  # noqa: S606 - our own fixed argv, no shell
 
 
@@ -86,8 +107,10 @@ def demo(extra_args):
     # worker are stopped too, never left running without their parent.
     signal.signal(signal.SIGTERM, lambda signum, frame: sys.exit(0))
     _stop_with_parent()
+    command = _gunicorn_command([])
+    _refuse_demo_key_beyond_loopback(command)
     worker = subprocess.Popen([sys.executable, "-m", "masthead.cli", "worker"])
-    server = subprocess.Popen(_gunicorn_command([]))  # noqa: S603
+    server = subprocess.Popen(command)  # noqa: S603
     try:
         server.wait()
     except KeyboardInterrupt:

@@ -6,6 +6,7 @@ console. ``MASTHEAD_MODE=production`` turns on the production checks: it refuses
 to start without a real ``SECRET_KEY`` and ``ALLOWED_HOSTS``.
 """
 
+import ipaddress
 import os
 from pathlib import Path
 from urllib.parse import parse_qs, unquote, urlsplit
@@ -342,6 +343,56 @@ if (
         "PAYMENTS_PROVIDER=stripe needs STRIPE_SECRET_KEY and STRIPE_WEBHOOK_SECRET."
     )
 
+# --- The public demo key fails closed ------------------------------------------------------------
+
+# Anyone can read the demo SECRET_KEY in this source, and with it sign sessions, manage links
+# and unsubscribe links. It is refused, whatever the mode, as soon as the site could face
+# real readers or real money.
+MASTHEAD_BIND = env("MASTHEAD_BIND", "127.0.0.1:8000")
+USING_DEMO_SECRET_KEY = SECRET_KEY == _DEMO_SECRET_KEY
+
+
+def is_loopback_host(host):
+    """Whether ``host`` (a host name, an address, or gunicorn's ``host:port`` or
+    ``unix:/path`` bind) can only be reached from this machine."""
+    if host.startswith("unix:"):
+        return True
+    host = host.strip()
+    if host.startswith("[") and "]" in host:
+        host = host[1 : host.index("]")]
+    elif host.count(":") == 1:
+        host = host.split(":")[0]
+    if host in {"localhost", "testserver"} or host.endswith(".localhost"):
+        return True
+    try:
+        return ipaddress.ip_address(host).is_loopback
+    except ValueError:
+        return False
+
+
+def demo_key_refusal(binds=()):
+    """Why the demo SECRET_KEY may not be used here, in one line, or "" when it may."""
+    if not USING_DEMO_SECRET_KEY:
+        return ""
+    public_hosts = [host for host in ALLOWED_HOSTS if not is_loopback_host(host.lstrip("."))]
+    public_binds = [bind for bind in binds if not is_loopback_host(bind)]
+    if STRIPE_SECRET_KEY or STRIPE_WEBHOOK_SECRET:
+        why = "Stripe keys are set"
+    elif public_hosts:
+        why = f"ALLOWED_HOSTS names a public host ({public_hosts[0]})"
+    elif public_binds:
+        why = f"the server would listen beyond this machine ({public_binds[0]})"
+    else:
+        return ""
+    return (
+        f"the public demo SECRET_KEY cannot be used because {why}; set SECRET_KEY to a "
+        "random value: python -c 'import secrets; print(secrets.token_urlsafe(64))'"
+    )
+
+
+if demo_key_refusal([MASTHEAD_BIND]):
+    raise ImproperlyConfigured(demo_key_refusal([MASTHEAD_BIND]))
+
 # --- Print on demand (the shop) ------------------------------------------------------------------
 
 # A Printful API token for the store whose products the shop's print-on-demand variants use;
@@ -358,6 +409,19 @@ PRINTFUL_CONFIRM_ORDERS = env_bool("PRINTFUL_CONFIRM_ORDERS")
 # Adds to the basket one address may make per hour (the add-to-cart form is on cached pages,
 # so it has no CSRF token and relies on this and the same-site check).
 SHOP_CART_ADD_LIMIT_PER_IP = (int(env("SHOP_CART_ADD_LIMIT_PER_IP", "120")), 3600)
+
+# --- Donations -----------------------------------------------------------------------------------
+
+# The donate form and the "manage my support" request are on cached pages (no CSRF token):
+# gifts started per IP, link requests per IP and link emails per address, each (count, seconds).
+DONATIONS_START_LIMIT_PER_IP = (int(env("DONATIONS_START_LIMIT_PER_IP", "30")), 3600)
+DONATIONS_MANAGE_LIMIT_PER_IP = (int(env("DONATIONS_MANAGE_LIMIT_PER_IP", "10")), 3600)
+DONATIONS_MANAGE_LIMIT_PER_ADDRESS = (int(env("DONATIONS_MANAGE_LIMIT_PER_ADDRESS", "3")), 3600)
+# A "manage my support" link works for this many seconds after it was sent.
+DONATIONS_MANAGE_LINK_MAX_AGE = int(env("DONATIONS_MANAGE_LINK_MAX_AGE", "3600"))
+# A receipt claimed for sending but not recorded as sent within this time is taken to belong
+# to a sender that died, and is sent again (longer than any SMTP exchange's timeout).
+DONATIONS_RECEIPT_LEASE_SECONDS = int(env("DONATIONS_RECEIPT_LEASE_SECONDS", "600"))
 
 # --- Static and media files ----------------------------------------------------------------------
 
@@ -466,10 +530,13 @@ if PRODUCTION:
     SESSION_COOKIE_SECURE = True
     CSRF_COOKIE_SECURE = True
 
+# Passwords inside connection URLs are masked in error reports and in every log line.
+DEFAULT_EXCEPTION_REPORTER_FILTER = "masthead.core.error_reports.CredentialsReporterFilter"
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
-    "handlers": {"console": {"class": "logging.StreamHandler"}},
+    "filters": {"credentials": {"()": "masthead.core.error_reports.MaskCredentialsLogFilter"}},
+    "handlers": {"console": {"class": "logging.StreamHandler", "filters": ["credentials"]}},
     "root": {"handlers": ["console"], "level": env("LOG_LEVEL", "WARNING")},
     "loggers": {
         "masthead": {"handlers": ["console"], "level": env("LOG_LEVEL", "INFO"), "propagate": False}
