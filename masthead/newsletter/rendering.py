@@ -20,6 +20,7 @@ from wagtail.rich_text import expand_db_html
 
 from masthead.core.models import SiteSettings
 from masthead.newsletter.models import Campaign, NewsletterSettings
+from masthead.publishing.models import live_articles
 
 HERO_RENDITION = "fill-1200x675"
 CARD_RENDITION = "fill-400x225"
@@ -103,8 +104,6 @@ def email_article(article, rendition=CARD_RENDITION):
 
 def digest_articles(campaign):
     """The digest's articles: those chosen by hand, then the latest ones up to the count."""
-    from masthead.publishing.models import live_articles
-
     chosen = list(live_articles().filter(pk__in=campaign.digest_articles.values("pk")))
     if campaign.digest_recent_count:
         recent = live_articles().exclude(pk__in=[article.pk for article in chosen])
