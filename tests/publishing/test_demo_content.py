@@ -1,16 +1,24 @@
-"""The demo outlet command and the bulk-article generator."""
+"""The demo outlet command, its content files and the bulk-article generator."""
 
+import shutil
 from io import StringIO
-from pathlib import Path
 
 import pytest
-from django.conf import settings as django_settings
 from django.contrib.auth import get_user_model
 from django.core.management import CommandError, call_command
 from wagtail.images import get_image_model
 from wagtail.models import Page, Revision, Site
 
 from masthead.core.models import SOCIAL_NETWORKS, SiteSettings
+from masthead.publishing.demo.loader import (
+    BLOCK_FIELDS,
+    CONTENT_DIR,
+    Block,
+    DemoContentError,
+    load_demo_content,
+    load_generator_words,
+    read_article,
+)
 from masthead.publishing.models import (
     ArticleCorrection,
     ArticlePage,
@@ -167,8 +175,6 @@ def test_running_again_changes_nothing_and_reset_rebuilds_the_same_outlet():
 
 @pytest.mark.django_db
 def test_demo_pages_render(client):
-    if not (Path(django_settings.BASE_DIR) / "masthead/templates/base.html").exists():
-        pytest.skip("the reader-facing templates are not in this checkout yet")
     run("demo_content")
     article = ArticlePage.objects.get(slug="bus-route-14-consultation-opens")
 
@@ -221,3 +227,179 @@ def test_generate_articles_refuses_a_count_below_one():
     with pytest.raises(CommandError, match="positive"):
         run("generate_articles", "0")
     assert ArticlePage.objects.count() == 0
+
+
+def test_every_content_file_is_read_and_parses():
+    content = load_demo_content()
+    words = load_generator_words()
+
+    read = {
+        CONTENT_DIR / "outlet.toml",
+        CONTENT_DIR / "generated_articles.toml",
+        *(CONTENT_DIR / "pages" / f"{page.slug}.txt" for page in content.standard_pages),
+        *(CONTENT_DIR / "articles" / f"{article.slug}.txt" for article in content.articles),
+    }
+    assert {path for path in CONTENT_DIR.rglob("*") if path.is_file()} == read
+    assert len(content.articles) == 26
+    assert [page.slug for page in content.standard_pages] == [
+        "about",
+        "editorial-standards",
+        "contact",
+        "privacy",
+    ]
+    assert {article.section for article in content.articles} == {
+        section.slug for section in content.sections
+    }
+    author_keys = {author.key for author in content.authors}
+    assert {key for article in content.articles for key in article.authors} <= author_keys
+    assert content.contributor_author in author_keys
+    assert len(words.headlines) == 12
+
+
+def test_content_names_only_blocks_the_body_offers():
+    offered = set(ArticlePage.body.field.stream_block.child_blocks)
+    assert set(StandardPage.body.field.stream_block.child_blocks) == offered
+    content = load_demo_content()
+
+    used = {
+        block.type for page in (*content.articles, *content.standard_pages) for block in page.body
+    }
+
+    assert used <= offered
+    # The demo shows every block its files can describe.
+    assert used == {"paragraph", "heading", *BLOCK_FIELDS}
+
+
+def test_an_article_file_reads_as_fields_and_blocks(tmp_path):
+    path = tmp_path / "market-reopens.txt"
+    path.write_text(
+        "+++\n"
+        'title = "Market reopens"\n'
+        'standfirst = "Stalls are back."\n'
+        'article_type = "news"\n'
+        'section = "news"\n'
+        'authors = ["tom"]\n'
+        'tags = ["market"]\n'
+        "days_ago = 2\n"
+        'motif = "river"\n'
+        'hero_alt_text = "A river"\n'
+        'hero_caption = "The quay."\n'
+        "\n"
+        "[[sources]]\n"
+        'title = "Notice"\n'
+        'publisher = "Council"\n'
+        'url = "https://council.example/notice"\n'
+        "days_before = 3\n"
+        "+++\n"
+        "\n"
+        "The market reopened\n"
+        "on Saturday.\n"
+        "## What changed\n"
+        "::: statistic\n"
+        'figure = "40"\n'
+        'label = "stalls"\n'
+        'source_title = "Notice"\n'
+        ":::\n"
+        "### Next\n"
+        "More in spring.\n"
+    )
+
+    article = read_article(path)
+
+    assert article.slug == "market-reopens"
+    assert article.title == "Market reopens"
+    assert article.authors == ("tom",)
+    assert article.days_ago == 2
+    assert article.correction is None
+    assert [(source.title, source.days_before) for source in article.sources] == [("Notice", 3)]
+    assert article.body == (
+        Block("paragraph", "The market reopened on Saturday."),
+        Block("heading", {"text": "What changed", "level": "h2"}),
+        Block(
+            "statistic",
+            {"figure": "40", "label": "stalls", "source_title": "Notice", "source_url": ""},
+        ),
+        Block("heading", {"text": "Next", "level": "h3"}),
+        Block("paragraph", "More in spring."),
+    )
+
+
+@pytest.fixture
+def content_copy(tmp_path):
+    """A copy of the demo content to break."""
+    return shutil.copytree(CONTENT_DIR, tmp_path / "content")
+
+
+def replace_in(path, old, new):
+    text = path.read_text()
+    assert text.count(old) == 1
+    path.write_text(text.replace(old, new))
+
+
+def test_an_unknown_block_type_is_refused_naming_the_file_and_line(content_copy):
+    path = content_copy / "articles" / "council-agrees-budget-with-council-tax-rise.txt"
+    replace_in(path, "::: statistic", "::: chart")
+
+    with pytest.raises(DemoContentError) as error:
+        load_demo_content(content_copy)
+
+    assert str(error.value) == (
+        f"{path}: line 40: unknown block type 'chart'; a fenced block is one of image, "
+        "pull_quote, block_quote, embed, statistic, callout"
+    )
+
+
+def test_a_block_missing_a_field_is_refused_naming_the_file_and_line(content_copy):
+    path = content_copy / "articles" / "council-agrees-budget-with-council-tax-rise.txt"
+    replace_in(path, 'figure = "£38.2m"\n', "")
+
+    with pytest.raises(DemoContentError) as error:
+        load_demo_content(content_copy)
+
+    assert str(error.value) == f"{path}: line 40: missing field 'figure'"
+
+
+def test_a_block_left_open_is_refused_naming_the_file_and_line(content_copy):
+    path = content_copy / "pages" / "privacy.txt"
+    text = path.read_text()
+    path.write_text(text[: text.rindex(":::")])
+
+    with pytest.raises(DemoContentError) as error:
+        load_demo_content(content_copy)
+
+    assert str(error.value) == (f"{path}: line 12: the callout block has no closing ::: line")
+
+
+def test_broken_front_matter_is_refused_naming_the_file(content_copy):
+    path = content_copy / "articles" / "how-council-tax-works.txt"
+    replace_in(path, 'article_type = "explainer"', "article_type = explainer")
+
+    with pytest.raises(DemoContentError) as error:
+        load_demo_content(content_copy)
+
+    assert str(error.value).startswith(f"{path}: front matter: Invalid value")
+
+
+def test_a_misspelt_field_is_refused_naming_the_file(content_copy):
+    path = content_copy / "outlet.toml"
+    replace_in(path, 'strapline = "', 'tagline = "')
+
+    with pytest.raises(DemoContentError) as error:
+        load_demo_content(content_copy)
+
+    assert str(error.value) == (
+        f"{path}, [outlet]: unknown field 'tagline'; expected name, strapline, description, "
+        "contact_email, founding_year, credit, social, newsletter_url, donate_url"
+    )
+
+
+def test_a_page_file_not_listed_in_the_outlet_is_refused(content_copy):
+    path = content_copy / "pages" / "jobs.txt"
+    shutil.copy(content_copy / "pages" / "contact.txt", path)
+
+    with pytest.raises(DemoContentError) as error:
+        load_demo_content(content_copy)
+
+    assert str(error.value) == (
+        f"{path}: not listed in standard_pages in {content_copy / 'outlet.toml'}"
+    )

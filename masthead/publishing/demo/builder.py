@@ -1,7 +1,8 @@
 """Build and remove the demo outlet: pages, pictures, people and site settings.
 
-The whole build runs in one transaction, so a failure leaves no half-built demo behind,
-and the "Demo" image collection doubles as the marker that the demo is already there.
+The words come from the content files (read by ``loader``), the pictures are drawn by
+``images``. The whole build runs in one transaction, so a failure leaves no half-built demo
+behind, and the "Demo" image collection doubles as the marker that the demo is already there.
 """
 
 import io
@@ -21,8 +22,8 @@ from wagtail.models import Collection, PageLogEntry, Revision, Site
 from wagtail.utils.file import hash_filelike
 
 from masthead.core.models import SiteSettings
-from masthead.publishing.demo import images, texts
-from masthead.publishing.demo.articles import ARTICLES
+from masthead.publishing.demo import images
+from masthead.publishing.demo.loader import load_demo_content
 from masthead.publishing.models import (
     ArticleAuthor,
     ArticleCorrection,
@@ -69,24 +70,25 @@ def default_home_page():
     return site, home
 
 
-def demo_page_slugs():
+def demo_page_slugs(content):
     """The slugs of the pages the demo puts directly under the home page."""
     return [
-        *(section["slug"] for section in texts.SECTIONS),
-        texts.AUTHOR_INDEX["slug"],
-        *(page["slug"] for page in texts.STANDARD_PAGES),
-        texts.CORRECTIONS_PAGE["slug"],
+        *(section.slug for section in content.sections),
+        content.author_index.slug,
+        *(page.slug for page in content.standard_pages),
+        content.corrections_page.slug,
     ]
 
 
 @transaction.atomic
 def remove_demo():
     """Delete the demo's pages (with everything under them), pictures and accounts."""
+    content = load_demo_content()
     _site, home = default_home_page()
-    for page in home.get_children().filter(slug__in=demo_page_slugs()).specific():
+    for page in home.get_children().filter(slug__in=demo_page_slugs(content)).specific():
         page.delete()
     get_user_model().objects.filter(
-        username__in=[user["username"] for user in texts.USERS]
+        username__in=[account.username for account in content.accounts]
     ).delete()
     for collection in Collection.objects.filter(name=DEMO_COLLECTION_NAME):
         get_image_model().objects.filter(collection=collection).delete()
@@ -107,57 +109,57 @@ def build_demo_part():
 def build_demo():
     """Build the whole demo outlet under the default site's home page."""
     started = time.monotonic()
+    content = load_demo_content()
     site, home = default_home_page()
     now = timezone.now()
     collection = Collection.get_first_root_node().add_child(name=DEMO_COLLECTION_NAME)
-    users = _create_users()
+    users = _create_users(content.accounts)
+    outlet = content.outlet
     logo = save_image(
-        collection,
-        f"{texts.OUTLET['name']} logo",
-        images.wordmark_logo(texts.OUTLET["name"]),
-        "logo.png",
+        collection, f"{outlet.name} logo", images.wordmark_logo(outlet.name), "logo.png"
     )
-    _configure_site(site, logo)
+    _configure_site(site, outlet, logo)
 
     admin = users["admin"]
     sections = {
-        section["slug"]: _publish(
+        section.slug: _publish(
             home,
             SectionPage(
-                title=section["title"],
-                slug=section["slug"],
-                introduction=section["introduction"],
+                title=section.title,
+                slug=section.slug,
+                introduction=section.introduction,
                 show_in_menus=True,
             ),
             admin,
         )
-        for section in texts.SECTIONS
+        for section in content.sections
     }
     author_index = _publish(
         home,
         AuthorIndexPage(
-            title=texts.AUTHOR_INDEX["title"],
-            slug=texts.AUTHOR_INDEX["slug"],
-            introduction=texts.AUTHOR_INDEX["introduction"],
+            title=content.author_index.title,
+            slug=content.author_index.slug,
+            introduction=content.author_index.introduction,
         ),
         admin,
     )
+    contributor = content.contributor_author
     authors = {
-        author["key"]: _create_author(author_index, author, collection, users, admin)
-        for author in texts.AUTHORS
+        author.key: _create_author(author_index, author, contributor, collection, users, admin)
+        for author in content.authors
     }
     articles = [
-        _create_article(sections, authors, article, collection, users, now)
-        for article in sorted(ARTICLES, key=lambda article: -article["days_ago"])
+        _create_article(sections, authors, article, content, collection, users, now)
+        for article in sorted(content.articles, key=lambda article: -article.days_ago)
     ]
-    for page in texts.STANDARD_PAGES:
+    for page in content.standard_pages:
         _publish(
             home,
             StandardPage(
-                title=page["title"],
-                slug=page["slug"],
-                introduction=page["introduction"],
-                body=_stream(page["body"], collection),
+                title=page.title,
+                slug=page.slug,
+                introduction=page.introduction,
+                body=_stream(page.body, collection, outlet.credit),
                 show_in_menus=True,
             ),
             admin,
@@ -165,9 +167,9 @@ def build_demo():
     _publish(
         home,
         CorrectionsPage(
-            title=texts.CORRECTIONS_PAGE["title"],
-            slug=texts.CORRECTIONS_PAGE["slug"],
-            introduction=texts.CORRECTIONS_PAGE["introduction"],
+            title=content.corrections_page.title,
+            slug=content.corrections_page.slug,
+            introduction=content.corrections_page.introduction,
         ),
         admin,
     )
@@ -180,47 +182,46 @@ def build_demo():
         sections=len(sections),
         authors=len(authors),
         articles=len(articles),
-        pages=len(sections) + len(authors) + len(articles) + len(texts.STANDARD_PAGES) + 3,
+        pages=len(sections) + len(authors) + len(articles) + len(content.standard_pages) + 3,
         images=get_image_model().objects.filter(collection=collection).count(),
         users=len(users),
         seconds=time.monotonic() - started,
     )
 
 
-def _create_users():
+def _create_users(accounts):
     User = get_user_model()
     users = {}
-    for spec in texts.USERS:
-        user, _created = User.objects.get_or_create(username=spec["username"])
-        user.email = spec["email"]
-        user.first_name = spec["first_name"]
-        user.last_name = spec["last_name"]
-        user.is_superuser = user.is_staff = spec["superuser"]
+    for account in accounts:
+        user, _created = User.objects.get_or_create(username=account.username)
+        user.email = account.email
+        user.first_name = account.first_name
+        user.last_name = account.last_name
+        user.is_superuser = user.is_staff = account.superuser
         user.is_active = True
         user.set_password(DEMO_PASSWORD)
         user.save()
-        if spec["group"]:
+        if account.group:
             # Another migration may have created and configured the group already.
-            group, _created = Group.objects.get_or_create(name=spec["group"])
+            group, _created = Group.objects.get_or_create(name=account.group)
             user.groups.add(group)
-        users[spec["username"]] = user
+        users[account.username] = user
     return users
 
 
-def _configure_site(site, logo):
-    outlet = texts.OUTLET
-    site.site_name = outlet["name"]
+def _configure_site(site, outlet, logo):
+    site.site_name = outlet.name
     site.save()
     settings = SiteSettings.for_site(site)
-    settings.outlet_name = outlet["name"]
-    settings.strapline = outlet["strapline"]
-    settings.description = outlet["description"]
-    settings.contact_email = outlet["contact_email"]
-    settings.founding_year = outlet["founding_year"]
+    settings.outlet_name = outlet.name
+    settings.strapline = outlet.strapline
+    settings.description = outlet.description
+    settings.contact_email = outlet.contact_email
+    settings.founding_year = outlet.founding_year
     settings.logo = logo
-    settings.newsletter_url = outlet["newsletter_url"]
-    settings.donate_url = outlet["donate_url"]
-    for network, url in outlet["social"].items():
+    settings.newsletter_url = outlet.newsletter_url
+    settings.donate_url = outlet.donate_url
+    for network, url in outlet.social.items():
         setattr(settings, network, url)
     settings.save()
 
@@ -263,85 +264,85 @@ def _backdate(page, revision, published_at):
     page.first_published_at = page.last_published_at = published_at
 
 
-def _create_author(author_index, spec, collection, users, user):
+def _create_author(author_index, spec, contributor, collection, users, user):
     photo = save_image(
         collection,
-        spec["name"],
-        images.initials_avatar(spec["name"], seed=spec["key"]),
-        f"author-{spec['key']}.jpg",
+        spec.name,
+        images.initials_avatar(spec.name, seed=spec.key),
+        f"author-{spec.key}.jpg",
     )
-    handle = spec["handle"]
+    handle = spec.handle
     author = AuthorPage(
-        title=spec["name"],
+        title=spec.name,
         slug=handle,
-        role=spec["role"],
-        bio=f"<p>{escape(spec['bio'])}</p>",
+        role=spec.role,
+        bio=f"<p>{escape(spec.bio)}</p>",
         photo=photo,
-        user=users["contributor"] if spec["key"] == texts.CONTRIBUTOR_AUTHOR_KEY else None,
+        user=users["contributor"] if spec.key == contributor else None,
         website=f"https://{handle}.example",
         bluesky=f"https://bsky.app/profile/{handle}.example",
         mastodon=f"https://social.example/@{handle}",
         instagram=f"https://www.instagram.com/{handle}" if len(handle) % 2 else "",
-        public_email=spec["public_email"],
+        public_email=spec.public_email,
     )
     return _publish(author_index, author, user)
 
 
-def _create_article(sections, authors, spec, collection, users, now):
-    published_at = now - timedelta(days=spec["days_ago"])
-    seed = spec["slug"]
+def _create_article(sections, authors, spec, content, collection, users, now):
+    published_at = now - timedelta(days=spec.days_ago)
+    seed = spec.slug
+    credit = content.outlet.credit
     hero = save_image(
         collection,
-        spec["hero_alt"],
-        images.hero_picture(seed, palette_index=len(seed), motif=spec["motif"]),
+        spec.hero_alt_text,
+        images.hero_picture(seed, palette_index=len(seed), motif=spec.motif),
         f"{seed[:60]}.jpg",
     )
     page = ArticlePage(
-        title=spec["title"],
-        slug=spec["slug"],
-        standfirst=spec["standfirst"],
-        article_type=spec["type"],
+        title=spec.title,
+        slug=spec.slug,
+        standfirst=spec.standfirst,
+        article_type=spec.article_type,
         hero_image=hero,
-        hero_alt_text=spec["hero_alt"],
-        hero_caption=spec["hero_caption"],
-        hero_credit=texts.OUTLET["credit"],
-        body=_stream(spec["body"], collection),
-        search_description=spec["standfirst"],
+        hero_alt_text=spec.hero_alt_text,
+        hero_caption=spec.hero_caption,
+        hero_credit=credit,
+        body=_stream(spec.body, collection, credit),
+        search_description=spec.standfirst,
     )
-    page.article_authors = [ArticleAuthor(author=authors[key]) for key in spec["authors"]]
+    page.article_authors = [ArticleAuthor(author=authors[key]) for key in spec.authors]
     page.sources = [
         ArticleSource(
-            title=title,
-            publisher=publisher,
-            url=url,
-            date=(published_at - timedelta(days=days_before)).date(),
+            title=source.title,
+            publisher=source.publisher,
+            url=source.url,
+            date=(published_at - timedelta(days=source.days_before)).date(),
         )
-        for title, publisher, url, days_before in spec["sources"]
+        for source in spec.sources
     ]
-    correction = spec.get("correction")
+    correction = spec.correction
     if correction:
         page.corrections = [
             ArticleCorrection(
-                kind=correction["kind"],
-                date=published_at + timedelta(days=correction["days_after"]),
-                text=correction["text"],
+                kind=correction.kind,
+                date=published_at + timedelta(days=correction.days_after),
+                text=correction.text,
             )
         ]
-    page.tags.add(*spec["tags"])
+    page.tags.add(*spec.tags)
     # Volunteers' pieces go through the contributor account, the rest through the editor.
-    writer = users["contributor"] if texts.CONTRIBUTOR_AUTHOR_KEY in spec["authors"] else None
-    return _publish(sections[spec["section"]], page, writer or users["editor"], published_at)
+    volunteer = content.contributor_author in spec.authors
+    writer = users["contributor"] if volunteer else users["editor"]
+    return _publish(sections[spec.section], page, writer, published_at)
 
 
-def _stream(blocks, collection):
-    """StreamField data for a body described as (block type, value) pairs."""
-    credit = texts.OUTLET["credit"]
+def _stream(blocks, collection, credit):
+    """StreamField data for a body read from a content file: its ``Block``s."""
     stream = []
-    for block_type, value in blocks:
+    for block in blocks:
+        block_type, value = block.type, block.value
         if block_type == "paragraph":
             value = f"<p>{escape(value)}</p>"
-        elif block_type == "heading" and isinstance(value, str):
-            value = {"text": value, "level": "h2"}
         elif block_type == "callout":
             items = "".join(f"<li>{escape(item)}</li>" for item in value["items"])
             value = {"title": value["title"], "body": f"<ul>{items}</ul>", "tone": value["tone"]}

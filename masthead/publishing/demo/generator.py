@@ -1,5 +1,7 @@
 """Bulk articles for benchmarks: thousands of plausible, published ArticlePages, fast.
 
+Headlines and bodies are put together from the words in ``content/generated_articles.toml``.
+
 Pages are written straight into the tree in batches (paths computed here, bulk inserts,
 no revision per page and no per-save signals); each batch is then added to the search
 index in bulk, and the page cache is emptied once at the end.
@@ -23,6 +25,7 @@ from wagtail.search.backends import get_search_backends
 from masthead.core.cache import invalidate_pages
 from masthead.publishing.demo import images
 from masthead.publishing.demo.builder import default_home_page, save_image
+from masthead.publishing.demo.loader import load_generator_words
 from masthead.publishing.models import (
     ArticleAuthor,
     ArticlePage,
@@ -35,101 +38,6 @@ from masthead.publishing.models import (
 GENERATED_COLLECTION_NAME = "Generated articles"
 REUSED_IMAGE_COUNT = 6
 BATCH_SIZE = 500
-
-PLACES = [
-    "Wennmouth",
-    "Carrow Bridge",
-    "Millbank",
-    "Northgate",
-    "Upper Brannock",
-    "Ferry Lane",
-    "Quay Street",
-    "Station Road",
-    "Hollin Green",
-    "Ashby Vale",
-    "Tanner's Row",
-    "Mill Road",
-]
-SUBJECTS = [
-    ("the town council", "councillors"),
-    ("the parish council", "parish councillors"),
-    ("the library", "library staff"),
-    ("the community garden", "volunteers"),
-    ("the leisure centre", "managers"),
-    ("the primary school", "parents"),
-    ("the bus operator", "drivers"),
-    ("the residents' association", "residents"),
-    ("the food bank", "organisers"),
-    ("the theatre", "the artistic team"),
-    ("the cricket club", "members"),
-    ("the health centre", "patients"),
-]
-HEADLINES = [
-    "{place} residents back plan for a new cycle path",
-    "Consultation opens on changes to {place} parking",
-    "{subject_title} sets out plans for the year ahead",
-    "Volunteers in {place} mark ten years of {activity}",
-    "Questions raised over delays to {place} road repairs",
-    "New figures show rise in {activity} across {place}",
-    "{subject_title} asks for views on opening hours",
-    "Funding agreed for {place} {facility}",
-    "Work to begin on {place} {facility} next month",
-    "What the {place} {facility} plan means for residents",
-    "Why {activity} matters in {place}, and who keeps it going",
-    "{place} group wins grant for {activity}",
-]
-ACTIVITIES = [
-    "litter-picking",
-    "community gardening",
-    "youth football",
-    "repair cafés",
-    "choir singing",
-    "reading groups",
-    "river clean-ups",
-    "walking groups",
-    "lunch clubs",
-    "bike repairs",
-]
-FACILITIES = [
-    "play area",
-    "community hall",
-    "footbridge",
-    "bus shelter",
-    "allotment site",
-    "sports pavilion",
-    "public toilets",
-    "car park",
-    "riverside path",
-    "library extension",
-]
-SENTENCES = [
-    "{subject} said the plans had been shaped by what people told them over the past year.",
-    "A report to the next meeting sets out the costs and a timetable for the work.",
-    "{people} at a public meeting in {place} asked how the changes would be paid for.",
-    "The proposals will be on display at the library for the next four weeks.",
-    "Some residents welcomed the idea, while others said they wanted more detail first.",
-    "The cost is estimated at £{amount}, most of it from grants rather than local taxes.",
-    "Figures published this month show the number of people affected has risen steadily.",
-    "A final decision is expected after the summer, once comments have been considered.",
-    "{people} said they would keep a close eye on how the changes work in practice.",
-    "The group behind the scheme meets monthly and says newcomers are always welcome.",
-    "Officers said the work would be phased to keep disruption to a minimum.",
-    "Similar schemes elsewhere in the valley have been running for several years.",
-    "Anyone who wants to comment can do so online, by post or at the drop-in sessions.",
-    "The plans follow a survey in which {percent}% of respondents asked for improvements.",
-]
-TAGS = [
-    "council",
-    "transport",
-    "community",
-    "planning",
-    "environment",
-    "schools",
-    "arts",
-    "volunteering",
-    "housing",
-    "health",
-]
 
 
 @dataclass
@@ -152,16 +60,17 @@ def generate_articles(count, with_images=False, seed=None):
     started = time.monotonic()
     # Benchmark filler, not security; the seed only makes runs repeatable.
     rng = random.Random(seed)  # noqa: S311
+    words = load_generator_words()
     sections, authors = _sections_and_authors()
     hero_images = _reusable_images() if with_images else []
-    tags = [Tag.objects.get_or_create(name=name)[0] for name in TAGS]
+    tags = [Tag.objects.get_or_create(name=name)[0] for name in words.tags]
     run = format(int(time.time() * 1000), "x")
     now = timezone.now()
 
     created = 0
     while created < count:
         batch = min(BATCH_SIZE, count - created)
-        _add_batch(rng, sections, authors, hero_images, tags, run, created, batch, now)
+        _add_batch(rng, words, sections, authors, hero_images, tags, run, created, batch, now)
         created += batch
     invalidate_pages()
     return GenerationResult(articles=created, seconds=time.monotonic() - started)
@@ -208,23 +117,23 @@ def _reusable_images():
     ]
 
 
-def _headline(rng):
-    place = rng.choice(PLACES)
-    subject, _people = rng.choice(SUBJECTS)
-    return rng.choice(HEADLINES).format(
+def _headline(rng, words):
+    place = rng.choice(words.places)
+    subject, _people = rng.choice(words.subjects)
+    return rng.choice(words.headlines).format(
         place=place,
         subject_title=subject[0].upper() + subject[1:],
-        activity=rng.choice(ACTIVITIES),
-        facility=rng.choice(FACILITIES),
+        activity=rng.choice(words.activities),
+        facility=rng.choice(words.facilities),
     )
 
 
-def _body(rng):
-    place = rng.choice(PLACES)
-    subject, people = rng.choice(SUBJECTS)
+def _body(rng, words):
+    place = rng.choice(words.places)
+    subject, people = rng.choice(words.subjects)
     paragraphs = []
     for _ in range(rng.randint(3, 5)):
-        sentences = rng.sample(SENTENCES, 3)
+        sentences = rng.sample(words.sentences, 3)
         text = " ".join(
             sentence.format(
                 subject=subject[0].upper() + subject[1:],
@@ -241,7 +150,7 @@ def _body(rng):
 
 
 @transaction.atomic
-def _add_batch(rng, sections, authors, hero_images, tags, run, offset, size, now):
+def _add_batch(rng, words, sections, authors, hero_images, tags, run, offset, size, now):
     articles = []
     for section in sections:
         # Re-read the section so its child count and last child are current.
@@ -251,8 +160,8 @@ def _add_batch(rng, sections, authors, hero_images, tags, run, offset, size, now
     for number in range(offset, offset + size):
         section = rng.choice(sections)
         section.next_step += 1
-        headline = _headline(rng)
-        body, standfirst = _body(rng)
+        headline = _headline(rng, words)
+        body, standfirst = _body(rng, words)
         published_at = now - timedelta(minutes=rng.randint(0, 365 * 24 * 60))
         article = ArticlePage(
             title=headline,
