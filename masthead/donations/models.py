@@ -15,6 +15,7 @@ from django.utils.translation import gettext_lazy as _
 from wagtail.admin.panels import FieldPanel, MultiFieldPanel
 from wagtail.contrib.settings.models import BaseSiteSetting, register_setting
 
+from masthead.core.sites import default_site
 from masthead.payments.money import MAX_AMOUNT, InvalidAmount, format_money, parse_amount
 
 CURRENCIES = [("GBP", "GBP"), ("EUR", "EUR"), ("USD", "USD")]
@@ -38,6 +39,13 @@ def parse_amount_list(text, currency="GBP"):
     return amounts
 
 
+class Frequency(models.TextChoices):
+    """How often a reader gives: once, or every month until they stop."""
+
+    ONE_OFF = "one_off", _("One-off")
+    MONTHLY = "monthly", _("Monthly")
+
+
 @register_setting(icon="pick")
 class DonationSettings(BaseSiteSetting):
     """How the outlet asks for support: the amounts it suggests, the limits on a gift, and
@@ -58,8 +66,8 @@ class DonationSettings(BaseSiteSetting):
     )
     default_frequency = models.CharField(
         max_length=10,
-        choices=[("one_off", _("One-off")), ("monthly", _("Monthly"))],
-        default="monthly",
+        choices=Frequency.choices,
+        default=Frequency.MONTHLY,
     )
     minimum_amount = models.PositiveIntegerField(
         _("minimum gift (pence)"),
@@ -145,9 +153,17 @@ class DonationSettings(BaseSiteSetting):
         if errors:
             raise ValidationError(errors)
 
+    @classmethod
+    def current(cls, request=None):
+        """The settings of the request's site, or of the default site (outside a request)."""
+        if request is not None:
+            return cls.for_request(request)
+        site = default_site()
+        return cls.for_site(site) if site is not None else cls()
+
     def suggested_amounts(self, frequency):
-        """The suggested amounts in pence for "one_off" or "monthly" (empty if misconfigured)."""
-        text = self.suggested_monthly if frequency == "monthly" else self.suggested_one_off
+        """The suggested amounts in pence for a Frequency (empty if misconfigured)."""
+        text = self.suggested_monthly if frequency == Frequency.MONTHLY else self.suggested_one_off
         try:
             return parse_amount_list(text, self.currency)
         except ValidationError:
@@ -155,11 +171,11 @@ class DonationSettings(BaseSiteSetting):
 
     @property
     def suggested_one_off_amounts(self):
-        return self.suggested_amounts("one_off")
+        return self.suggested_amounts(Frequency.ONE_OFF)
 
     @property
     def suggested_monthly_amounts(self):
-        return self.suggested_amounts("monthly")
+        return self.suggested_amounts(Frequency.MONTHLY)
 
     @property
     def fee_percent_display(self):
@@ -231,9 +247,7 @@ class RecurringDonation(models.Model):
 class Donation(models.Model):
     """One payment by a reader: a one-off gift, or one month of a recurring gift."""
 
-    class Kind(models.TextChoices):
-        ONE_OFF = "one_off", _("One-off")
-        MONTHLY = "monthly", _("Monthly")
+    Kind = Frequency
 
     class Status(models.TextChoices):
         PENDING = "pending", _("Waiting for payment")
@@ -275,9 +289,24 @@ class Donation(models.Model):
     paid_at = models.DateTimeField(null=True, blank=True, db_index=True)
     disputed_at = models.DateTimeField(null=True, blank=True)
     receipt_sent_at = models.DateTimeField(null=True, blank=True)
+    receipt_lease_expires_at = models.DateTimeField(
+        null=True,
+        blank=True,
+        help_text=_(
+            "While the receipt is being sent: when the sender's claim on it runs out. "
+            "A claim left behind by a sender that died is taken up again after that."
+        ),
+    )
 
     class Meta:
         ordering = ["-created_at", "-pk"]
+        indexes = [
+            models.Index(
+                fields=["receipt_lease_expires_at"],
+                condition=Q(receipt_lease_expires_at__isnull=False),
+                name="donations_receipt_claims",
+            )
+        ]
         constraints = [
             models.UniqueConstraint(
                 fields=["provider", "payment_id"],

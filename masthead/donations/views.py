@@ -24,9 +24,25 @@ from django.views.decorators.http import require_GET, require_POST
 
 from masthead.core import ratelimit
 from masthead.core.origin import is_same_site
-from masthead.donations import services, svg
+from masthead.donations import svg
+from masthead.donations.checkout import DonationRequest, parse_reference, start_donation
+from masthead.donations.donors import (
+    donations_for,
+    normalise_email,
+    read_manage_token,
+    recurring_for,
+)
 from masthead.donations.forms import ChangeAmountForm, DonateForm, ManageLinkForm
-from masthead.donations.models import Donation
+from masthead.donations.funding import funding_series, month_funding
+from masthead.donations.models import Donation, DonationSettings
+from masthead.donations.self_service import (
+    NotAllowed,
+    cancel_monthly,
+    change_monthly_amount,
+    customer_portal_url,
+)
+from masthead.donations.tasks import send_manage_link_task
+from masthead.newsletter import services as newsletter
 from masthead.payments.money import InvalidAmount
 from masthead.payments.providers.base import PaymentProviderError
 from masthead.payments.services import InvalidCheckout, PaymentsUnavailable
@@ -37,23 +53,20 @@ logger = logging.getLogger("masthead.donations")
 THANKS_MAX_WAITS = 15
 
 
-def _limit(name, default):
-    return getattr(settings, name, default)
-
-
-def _guard(request, limit_name, default_limit):
-    """Refuse a cross-site post (403) or one over the per-IP limit (429); None lets it in."""
+def _guard(request, limit_name, per_ip_limit):
+    """Refuse a cross-site post (403) or one over the per-IP limit, a (count, seconds)
+    setting named ``limit_name`` (429); None lets it in."""
     if not is_same_site(request):
         return render(request, "donations/refused.html", status=403)
     ip_address = ratelimit.client_ip(request) or "unknown"
-    limit, window = _limit(limit_name, default_limit)
+    limit, window = per_ip_limit
     if not ratelimit.allow(f"{limit_name.lower()}:{ip_address}", limit, window):
         return render(request, "donations/rate_limited.html", status=429)
     return None
 
 
 def _donate_page(request, form, status=200):
-    config = services.donation_settings(request)
+    config = DonationSettings.current(request)
     return render(
         request,
         "donations/donate.html",
@@ -80,14 +93,12 @@ def _amount_choices(request, config, form):
 @require_GET
 def donate(request):
     """The donate page (cacheable: the same for every reader)."""
-    return _donate_page(request, DonateForm(config=services.donation_settings(request)))
+    return _donate_page(request, DonateForm(config=DonationSettings.current(request)))
 
 
 def _opt_in_to_newsletter(request, email, config):
     """Sign the donor up to the public newsletters with double opt-in, recording where the
     consent was given; a failure here never stands in the way of the gift."""
-    from masthead.newsletter import services as newsletter
-
     try:
         newsletter.sign_up(
             email=email,
@@ -107,17 +118,17 @@ def give(request):
     """Receive the donate form from any page and send the reader to the checkout page."""
     if request.method != "POST":
         return redirect("donations:donate")
-    refused = _guard(request, "DONATIONS_START_LIMIT_PER_IP", (30, 3600))
+    refused = _guard(request, "DONATIONS_START_LIMIT_PER_IP", settings.DONATIONS_START_LIMIT_PER_IP)
     if refused is not None:
         return refused
-    config = services.donation_settings(request)
+    config = DonationSettings.current(request)
     form = DonateForm(request.POST, config=config)
     if not form.is_valid():
         return _donate_page(request, form, status=400)
     data = form.cleaned_data
     try:
-        checkout = services.start_donation(
-            services.DonationRequest(
+        checkout = start_donation(
+            DonationRequest(
                 frequency=data["frequency"],
                 amount=data["amount_pence"],
                 currency=data["currency"],
@@ -145,7 +156,7 @@ def give(request):
 def thanks(request):
     """Where the checkout sends the reader back: shows what the webhooks decided, and
     reloads itself for a short while if they have not arrived yet."""
-    reference = services.parse_reference(request.GET.get("ref", ""))
+    reference = parse_reference(request.GET.get("ref", ""))
     donation = Donation.objects.filter(reference=reference).first() if reference else None
     if donation is None:
         return render(request, "donations/thanks_unknown.html", status=404)
@@ -170,23 +181,25 @@ def manage(request):
     """Ask for a sign-in link to one's own donations; the same answer for any address."""
     if request.method != "POST":
         return render(request, "donations/manage_request.html", {"form": ManageLinkForm()})
-    refused = _guard(request, "DONATIONS_MANAGE_LIMIT_PER_IP", (10, 3600))
+    refused = _guard(
+        request, "DONATIONS_MANAGE_LIMIT_PER_IP", settings.DONATIONS_MANAGE_LIMIT_PER_IP
+    )
     if refused is not None:
         return refused
     form = ManageLinkForm(request.POST)
     if not form.is_valid():
         return render(request, "donations/manage_request.html", {"form": form}, status=400)
-    email = services.normalise_email(form.cleaned_data["email"])
-    limit, window = _limit("DONATIONS_MANAGE_LIMIT_PER_ADDRESS", (3, 3600))
+    email = normalise_email(form.cleaned_data["email"])
+    limit, window = settings.DONATIONS_MANAGE_LIMIT_PER_ADDRESS
     if ratelimit.allow(f"donations-manage-address:{ratelimit.hashed(email)}", limit, window):
-        services.send_manage_link_task.enqueue(email)
+        send_manage_link_task.enqueue(email)
     return render(request, "donations/manage_sent.html")
 
 
 def _donor_email(request, token):
     """The address a manage link names, or a rendered refusal for an expired or bad link."""
     try:
-        return services.read_manage_token(token), None
+        return read_manage_token(token), None
     except signing.SignatureExpired:
         return None, render(request, "donations/link_invalid.html", {"expired": True}, status=400)
     except signing.BadSignature:
@@ -194,8 +207,8 @@ def _donor_email(request, token):
 
 
 def _donor_page(request, token, email, status=200, message="", error="", forms_by_id=None):
-    config = services.donation_settings(request)
-    supporters = list(services.recurring_for(email))
+    config = DonationSettings.current(request)
+    supporters = list(recurring_for(email))
     forms_by_id = forms_by_id or {}
     for recurring in supporters:
         recurring.amount_form = forms_by_id.get(recurring.pk) or ChangeAmountForm(
@@ -207,7 +220,7 @@ def _donor_page(request, token, email, status=200, message="", error="", forms_b
         {
             "token": token,
             "email": email,
-            "donations": services.donations_for(email).select_related("recurring"),
+            "donations": donations_for(email).select_related("recurring"),
             "supporters": supporters,
             "message": message,
             "error": error,
@@ -233,17 +246,17 @@ def change_amount(request, token, recurring_id):
     email, refusal = _donor_email(request, token)
     if refusal is not None:
         return refusal
-    recurring = services.recurring_for(email).filter(pk=recurring_id).first()
+    recurring = recurring_for(email).filter(pk=recurring_id).first()
     if recurring is None:
         raise Http404
     form = ChangeAmountForm(
-        request.POST, config=services.donation_settings(request), currency=recurring.currency
+        request.POST, config=DonationSettings.current(request), currency=recurring.currency
     )
     if not form.is_valid():
         return _donor_page(request, token, email, status=400, forms_by_id={recurring.pk: form})
     try:
-        services.change_monthly_amount(email, recurring.pk, form.cleaned_data["amount"])
-    except (services.NotAllowed, InvalidAmount, PaymentProviderError) as error:
+        change_monthly_amount(email, recurring.pk, form.cleaned_data["amount"])
+    except (NotAllowed, InvalidAmount, PaymentProviderError) as error:
         return _donor_page(request, token, email, status=400, error=str(error))
     return _donor_page(request, token, email, message=_("Your monthly amount has been changed."))
 
@@ -256,8 +269,8 @@ def cancel(request, token, recurring_id):
     if refusal is not None:
         return refusal
     try:
-        services.cancel_monthly(email, recurring_id)
-    except (services.NotAllowed, PaymentProviderError) as error:
+        cancel_monthly(email, recurring_id)
+    except (NotAllowed, PaymentProviderError) as error:
         return _donor_page(request, token, email, status=400, error=str(error))
     return _donor_page(request, token, email, message=_("Your monthly gift has been cancelled."))
 
@@ -271,8 +284,8 @@ def card(request, token, recurring_id):
         return refusal
     return_url = request.build_absolute_uri(reverse("donations:manage_donor", args=[token]))
     try:
-        url = services.customer_portal_url(email, recurring_id, return_url)
-    except (services.NotAllowed, PaymentProviderError) as error:
+        url = customer_portal_url(email, recurring_id, return_url)
+    except (NotAllowed, PaymentProviderError) as error:
         return _donor_page(request, token, email, status=400, error=str(error))
     return redirect(url)
 
@@ -284,8 +297,8 @@ def card(request, token, recurring_id):
 def funding(request):
     """Where the money goes: this month's costs against what readers gave, the breakdown,
     the number of supporters and a 12-month chart."""
-    figures = services.month_funding()
-    series = services.funding_series(12, figures.month, figures.currency)
+    figures = month_funding()
+    series = funding_series(12, figures.month, figures.currency)
     return render(
         request,
         "donations/funding.html",

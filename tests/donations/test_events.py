@@ -8,8 +8,8 @@ from datetime import UTC, datetime, timedelta
 import pytest
 from django.core import mail
 
-from masthead.donations import services
 from masthead.donations.models import Donation, RecurringDonation
+from masthead.donations.payment_events import handle_payment_event
 from masthead.payments import events
 
 pytestmark = pytest.mark.django_db
@@ -77,7 +77,7 @@ def deliver(*delivered, capture):
     """Deliver events as the payments app does, running what is queued after commit."""
     with capture(execute=True):
         for event in delivered:
-            services.handle_payment_event(event)
+            handle_payment_event(event)
 
 
 def test_a_paid_one_off_checkout_marks_the_donation_paid_and_sends_one_receipt(

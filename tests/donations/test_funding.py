@@ -10,7 +10,14 @@ from django.test import RequestFactory
 from django.utils import timezone
 from wagtail.contrib.settings.context_processors import SettingProxy
 
-from masthead.donations import services, svg
+from masthead.donations import svg
+from masthead.donations.funding import (
+    MonthPoint,
+    add_months,
+    funding_series,
+    month_funding,
+    month_start,
+)
 from masthead.donations.models import (
     CostCategory,
     Donation,
@@ -72,7 +79,7 @@ def test_a_months_figures_count_paid_gifts_net_of_refunds_and_nothing_else():
         email="b@example.org", amount=500, provider="demo", status="cancelled"
     )
 
-    funding = services.month_funding()
+    funding = month_funding()
 
     assert funding.costs == 40_000
     assert funding.income == 13_000
@@ -90,27 +97,27 @@ def test_a_goal_replaces_costs_as_the_target_and_the_bar_stops_at_full():
     FundingGoal.objects.create(month=timezone.localdate(), amount=20_000)
     paid(50_000)
 
-    funding = services.month_funding()
+    funding = month_funding()
 
     assert (funding.target, funding.percent, funding.bar_percent) == (20_000, 250, 100)
 
 
 def test_a_month_with_no_costs_has_no_percentage():
-    funding = services.month_funding()
+    funding = month_funding()
 
     assert (funding.costs, funding.percent, funding.bar_percent) == (0, None, 0)
 
 
 def test_the_series_has_twelve_months_oldest_first_with_costs_and_income():
-    this_month = services.month_start()
-    cost("Hosting", 9_000, month=services.add_months(this_month, -11))
+    this_month = month_start()
+    cost("Hosting", 9_000, month=add_months(this_month, -11))
     cost("Hosting", 12_000)
     paid(4_000)
 
-    series = services.funding_series(12)
+    series = funding_series(12)
 
     assert len(series) == 12
-    assert series[0].month == services.add_months(this_month, -11)
+    assert series[0].month == add_months(this_month, -11)
     assert series[-1].month == this_month
     assert (series[0].costs, series[0].income) == (9_000, 0)
     assert (series[-1].costs, series[-1].income) == (12_000, 4_000)
@@ -123,9 +130,7 @@ def test_costs_are_stored_on_the_first_of_their_month():
 
 
 def test_the_chart_is_well_formed_svg_with_a_title_a_description_and_labels():
-    points = [
-        services.MonthPoint(date(2025, month, 1), 10_000, month * 1_000) for month in range(1, 13)
-    ]
+    points = [MonthPoint(date(2025, month, 1), 10_000, month * 1_000) for month in range(1, 13)]
 
     root = ET.fromstring(str(svg.funding_chart(points, "GBP")))  # noqa: S314 - our own markup
 
@@ -196,5 +201,5 @@ def test_income_is_counted_in_the_month_it_was_paid_in_local_time():
     paid(1_000, when=datetime(2025, 6, 30, 23, 30, tzinfo=zone))
     paid(2_000, when=datetime(2025, 7, 1, 0, 30, tzinfo=zone))
 
-    assert services.month_funding(date(2025, 6, 1)).income == 1_000
-    assert services.month_funding(date(2025, 7, 1)).income == 2_000
+    assert month_funding(date(2025, 6, 1)).income == 1_000
+    assert month_funding(date(2025, 7, 1)).income == 2_000

@@ -7,7 +7,7 @@ import re
 import pytest
 from django.core import signing
 
-from masthead.donations import services
+from masthead.donations import donors
 from masthead.donations.models import Donation, RecurringDonation
 from masthead.payments.models import DemoSubscription
 from masthead.payments.providers.demo import DemoProvider
@@ -98,7 +98,7 @@ def test_the_donor_page_lists_donations_and_changes_the_amount_at_the_provider(
 ):
     with django_capture_on_commit_callbacks(execute=True):
         donation = give_and_pay(client, amount="500")
-    token = services.manage_token("reader@example.org")
+    token = donors.manage_token("reader@example.org")
     recurring = donation.recurring
 
     page = client.get(f"/support/manage/{token}/")
@@ -123,7 +123,7 @@ def test_an_out_of_range_new_amount_is_refused_and_the_provider_is_not_asked(
     client, outlet, amount, message
 ):
     donation = give_and_pay(client, amount="500")
-    token = services.manage_token("reader@example.org")
+    token = donors.manage_token("reader@example.org")
 
     response = client.post(
         f"/support/manage/{token}/{donation.recurring.pk}/amount/", {"amount": amount}
@@ -139,7 +139,7 @@ def test_cancelling_stops_the_subscription_and_confirms_once(
 ):
     with django_capture_on_commit_callbacks(execute=True):
         donation = give_and_pay(client, amount="500")
-    token = services.manage_token("reader@example.org")
+    token = donors.manage_token("reader@example.org")
 
     with django_capture_on_commit_callbacks(execute=True):
         response = client.post(f"/support/manage/{token}/{donation.recurring.pk}/cancel/")
@@ -157,7 +157,7 @@ def test_cancelling_stops_the_subscription_and_confirms_once(
 
 def test_change_my_card_opens_the_providers_portal(client, outlet):
     donation = give_and_pay(client, amount="500")
-    token = services.manage_token("reader@example.org")
+    token = donors.manage_token("reader@example.org")
 
     response = client.post(f"/support/manage/{token}/{donation.recurring.pk}/card/")
 
@@ -167,7 +167,7 @@ def test_change_my_card_opens_the_providers_portal(client, outlet):
 
 def test_another_donors_gift_cannot_be_touched_with_ones_own_link(client, outlet):
     donation = give_and_pay(client, amount="500")
-    token = services.manage_token("someone-else@example.org")
+    token = donors.manage_token("someone-else@example.org")
 
     for action in ("amount", "cancel", "card"):
         response = client.post(
@@ -179,7 +179,7 @@ def test_another_donors_gift_cannot_be_touched_with_ones_own_link(client, outlet
 
 
 def test_an_expired_link_is_refused_with_a_way_to_get_a_new_one(client, outlet, settings):
-    token = services.manage_token("reader@example.org")
+    token = donors.manage_token("reader@example.org")
     settings.DONATIONS_MANAGE_LINK_MAX_AGE = -1
 
     response = client.get(f"/support/manage/{token}/")
@@ -194,7 +194,7 @@ def test_an_expired_link_is_refused_with_a_way_to_get_a_new_one(client, outlet, 
     [
         "garbage",
         signing.dumps("reader@example.org", salt="some-other-purpose"),
-        signing.dumps("reader@example.org", salt=services.MANAGE_LINK_SALT)[:-2] + "xx",
+        signing.dumps("reader@example.org", salt=donors.MANAGE_LINK_SALT)[:-2] + "xx",
     ],
 )
 def test_a_tampered_link_is_refused(client, outlet, token):

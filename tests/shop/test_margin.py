@@ -6,7 +6,7 @@ from datetime import timedelta
 import pytest
 from django.utils import timezone
 
-from masthead.donations import services as donations
+from masthead.donations import funding as donations
 from masthead.shop import orders
 from masthead.shop.models import Order
 from tests.shop.order_helpers import line_for, make_order

@@ -3,7 +3,7 @@
 from django import template
 
 from masthead.core.fragments import site_fragment
-from masthead.donations import services
+from masthead.donations.funding import month_funding
 
 register = template.Library()
 
@@ -14,4 +14,4 @@ def current_funding():
 
     The same for every reader and shown twice on some pages, so each process works them out
     at most once a second (see ``masthead.core.fragments``)."""
-    return site_fragment("donations:month-funding", services.month_funding)
+    return site_fragment("donations:month-funding", month_funding)

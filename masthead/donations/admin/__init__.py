@@ -1,0 +1,1 @@
+"""The donations' admin views and viewsets, registered from ``wagtail_hooks.py``."""

@@ -1,0 +1,75 @@
+"""What a donor does on their own page (reached through a signed link, see ``donors``):
+change a monthly amount, stop a monthly gift, or go to the provider's page to change card.
+
+Each acts at the provider first and only then here, so nothing is recorded that the
+provider refused; the provider's own events then confirm it (``payment_events``).
+"""
+
+import uuid
+
+from django.db import transaction
+from django.utils.translation import gettext as _
+
+from masthead.donations.donors import recurring_for
+from masthead.donations.models import DonationSettings, RecurringDonation
+from masthead.donations.payment_events import record_cancellation
+from masthead.payments import services as payments
+from masthead.payments.money import validate_amount
+
+
+class NotAllowed(Exception):
+    """The donor asked for something their monthly gift cannot do (e.g. it has stopped)."""
+
+
+def _own_recurring(email, recurring_id):
+    found = recurring_for(email).filter(pk=recurring_id).first()
+    if found is None:
+        raise NotAllowed(_("That monthly gift is not yours."))
+    return found
+
+
+def change_monthly_amount(email, recurring_id, amount):
+    """Change a donor's monthly amount at the provider and here; from the next payment on."""
+    config = DonationSettings.current()
+    recurring = _own_recurring(email, recurring_id)
+    if not recurring.is_live:
+        raise NotAllowed(_("This monthly gift has stopped; start a new one instead."))
+    validate_amount(
+        amount, recurring.currency, minimum=config.minimum_amount, maximum=config.maximum_amount
+    )
+    payments.change_subscription_amount(
+        recurring.subscription_id,
+        amount,
+        recurring.currency,
+        provider_name=recurring.provider,
+        idempotency_key=f"donation-amount-{recurring.pk}-{uuid.uuid4().hex}",
+    )
+    RecurringDonation.objects.filter(pk=recurring.pk).update(amount=amount)
+    recurring.amount = amount
+    return recurring
+
+
+def cancel_monthly(email, recurring_id):
+    """Stop a donor's monthly gift at the provider and here, and confirm it by email."""
+    recurring = _own_recurring(email, recurring_id)
+    if recurring.status == RecurringDonation.Status.CANCELLED:
+        return recurring
+    payments.cancel_subscription(
+        recurring.subscription_id,
+        provider_name=recurring.provider,
+        idempotency_key=f"donation-cancel-{recurring.pk}",
+    )
+    with transaction.atomic():
+        recurring = RecurringDonation.objects.select_for_update().get(pk=recurring.pk)
+        record_cancellation(recurring)
+    return recurring
+
+
+def customer_portal_url(email, recurring_id, return_url):
+    """The provider's own page where the donor changes their card."""
+    recurring = _own_recurring(email, recurring_id)
+    if not recurring.customer_id:
+        raise NotAllowed(_("There is no card on file for this gift yet."))
+    return payments.customer_portal_url(
+        recurring.customer_id, return_url, provider_name=recurring.provider
+    )

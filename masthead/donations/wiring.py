@@ -1,0 +1,33 @@
+"""Everything donations plug into elsewhere, connected once from ``DonationsConfig.ready()``:
+the payment-event handler, the periodic retry of stalled receipts, the page-cache
+invalidation for costs and goals, and its share of the demo."""
+
+from masthead.core.cache_invalidation import invalidate_pages_on_change
+from masthead.core.demo import register_demo_part
+from masthead.core.scheduler import register_periodic_job
+from masthead.donations import demo, payment_events, tasks
+from masthead.donations.checkout import PURPOSE
+from masthead.donations.models import CostCategory, FundingGoal, MonthlyCost
+from masthead.payments.registry import register_handler
+
+# How often each worker looks for receipts whose sender died, in seconds.
+STALLED_RECEIPTS_EVERY = 60
+
+
+def connect():
+    """Register donations with the payments handler registry and core's registries."""
+    register_handler(PURPOSE, payment_events.handle_payment_event)
+    register_periodic_job(
+        "donations.retry_stalled_receipts",
+        tasks.retry_stalled_receipts,
+        every=STALLED_RECEIPTS_EVERY,
+    )
+    # Costs and goals appear on cached pages (the funding bar); donations themselves do
+    # not invalidate anything, or every gift would empty the cache for every reader.
+    invalidate_pages_on_change(CostCategory, FundingGoal, MonthlyCost)
+    register_demo_part(
+        "donations",
+        build=demo.build_demo_part,
+        remove=demo.remove_demo,
+        is_present=demo.demo_is_present,
+    )
