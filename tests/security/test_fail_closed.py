@@ -131,3 +131,25 @@ def test_log_lines_mask_passwords_in_messages_and_tracebacks():
     assert records[0] == "cannot reach redis://:********@cache:6379/0"
     assert "log-pass-2" not in records[1]
     assert "postgres://app:********@db/news refused" in records[1]
+
+
+def test_demo_content_refuses_to_run_in_production(tmp_path):
+    variables = {
+        "MASTHEAD_MODE": "production",
+        "SECRET_KEY": REAL_KEY,
+        "ALLOWED_HOSTS": "news.example.org",
+        "DATABASE_URL": f"sqlite:///{tmp_path / 'production.sqlite3'}",
+    }
+    assert run_manage(tmp_path, "migrate", "--no-input", "-v", "0", **variables).returncode == 0
+    result = run_manage(tmp_path, "demo_content", **variables)
+    assert result.returncode == 1
+    assert "demo_content refuses to run in production mode." in result.stderr
+    shell = run_manage(
+        tmp_path,
+        "shell",
+        "--no-imports",
+        "-c",
+        "from django.contrib.auth import get_user_model; print(get_user_model().objects.count())",
+        **variables,
+    )
+    assert shell.stdout.strip() == "0", shell.stderr

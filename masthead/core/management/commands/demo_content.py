@@ -1,6 +1,7 @@
 """The ``demo_content`` management command."""
 
-from django.core.management.base import BaseCommand
+from django.conf import settings
+from django.core.management.base import BaseCommand, CommandError
 
 from masthead.core.demo import demo_parts
 
@@ -26,6 +27,10 @@ class Command(BaseCommand):
         )
 
     def handle(self, *args, reset=False, **options):
+        # The demo creates accounts with a published password and fictional supporters; on a
+        # real outlet's database it would be a break-in waiting to happen.
+        if settings.PRODUCTION:
+            raise CommandError("demo_content refuses to run in production mode.")
         parts = demo_parts()
         if reset:
             for part in reversed(parts):
