@@ -12,11 +12,25 @@ from django.apps import apps
 from django.core.exceptions import ImproperlyConfigured
 from django.utils.translation import gettext_lazy as _
 from wagtail import blocks
+from wagtail.images import get_image_model
 from wagtail.images.blocks import ImageChooserBlock
 
 # Rich text offers only what the outlet's house style allows; anything else pasted in
 # is stripped by Wagtail's whitelist.
 PARAGRAPH_FEATURES = ["bold", "italic", "link", "ol", "ul"]
+
+
+class ParagraphBlock(blocks.RichTextBlock):
+    """The article's text: one or more paragraphs with the house style's formatting."""
+
+    class Meta:
+        icon = "pilcrow"
+        template = "blocks/paragraph_block.html"
+        description = _("Text: paragraphs with bold, italics, links and lists.")
+        preview_value = (
+            "<p>The council will publish the <b>full figures</b> before it meets on Thursday, "
+            "its leader said.</p>"
+        )
 
 
 class HeadingBlock(blocks.StructBlock):
@@ -30,6 +44,7 @@ class HeadingBlock(blocks.StructBlock):
     class Meta:
         icon = "title"
         template = "blocks/heading_block.html"
+        description = _("A subheading that breaks a long article into parts.")
         preview_value = {"text": "What happens next", "level": "h2"}
 
 
@@ -48,6 +63,18 @@ class ImageBlock(blocks.StructBlock):
     class Meta:
         icon = "image"
         template = "blocks/image_block.html"
+        description = _("A picture at the width of the text, with its caption and credit.")
+        preview_value = {
+            "alt_text": "Readers at long tables in a bright reading room",
+            "caption": "The reading room after its refit.",
+            "credit": "Photograph: Masthead",
+        }
+
+    def get_preview_value(self):
+        """The preview's caption and credit under the newest image in the library (an empty
+        library previews nothing)."""
+        newest = get_image_model().objects.order_by("-created_at", "-pk").first()
+        return self.normalize({**self.meta.preview_value, "image": newest})
 
 
 class PullQuoteBlock(blocks.StructBlock):
@@ -58,6 +85,7 @@ class PullQuoteBlock(blocks.StructBlock):
     class Meta:
         icon = "openquote"
         template = "blocks/pull_quote_block.html"
+        description = _("A line from the article itself, set large to draw the eye.")
         preview_value = {"text": "The library is the last warm room on the high street."}
 
 
@@ -74,6 +102,7 @@ class BlockQuoteBlock(blocks.StructBlock):
     class Meta:
         icon = "openquote"
         template = "blocks/block_quote_block.html"
+        description = _("Someone's words quoted at length, with who said them and where.")
         preview_value = {
             "quote": "We will publish the full figures before the council meets.",
             "attribution": "A spokesperson",
@@ -99,6 +128,16 @@ class EmbedBlock(blocks.StructBlock):
     class Meta:
         icon = "media"
         template = "blocks/embed_block.html"
+        description = _(
+            "A post or video from another site; readers get a plain link if it cannot be loaded."
+        )
+        # No embed finder knows this address, so the preview is the link card, with no
+        # request to another site.
+        preview_value = {
+            "url": "https://www.example.org/council-meeting-video",
+            "title": "Video of the council meeting",
+            "caption": "The vote, filmed by the council.",
+        }
 
 
 class StatisticBlock(blocks.StructBlock):
@@ -112,6 +151,7 @@ class StatisticBlock(blocks.StructBlock):
     class Meta:
         icon = "order"
         template = "blocks/statistic_block.html"
+        description = _("One figure set large, with what it measures and its source.")
         preview_value = {
             "figure": "38%",
             "label": "of bus routes in the county run less than hourly",
@@ -132,6 +172,12 @@ class CalloutBlock(blocks.StructBlock):
     class Meta:
         icon = "help"
         template = "blocks/callout_block.html"
+        description = _("A boxed aside: background, a key fact, or where to get help.")
+        preview_value = {
+            "title": "Where to get help",
+            "body": "<p>The county's advice line is open every day from 8am to 8pm.</p>",
+            "tone": "help",
+        }
 
 
 # Blocks other apps add to every body, by name, in the order they were registered.
@@ -156,9 +202,7 @@ class BodyBlock(blocks.StreamBlock):
     """Everything an article, or any page with a body, can be made of: core's blocks, then
     those other apps registered with ``register_body_block()``."""
 
-    paragraph = blocks.RichTextBlock(
-        features=PARAGRAPH_FEATURES, icon="pilcrow", template="blocks/paragraph_block.html"
-    )
+    paragraph = ParagraphBlock(features=PARAGRAPH_FEATURES)
     heading = HeadingBlock()
     image = ImageBlock()
     pull_quote = PullQuoteBlock()
