@@ -10,7 +10,6 @@ changes nothing.
 
 import dataclasses
 import logging
-import time
 import uuid
 from datetime import timedelta
 
@@ -139,17 +138,6 @@ def find_checkout(provider_checkout_id):
     if not isinstance(provider_checkout_id, str) or not 0 < len(provider_checkout_id) <= 255:
         return None
     return Checkout.objects.filter(provider_checkout_id=provider_checkout_id).first()
-
-
-def wait_for_checkout(checkout, timeout=3.0, interval=0.25):
-    """Give the webhooks a moment: re-read ``checkout`` until they have settled it or
-    ``timeout`` seconds pass. Only reads; the success page never decides anything."""
-    deadline = time.monotonic() + timeout
-    checkout.refresh_from_db()
-    while not checkout.is_settled and time.monotonic() < deadline:
-        time.sleep(interval)
-        checkout.refresh_from_db()
-    return checkout
 
 
 # --- Webhooks -------------------------------------------------------------------------------------
