@@ -10,13 +10,16 @@ from django.test import RequestFactory
 from django.utils import timezone
 from wagtail.contrib.settings.context_processors import SettingProxy
 
-from masthead.donations import svg
+from masthead.core.funding import IncomeSource
+from masthead.donations import funding, svg
 from masthead.donations.funding import (
     MonthPoint,
+    SupporterMonth,
     add_months,
     funding_series,
     month_funding,
     month_start,
+    supporters_report,
 )
 from masthead.donations.models import (
     CostCategory,
@@ -203,3 +206,87 @@ def test_income_is_counted_in_the_month_it_was_paid_in_local_time():
 
     assert month_funding(date(2025, 6, 1)).income == 1_000
     assert month_funding(date(2025, 7, 1)).income == 2_000
+
+
+def local(year, month, day, hour=12, minute=0):
+    return datetime(year, month, day, hour, minute, tzinfo=timezone.get_current_timezone())
+
+
+@pytest.fixture
+def no_other_income(monkeypatch):
+    """Only readers' gifts count: no other app's income source is asked."""
+    monkeypatch.setattr(funding, "income_sources", list)
+
+
+@pytest.fixture
+def a_year_of_figures():
+    """Costs, gifts and supporters spread over 2025, with a gift either side of midnight at
+    the turn of June (British Summer Time) and a refund."""
+    for month in range(1, 13):
+        cost("Hosting", 1_000 * month, month=date(2025, month, 1))
+        paid(100 * month, when=local(2025, month, 10))
+    paid(7, when=local(2025, 6, 30, 23, 30))
+    paid(11, when=local(2025, 7, 1, 0, 30), kind="monthly")
+    paid(5_000, when=local(2025, 3, 3), refunded=5_000, status="refunded")
+    for started, cancelled in [(2, None), (2, 5), (7, None)]:
+        RecurringDonation.objects.create(
+            email=f"s{started}{cancelled}@example.org",
+            amount=500,
+            provider="demo",
+            status="cancelled" if cancelled else "active",
+            started_at=local(2025, started, 1, 0, 30),
+            cancelled_at=local(2025, cancelled, 28) if cancelled else None,
+        )
+
+
+def test_the_chart_counts_each_month_in_local_time_with_one_query_per_table(
+    a_year_of_figures, no_other_income, django_assert_num_queries
+):
+    with django_assert_num_queries(2):
+        series = funding_series(12, date(2025, 12, 1), "GBP")
+
+    assert [(point.month.month, point.costs, point.income) for point in series][5:8] == [
+        (6, 6_000, 607),
+        (7, 7_000, 711),
+        (8, 8_000, 800),
+    ]
+    assert series[2] == MonthPoint(date(2025, 3, 1), 3_000, 300)
+    with django_assert_num_queries(2):
+        assert len(funding_series(36, date(2025, 12, 1), "GBP")) == 36
+
+
+def test_the_chart_adds_other_income_sources_month_by_month(a_year_of_figures, monkeypatch):
+    shop = IncomeSource("shop", "Shop margin", lambda start, end, currency: 50)
+    monkeypatch.setattr(funding, "income_sources", lambda: [shop])
+
+    series = funding_series(12, date(2025, 12, 1), "GBP")
+
+    assert [point.income for point in series] == [
+        150,
+        250,
+        350,
+        450,
+        550,
+        657,
+        761,
+        850,
+        950,
+        1_050,
+        1_150,
+        1_250,
+    ]
+
+
+def test_the_supporters_report_groups_by_month_with_one_query_per_table(
+    a_year_of_figures, django_assert_num_queries
+):
+    with django_assert_num_queries(3):
+        rows = supporters_report(12, date(2025, 12, 1), "GBP")
+
+    assert len(rows) == 12
+    assert rows[1] == SupporterMonth(date(2025, 2, 1), 200, 0, 2, 0)
+    assert rows[4] == SupporterMonth(date(2025, 5, 1), 500, 0, 0, 1)
+    assert rows[5] == SupporterMonth(date(2025, 6, 1), 607, 0, 0, 0)
+    assert rows[6] == SupporterMonth(date(2025, 7, 1), 711, 11, 1, 0)
+    with django_assert_num_queries(3):
+        assert len(supporters_report(36, date(2025, 12, 1), "GBP")) == 36
