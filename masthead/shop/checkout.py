@@ -45,8 +45,8 @@ from masthead.core.sites import absolute_url
 from masthead.payments import services as payments
 from masthead.payments.money import InvalidAmount, validate_amount
 from masthead.payments.providers.base import CheckoutRequest, LineItem, PaymentProviderError
-from masthead.shop import orders, pricing
-from masthead.shop.models import DiscountCode, Order, OrderLine, Variant
+from masthead.shop import history, orders, pricing, stock
+from masthead.shop.models import DiscountCode, Order, OrderEvent, OrderLine, Variant
 
 logger = logging.getLogger("masthead.shop")
 
@@ -167,7 +167,7 @@ def _release_earlier_orders(cart):
         cart=cart, status=Order.Status.AWAITING_PAYMENT
     )
     for order in earlier:
-        if _expire(order, _("Replaced by a newer checkout from the same basket.")):
+        if _expire(order, OrderEvent.Kind.CHECKOUT_REPLACED):
             orders.end_provider_checkout(order)
 
 
@@ -242,8 +242,8 @@ def _claim_discount(order, quote, email):
     if refusal:
         raise DiscountUnavailable(refusal)
     DiscountCode.objects.filter(pk=discount.pk).update(times_used=F("times_used") + 1)
-    Order.objects.filter(pk=order.pk).update(discount_state="held")
-    order.discount_state = "held"
+    Order.objects.filter(pk=order.pk).update(discount_state=Order.DiscountState.HELD)
+    order.discount_state = Order.DiscountState.HELD
 
 
 def line_items(order):
@@ -302,7 +302,7 @@ def start_order(cart, details, shipping_rate_id, *, digest=None, site=None):
         sold_out_now = _take_stock(order, quote)
         _claim_discount(order, quote, details.email)
         orders.assign_number(order)
-        orders.log(order, _("Checkout started; stock held until payment or expiry."))
+        history.record(order, OrderEvent.Kind.CHECKOUT_STARTED)
         if sold_out_now:
             transaction.on_commit(invalidate_pages)
 
@@ -335,10 +335,7 @@ def start_order(cart, details, shipping_rate_id, *, digest=None, site=None):
             Order.objects.filter(pk=order.pk).update(
                 status=Order.Status.CANCELLED, cancelled_at=timezone.now()
             )
-            orders.log(
-                locked,
-                _("The payment provider could not open a checkout: %(error)s") % {"error": error},
-            )
+            history.record(locked, OrderEvent.Kind.CHECKOUT_FAILED, error=str(error))
         raise PaymentUnavailable(
             _(
                 "We could not open the payment page just now, so nothing was charged and your "
@@ -364,29 +361,30 @@ def _release(order):
         track_stock=True,
         stock__lte=0,
     ).exists()
-    returned = orders.release_stock(order)
+    returned = stock.release_stock(order)
     if returned and was_sold_out:
         transaction.on_commit(invalidate_pages)
     return returned
 
 
-def _expire(order, message):
-    """Move one unpaid order to expired and put back what it held; False when another
-    worker (or a payment) got to it first."""
+def _expire(order, kind):
+    """Move one unpaid order to expired and put back what it held, writing why (``kind``,
+    an OrderEvent.Kind) to its history; False when another worker (or a payment) got to it
+    first."""
     moved = Order.objects.filter(pk=order.pk, status=Order.Status.AWAITING_PAYMENT).update(
         status=Order.Status.EXPIRED, updated_at=timezone.now()
     )
     if not moved:
         return False
     _release(order)
-    orders.log(order, message)
+    history.record(order, kind)
     return True
 
 
-def expire_order(order, message):
+def expire_order(order, kind):
     """Expire one unpaid order now (its checkout was abandoned or timed out)."""
     with transaction.atomic():
-        return _expire(order, message)
+        return _expire(order, kind)
 
 
 def release_expired_reservations(now=None):
@@ -400,8 +398,6 @@ def release_expired_reservations(now=None):
     expired = 0
     for order_id in list(due[:500]):
         order = Order.objects.filter(pk=order_id).first()
-        if order is not None and expire_order(
-            order, _("The time to pay ran out; the items went back on sale.")
-        ):
+        if order is not None and expire_order(order, OrderEvent.Kind.HOLD_EXPIRED):
             expired += 1
     return expired

@@ -8,7 +8,9 @@ block in article bodies.
 
 from dataclasses import dataclass, field
 
+from django.db import models
 from django.db.models import Prefetch
+from django.utils.translation import gettext_lazy as _
 from wagtail.images import get_image_model
 
 from masthead.shop.models import Product, ProductImage, Variant
@@ -24,6 +26,14 @@ PRODUCT_RENDITIONS = (
 THUMBNAIL_RENDITIONS = ("fill-160x160|format-webp", "fill-320x320|format-webp")
 # Below this many units a variant says how many are left.
 LOW_STOCK = 3
+
+
+class Availability(models.TextChoices):
+    """Whether a variant can be bought, as the variant picker and search engines see it."""
+
+    IN_STOCK = "in_stock", _("In stock")
+    LOW_STOCK = "low_stock", _("Only a few left")
+    SOLD_OUT = "sold_out", _("Sold out")
 
 
 @dataclass
@@ -98,9 +108,9 @@ def live_products():
 
 
 def availability(variant):
-    """``"in_stock"``, ``"low_stock"`` or ``"sold_out"`` for the variant picker."""
+    """The variant's Availability, for the variant picker and the structured data."""
     if not variant.track_stock:
-        return "in_stock"
+        return Availability.IN_STOCK
     if variant.stock <= 0:
-        return "sold_out"
-    return "low_stock" if variant.stock <= LOW_STOCK else "in_stock"
+        return Availability.SOLD_OUT
+    return Availability.LOW_STOCK if variant.stock <= LOW_STOCK else Availability.IN_STOCK

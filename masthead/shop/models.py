@@ -18,6 +18,10 @@ from django.conf import settings
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from django.db.models import Q
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.dateparse import parse_datetime
+from django.utils.translation import gettext, gettext_noop
 from django.utils.translation import gettext_lazy as _
 from modelcluster.fields import ParentalKey
 from modelcluster.models import ClusterableModel
@@ -197,8 +201,6 @@ class Product(index.Indexed, ClusterableModel):
         return self.title
 
     def get_absolute_url(self):
-        from django.urls import reverse
-
         return reverse("shop:product", args=[self.slug])
 
     @property
@@ -515,6 +517,24 @@ class Order(models.Model):
         REFUNDED = "refunded", _("Refunded")
         EXPIRED = "expired", _("Checkout expired")
 
+    class DiscountState(models.TextChoices):
+        """Where the order's use of its discount code stands: held while the reader pays,
+        used once paid, given back when the order is let go or cancelled."""
+
+        HELD = "held", _("Held")
+        COMMITTED = "committed", _("Used")
+        RELEASED = "released", _("Released")
+
+    class PrintStatus(models.TextChoices):
+        """The print-on-demand order's state as the shop sets it. ``pod_status`` also keeps
+        any other word the provider's webhooks use (Printful's "inprocess", "onhold", ...)
+        as it came, so it has no fixed choices."""
+
+        DRAFT = "draft", _("Draft, to confirm at the provider")
+        CONFIRMED = "confirmed", _("Confirmed")
+        FAILED = "failed", _("Failed")
+        CANCELED = "canceled", _("Cancelled")
+
     number = models.CharField(_("order number"), max_length=20, unique=True, null=True, blank=True)
     token = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
     status = models.CharField(
@@ -536,11 +556,7 @@ class Order(models.Model):
         DiscountCode, null=True, blank=True, on_delete=models.SET_NULL, related_name="orders"
     )
     discount_code = models.CharField(_("discount code"), max_length=40, blank=True)
-    discount_state = models.CharField(
-        max_length=10,
-        blank=True,
-        choices=[("held", _("Held")), ("committed", _("Used")), ("released", _("Released"))],
-    )
+    discount_state = models.CharField(max_length=10, blank=True, choices=DiscountState.choices)
     # Shipping address
     full_name = models.CharField(_("name"), max_length=200)
     address_line1 = models.CharField(_("address"), max_length=200)
@@ -592,6 +608,10 @@ class Order(models.Model):
         return self.paid_at is not None
 
     @property
+    def is_cancelled(self):
+        return self.status == self.Status.CANCELLED
+
+    @property
     def refundable_amount(self):
         return max(self.total - self.refunded_amount, 0) if self.is_paid else 0
 
@@ -633,7 +653,9 @@ class OrderLine(models.Model):
     # This line's share of the order's discount, so a per-item refund gives back what was paid.
     discount_share = models.PositiveIntegerField(default=0)
     stock_state = models.CharField(max_length=10, choices=StockState.choices)
-    fulfilment = models.CharField(max_length=20, default=Variant.Fulfilment.OUTLET)
+    fulfilment = models.CharField(
+        max_length=20, choices=Variant.Fulfilment.choices, default=Variant.Fulfilment.OUTLET
+    )
     quantity_dispatched = models.PositiveIntegerField(default=0)
     quantity_refunded = models.PositiveIntegerField(default=0)
 
@@ -643,6 +665,17 @@ class OrderLine(models.Model):
 
     def __str__(self):
         return f"{self.quantity} x {self.product_title} {self.variant_label}".strip()
+
+    @property
+    def is_printed_on_demand(self):
+        return self.fulfilment == Variant.Fulfilment.PRINTFUL
+
+    @property
+    def item_name(self):
+        """The line as the reader knows it: "Press pass tote — Natural"."""
+        if self.variant_label:
+            return f"{self.product_title} — {self.variant_label}"
+        return self.product_title
 
     @property
     def paid_amount(self):
@@ -694,13 +727,28 @@ class ShipmentLine(models.Model):
 
 class OrderRefund(models.Model):
     """A refund an editor asked for (or the shop made automatically). The money's return
-    is confirmed by the provider's refund event, which sets ``Order.refunded_amount``."""
+    is confirmed by the provider's refund event, which sets ``Order.refunded_amount``.
+
+    A refund is claimed first (``pending``: its amount and units are taken from what can
+    still be refunded, and committed) and only then asked of the provider, with no lock
+    held; ``lease_until`` keeps two workers from asking at once, and a claim whose asker
+    died is asked again, with the same idempotency key, once its lease has run out.
+    """
+
+    class Status(models.TextChoices):
+        PENDING = "pending", _("Being asked of the payment provider")
+        REQUESTED = "requested", _("Asked of the payment provider")
 
     order = models.ForeignKey(Order, on_delete=models.CASCADE, related_name="refunds")
     amount = models.PositiveIntegerField()
     lines = models.JSONField(default=dict, blank=True, help_text="order line id → quantity")
     reason = models.CharField(max_length=300, blank=True)
+    # Whether the units go back on sale (once the provider has taken the refund).
     restocked = models.BooleanField(default=False)
+    # The refund of an order being cancelled: the cancellation completes once it is asked.
+    cancels_order = models.BooleanField(default=False)
+    status = models.CharField(max_length=10, choices=Status.choices, default=Status.REQUESTED)
+    lease_until = models.DateTimeField(null=True, blank=True)
     idempotency_key = models.CharField(max_length=100, unique=True)
     created_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
@@ -717,10 +765,40 @@ class OrderRefund(models.Model):
 
 
 class OrderEvent(models.Model):
-    """The order's history, as the admin shows it."""
+    """One line of an order's history, as the admin shows it: what happened (``kind``) and
+    its particulars (``parameters``: amounts in minor units, names, reasons), turned into
+    a sentence in the reader's language only when it is shown (``message``), as Saleor
+    keeps its order events."""
+
+    class Kind(models.TextChoices):
+        CHECKOUT_STARTED = "checkout_started", _("Checkout started")
+        CHECKOUT_FAILED = "checkout_failed", _("Checkout could not be opened")
+        CHECKOUT_REPLACED = "checkout_replaced", _("Replaced by a newer checkout")
+        CHECKOUT_ABANDONED = "checkout_abandoned", _("Payment page left")
+        HOLD_EXPIRED = "hold_expired", _("Time to pay ran out")
+        PAYMENT_SETTLING = "payment_settling", _("Payment being processed")
+        PAYMENT_FOR_OTHER_CHECKOUT = "payment_other_checkout", _("Payment for another checkout")
+        PAID = "paid", _("Paid")
+        PAID_LATE = "paid_late", _("Paid after the hold ran out")
+        PAID_LATE_SOLD_OUT = "paid_late_sold_out", _("Paid after the items sold out")
+        AMOUNT_MISMATCH = "amount_mismatch", _("Amount paid differs from the total")
+        PAYMENT_FAILED = "payment_failed", _("Payment attempt failed")
+        DISPUTE_OPENED = "dispute_opened", _("Dispute opened")
+        CONFIRMATION_RESENT = "confirmation_resent", _("Confirmation sent again")
+        DISPATCHED = "dispatched", _("Dispatched")
+        REFUND_REQUESTED = "refund_requested", _("Refund asked")
+        REFUND_REFUSED = "refund_refused", _("Refund refused")
+        REFUNDS_CONFIRMED = "refunds_confirmed", _("Refunds confirmed")
+        CANCELLED = "cancelled", _("Cancelled")
+        PRINT_NOT_CONFIGURED = "print_not_configured", _("Print on demand not configured")
+        PRINT_SUBMITTED = "print_submitted", _("Sent for printing")
+        PRINT_REFUSED = "print_refused", _("Printing refused")
+        PRINT_STATUS = "print_status", _("Printing status changed")
+        NOTE = "note", _("Note")
 
     order = models.ForeignKey(Order, on_delete=models.CASCADE, related_name="events")
-    message = models.CharField(max_length=500)
+    kind = models.CharField(max_length=30, choices=Kind.choices)
+    parameters = models.JSONField(default=dict, blank=True)
     user = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
     )
@@ -731,3 +809,154 @@ class OrderEvent(models.Model):
 
     def __str__(self):
         return self.message
+
+    @property
+    def message(self):
+        """The event as a sentence in the active language."""
+        render = EVENT_SENTENCES.get(self.kind)
+        if render is None:
+            return str(self.parameters.get("text", ""))
+        try:
+            return render(self.parameters)
+        except (KeyError, TypeError, ValueError):
+            # Parameters written by an older version: the kind alone still says something.
+            return str(self.get_kind_display())
+
+
+def _items(items):
+    return ", ".join(f"{quantity} x {name}" for quantity, name in items)
+
+
+def _paid(p):
+    return gettext("Paid %(amount)s (%(provider)s %(payment)s).") % {
+        "amount": format_money(p["amount"], p["currency"]),
+        "provider": p["provider"] or gettext("provider"),
+        "payment": p["payment"] or "-",
+    }
+
+
+def _payment_settling(p):
+    held_until = timezone.localtime(parse_datetime(p["held_until"]))
+    return gettext("Payment is being processed by the provider; items held until %(date)s.") % {
+        "date": held_until.strftime("%d %b %Y")
+    }
+
+
+def _amount_mismatch(p):
+    return gettext("The provider reported %(paid)s; the order total is %(total)s.") % {
+        "paid": format_money(p["paid"], p["paid_currency"]),
+        "total": format_money(p["total"], p["currency"]),
+    }
+
+
+def _dispute(p):
+    return gettext(
+        "The payer's bank opened a dispute for %(amount)s%(reason)s; respond to it in the "
+        "payment provider's dashboard."
+    ) % {
+        "amount": format_money(p["amount"], p["currency"]),
+        "reason": f" ({p['reason']})" if p["reason"] else "",
+    }
+
+
+def _dispatched(p):
+    return gettext("Dispatched %(items)s by %(carrier)s%(tracking)s.") % {
+        "items": _items(p["items"]),
+        "carrier": p["carrier"],
+        "tracking": f" ({p['tracking_number']})" if p["tracking_number"] else "",
+    }
+
+
+def _refund_requested(p):
+    message = gettext("Refund of %(amount)s asked of the payment provider") % {
+        "amount": format_money(p["amount"], p["currency"])
+    }
+    if p["items"]:
+        message += gettext(" for %(items)s") % {"items": _items(p["items"])}
+    if p["restocked"]:
+        message += gettext(", items back in stock")
+    reason = p["reason"] or (gettext("Order cancelled") if p.get("cancels_order") else "")
+    if reason:
+        message += f": {reason}"
+    return message + "."
+
+
+def _refund_refused(p):
+    return gettext("The payment provider refused the refund of %(amount)s: %(error)s") % {
+        "amount": format_money(p["amount"], p["currency"]),
+        "error": p["error"],
+    }
+
+
+def _print_submitted(p):
+    return gettext("Sent to Printful as order %(id)s%(draft)s.") % {
+        "id": p["id"],
+        "draft": gettext(" (a draft to confirm in Printful)") if p["draft"] else "",
+    }
+
+
+def _print_status(p):
+    message = gettext("Printful: order %(status)s") % {"status": p["status"]}
+    if p["reason"]:
+        message += f" ({p['reason']})"
+    return message + "."
+
+
+def _fixed(sentence):
+    """A sentence with no particulars (marked with gettext_noop where it is written, so
+    makemessages finds it), translated when it is shown."""
+    return lambda p: gettext(sentence)
+
+
+# How each kind of event reads; a NOTE is its own text.
+EVENT_SENTENCES = {
+    OrderEvent.Kind.CHECKOUT_STARTED: _fixed(
+        gettext_noop("Checkout started; stock held until payment or expiry.")
+    ),
+    OrderEvent.Kind.CHECKOUT_FAILED: lambda p: (
+        gettext("The payment provider could not open a checkout: %(error)s") % p
+    ),
+    OrderEvent.Kind.CHECKOUT_REPLACED: _fixed(
+        gettext_noop("Replaced by a newer checkout from the same basket.")
+    ),
+    OrderEvent.Kind.CHECKOUT_ABANDONED: _fixed(
+        gettext_noop("The reader left the payment page without paying; items released.")
+    ),
+    OrderEvent.Kind.HOLD_EXPIRED: _fixed(
+        gettext_noop("The time to pay ran out; the items went back on sale.")
+    ),
+    OrderEvent.Kind.PAYMENT_SETTLING: _payment_settling,
+    OrderEvent.Kind.PAYMENT_FOR_OTHER_CHECKOUT: lambda p: (
+        gettext("A payment arrived for a checkout (%(checkout)s) this order did not open.") % p
+    ),
+    OrderEvent.Kind.PAID: _paid,
+    OrderEvent.Kind.PAID_LATE: _fixed(
+        gettext_noop("Paid after the hold ran out; the items were still available.")
+    ),
+    OrderEvent.Kind.PAID_LATE_SOLD_OUT: _fixed(
+        gettext_noop("Paid after the hold ran out, and the items had sold out: refunding in full.")
+    ),
+    OrderEvent.Kind.AMOUNT_MISMATCH: _amount_mismatch,
+    OrderEvent.Kind.PAYMENT_FAILED: lambda p: (
+        gettext("A payment attempt failed%(reason)s.")
+        % {"reason": f": {p['reason']}" if p["reason"] else ""}
+    ),
+    OrderEvent.Kind.DISPUTE_OPENED: _dispute,
+    OrderEvent.Kind.CONFIRMATION_RESENT: _fixed(gettext_noop("Confirmation email sent again.")),
+    OrderEvent.Kind.DISPATCHED: _dispatched,
+    OrderEvent.Kind.REFUND_REQUESTED: _refund_requested,
+    OrderEvent.Kind.REFUND_REFUSED: _refund_refused,
+    OrderEvent.Kind.REFUNDS_CONFIRMED: lambda p: (
+        gettext("The payment provider confirmed refunds totalling %(amount)s.")
+        % {"amount": format_money(p["amount"], p["currency"])}
+    ),
+    OrderEvent.Kind.CANCELLED: lambda p: (
+        gettext("Cancelled%(reason)s.") % {"reason": f": {p['reason']}" if p["reason"] else ""}
+    ),
+    OrderEvent.Kind.PRINT_NOT_CONFIGURED: _fixed(
+        gettext_noop("Printful is not configured: send the printed items by hand.")
+    ),
+    OrderEvent.Kind.PRINT_SUBMITTED: _print_submitted,
+    OrderEvent.Kind.PRINT_REFUSED: lambda p: gettext("Printful: %(error)s") % p,
+    OrderEvent.Kind.PRINT_STATUS: _print_status,
+}

@@ -1,44 +1,39 @@
-"""Everything that happens to an order once it exists: its number and history, what payment
-means for it (confirmation email, print-on-demand submission), dispatch, refunds,
-cancellation, putting stock back, the emails the reader receives, and the shop's margin for
-the funding page.
+"""Everything that happens to an order once it exists: its number, what payment means for
+it (confirmation email, print-on-demand submission), dispatch (by the outlet or reported by
+the print-on-demand provider), refunds, cancellation, and the shop's margin for the funding
+page.
 
 Every transition happens once. Each service locks the order row (``select_for_update``)
 before reading what it is about to change, and per-line transitions are conditional
-updates (``stock_state``), so a double click, a replayed webhook or two workers at once
-change nothing twice. Emails are sent by background tasks enqueued only after the
-transaction commits, so a failing mail server never undoes a payment, a dispatch or a
-refund; each email records that it went (``confirmation_sent_at``, ``email_sent_at``) so a
-task that runs twice sends once.
+updates, so a double click, a replayed webhook or two workers at once change nothing twice.
+No lock is held while an email is sent or a provider is called: emails are background
+tasks (``tasks``) enqueued only after the transaction commits, and a refund is claimed and
+committed before the provider is asked (``refunds``), so a slow mail server or provider
+never stops other writes, and a failing one never undoes a payment, a dispatch or a refund.
 """
 
 import logging
-from dataclasses import dataclass
 
 from django.db import IntegrityError, transaction
 from django.db.models import F, Sum
-from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
-from django_tasks import task
 
-from masthead.core.emails import send_transactional_email
-from masthead.core.sites import absolute_url, default_site, outlet_name
-from masthead.payments import services as payments
 from masthead.payments.money import format_money
-from masthead.payments.providers.base import PaymentProviderError
+from masthead.shop import history, refunds, tasks
+from masthead.shop.fulfilment.base import ShipmentUpdate
 from masthead.shop.models import (
-    DiscountCode,
     Order,
     OrderEvent,
     OrderLine,
     OrderRefund,
     Shipment,
     ShipmentLine,
-    ShopSettings,
     Variant,
 )
+from masthead.shop.pricing import shop_settings_for
+from masthead.shop.refunds import RefundPlan
 
 logger = logging.getLogger("masthead.shop")
 
@@ -50,29 +45,19 @@ DISPATCHABLE_STATUSES = (
     Order.Status.PARTIALLY_FULFILLED,
     Order.Status.PARTIALLY_REFUNDED,
 )
-UNPAID_STATUSES = (Order.Status.AWAITING_PAYMENT, Order.Status.EXPIRED)
+
+SOLD_OUT_REASON = gettext_lazy(
+    "Your payment reached us after the items you chose had sold out, so we could not fulfil "
+    "your order."
+)
 
 
 class OrderActionError(ValueError):
     """An order action that cannot be done as asked; the message says why, for an editor."""
 
 
-# --- Site helpers ---------------------------------------------------------------------------------
-
-
-def shop_settings():
-    """The default site's ShopSettings (unsaved defaults when there is no site yet)."""
-    site = default_site()
-    return ShopSettings.for_site(site) if site is not None else ShopSettings()
-
-
-def order_url(order):
-    """The reader's own page for an order (its unguessable token is the key)."""
-    return absolute_url(reverse("shop:order", args=[order.token]))
-
-
-def _after_commit(function, *args):
-    transaction.on_commit(lambda: function.enqueue(*args))
+def _after_commit(task, *args):
+    transaction.on_commit(lambda: task.enqueue(*args))
 
 
 def _locked(order):
@@ -80,22 +65,12 @@ def _locked(order):
     return Order.objects.select_for_update().get(pk=order.pk)
 
 
-# --- Numbers and history --------------------------------------------------------------------------
-
-
-def log(order, message, user=None):
-    """Add a line to the order's history (what the admin shows under "History")."""
-    if user is not None and not getattr(user, "is_authenticated", False):
-        user = None
-    return OrderEvent.objects.create(order=order, message=str(message)[:500], user=user)
-
-
 def assign_number(order):
     """Give a freshly created order its number, e.g. MH-10042 (prefix from ShopSettings).
 
     Derived from the primary key, so two checkouts at once can never share one.
     """
-    prefix = (shop_settings().order_prefix or "MH").strip().upper()
+    prefix = (shop_settings_for().order_prefix or "MH").strip().upper()
     order.number = f"{prefix}-{10000 + order.pk}"
     Order.objects.filter(pk=order.pk).update(number=order.number)
     return order.number
@@ -108,87 +83,35 @@ def on_paid(order):
     """What follows payment, called by the payment handler inside the webhook transaction
     after it marked the order paid and committed its stock: the confirmation email and the
     print-on-demand submission are queued for after the commit, and the history says so."""
-    log(
+    history.record(
         order,
-        _("Paid %(amount)s (%(provider)s %(payment)s).")
-        % {
-            "amount": format_money(order.total, order.currency),
-            "provider": order.provider or _("provider"),
-            "payment": order.payment_id or "-",
-        },
+        OrderEvent.Kind.PAID,
+        amount=order.total,
+        currency=order.currency,
+        provider=order.provider,
+        payment=order.payment_id,
     )
-    _after_commit(send_confirmation_task, order.pk)
+    _after_commit(tasks.send_confirmation_task, order.pk)
     if order.lines.filter(fulfilment=Variant.Fulfilment.PRINTFUL).exists():
-        _after_commit(submit_print_on_demand_task, order.pk)
+        _after_commit(tasks.submit_print_on_demand_task, order.pk)
 
 
-# --- Stock ----------------------------------------------------------------------------------------
-
-
-def _restocked_quantities(order):
-    """Units per line already put back on sale by refunds with "restock" ticked."""
-    restocked = {}
-    for refund_lines in order.refunds.filter(restocked=True).values_list("lines", flat=True):
-        for line_id, quantity in (refund_lines or {}).items():
-            restocked[int(line_id)] = restocked.get(int(line_id), 0) + int(quantity)
-    return restocked
-
-
-def release_stock(order):
-    """Put back on sale the units an order holds (while paying) or has bought but not yet
-    been sent, and give back a discount use it was holding.
-
-    Each line moves to "released" with a conditional update, so however often this runs
-    (the expiry job on two workers, a cancel racing an expiry) units go back once. Returns
-    the number of units put back.
-    """
-    restocked = _restocked_quantities(order)
-    returned = 0
-    lines = OrderLine.objects.filter(
-        order=order, stock_state__in=[OrderLine.StockState.HELD, OrderLine.StockState.COMMITTED]
-    )
-    for line in lines:
-        moved = OrderLine.objects.filter(pk=line.pk, stock_state=line.stock_state).update(
-            stock_state=OrderLine.StockState.RELEASED
-        )
-        if not moved or line.variant_id is None:
-            continue
-        if line.stock_state == OrderLine.StockState.HELD:
-            units = line.quantity
-        else:
-            units = line.quantity - line.quantity_dispatched - restocked.get(line.pk, 0)
-        if units > 0:
-            Variant.objects.filter(pk=line.variant_id).update(stock=F("stock") + units)
-            returned += units
-    _release_discount(order, states=("held",))
-    return returned
-
-
-def _release_discount(order, states):
-    released = Order.objects.filter(pk=order.pk, discount_state__in=states).update(
-        discount_state="released"
-    )
-    if released and order.discount_id:
-        DiscountCode.objects.filter(pk=order.discount_id, times_used__gt=0).update(
-            times_used=F("times_used") - 1
-        )
-    if released:
-        order.discount_state = "released"
-
-
-def item_name(line):
-    """An order line as the reader knows it: "Press pass tote — Natural"."""
-    if line.variant_label:
-        return f"{line.product_title} — {line.variant_label}"
-    return line.product_title
+def resend_confirmation(order, user=None):
+    """Send the confirmation again (an editor asked: the reader lost it)."""
+    if not order.is_paid:
+        raise OrderActionError(_("Only a paid order has a confirmation to send."))
+    Order.objects.filter(pk=order.pk).update(confirmation_sent_at=None)
+    history.record(order, OrderEvent.Kind.CONFIRMATION_RESENT, user=user)
+    _after_commit(tasks.send_confirmation_task, order.pk)
 
 
 # --- Dispatch -------------------------------------------------------------------------------------
 
 
-def _clean_quantities(order, quantities, *, field="to_dispatch"):
-    """``{line id: quantity}`` checked against the order's own lines; zero quantities are
-    dropped. Raises OrderActionError naming the first problem."""
+def _clean_quantities(order, quantities, *, refunding=False):
+    """``{line id: quantity}`` checked against the order's own lines (what is left to
+    send, or to refund), as ``{line: quantity}``; zero quantities are dropped. Raises
+    OrderActionError naming the first problem."""
     if not isinstance(quantities, dict):
         raise OrderActionError(_("Say how many of each item."))
     lines = {line.pk: line for line in order.lines.select_for_update()}
@@ -207,17 +130,14 @@ def _clean_quantities(order, quantities, *, field="to_dispatch"):
             raise OrderActionError(_("Quantities cannot be negative."))
         if raw_quantity == 0:
             continue
-        if field == "to_dispatch":
-            limit = line.quantity_to_dispatch
-        else:
-            limit = line.quantity - line.quantity_refunded
+        limit = line.quantity - line.quantity_refunded if refunding else line.quantity_to_dispatch
         if raw_quantity > limit:
             raise OrderActionError(
                 _("Only %(limit)d of %(item)s can be %(what)s.")
                 % {
                     "limit": limit,
-                    "item": item_name(line),
-                    "what": _("dispatched") if field == "to_dispatch" else _("refunded"),
+                    "item": line.item_name,
+                    "what": _("refunded") if refunding else _("dispatched"),
                 }
             )
         cleaned[line] = raw_quantity
@@ -251,18 +171,15 @@ def _record_shipment(order, cleaned, carrier, tracking_number, tracking_url, ext
         order.fulfilled_at = timezone.now()
         update.append("fulfilled_at")
     order.save(update_fields=update)
-    items = ", ".join(f"{quantity} x {item_name(line)}" for line, quantity in cleaned.items())
-    log(
+    history.record(
         order,
-        _("Dispatched %(items)s by %(carrier)s%(tracking)s.")
-        % {
-            "items": items,
-            "carrier": carrier,
-            "tracking": f" ({tracking_number})" if tracking_number else "",
-        },
-        user,
+        OrderEvent.Kind.DISPATCHED,
+        user=user,
+        items=[[quantity, line.item_name] for line, quantity in cleaned.items()],
+        carrier=carrier,
+        tracking_number=tracking_number,
     )
-    _after_commit(send_dispatch_task, shipment.pk)
+    _after_commit(tasks.send_dispatch_task, shipment.pk)
     return shipment
 
 
@@ -315,6 +232,50 @@ def record_external_shipment(order, external_id, items, carrier, tracking_number
             return None
 
 
+def _apply_print_status(order, update):
+    with transaction.atomic():
+        moved = (
+            Order.objects.filter(pk=order.pk)
+            .exclude(pod_status=update.status)
+            .update(pod_status=update.status[:40])
+        )
+        if moved:
+            history.record(
+                order, OrderEvent.Kind.PRINT_STATUS, status=update.status, reason=update.reason
+            )
+    return bool(moved)
+
+
+def apply_fulfilment_updates(updates):
+    """Apply what a print-on-demand provider's webhook said (the ShipmentUpdate and
+    StatusUpdate dataclasses its client parsed): shipments once each, with the dispatch
+    email, and status changes, written to the history when they change something. Returns
+    how many updates changed something."""
+    changed = 0
+    for update in updates:
+        order = Order.objects.filter(number=update.order_number).first()
+        if order is None:
+            logger.info("Fulfilment webhook for unknown order %s", update.order_number)
+            continue
+        if isinstance(update, ShipmentUpdate):
+            items = update.items or {
+                line.pk: line.quantity_to_dispatch
+                for line in order.lines.filter(fulfilment=Variant.Fulfilment.PRINTFUL)
+            }
+            shipment = record_external_shipment(
+                order,
+                update.external_id,
+                items,
+                update.carrier,
+                update.tracking_number,
+                update.tracking_url,
+            )
+            changed += shipment is not None
+        else:
+            changed += _apply_print_status(order, update)
+    return changed
+
+
 # --- Refunds --------------------------------------------------------------------------------------
 
 
@@ -333,6 +294,7 @@ def line_refund_amount(line, quantity):
 
 
 def _requested_so_far(order):
+    """What refunds have asked for or claimed (a pending claim counts: it is on its way)."""
     return order.refunds.aggregate(total=Sum("amount"))["total"] or 0
 
 
@@ -342,14 +304,6 @@ def refundable_amount(order):
         return 0
     already = max(order.refunded_amount, _requested_so_far(order))
     return max(order.total - already, 0)
-
-
-@dataclass(frozen=True)
-class RefundPlan:
-    """What one refund gives back: money, and units per line."""
-
-    amount: int
-    lines: dict
 
 
 def plan_refund(order, lines=None, amount=None):
@@ -366,7 +320,7 @@ def plan_refund(order, lines=None, amount=None):
             if line.quantity > line.quantity_refunded
         }
         return RefundPlan(available, cleaned)
-    cleaned = _clean_quantities(order, lines, field="refund") if lines is not None else {}
+    cleaned = _clean_quantities(order, lines, refunding=True) if lines is not None else {}
     if amount is None:
         amount = sum(line_refund_amount(line, quantity) for line, quantity in cleaned.items())
         everything = all(
@@ -391,50 +345,10 @@ def plan_refund(order, lines=None, amount=None):
     return RefundPlan(amount, cleaned)
 
 
-def _make_refund(order, plan, *, restock, reason, user):
-    """Record a planned refund and ask the provider for it, inside the caller's transaction
-    (with the order locked). A provider error propagates, so the caller's rollback leaves
-    nothing recorded."""
-    count = order.refunds.count()
-    record = OrderRefund.objects.create(
-        order=order,
-        amount=plan.amount,
-        lines={str(line.pk): quantity for line, quantity in plan.lines.items()},
-        reason=reason[:300],
-        restocked=bool(restock and plan.lines),
-        idempotency_key=f"order-{order.pk}-refund-{count + 1}",
-        created_by=user if getattr(user, "is_authenticated", False) else None,
+def _refused(outcome):
+    return OrderActionError(
+        _("The payment provider refused the refund: %(error)s") % {"error": outcome.error}
     )
-    for line, quantity in plan.lines.items():
-        OrderLine.objects.filter(pk=line.pk).update(
-            quantity_refunded=F("quantity_refunded") + quantity
-        )
-        if restock and line.variant_id and line.stock_state == OrderLine.StockState.COMMITTED:
-            Variant.objects.filter(pk=line.variant_id).update(stock=F("stock") + quantity)
-    items = ", ".join(f"{quantity} x {item_name(line)}" for line, quantity in plan.lines.items())
-    message = _("Refund of %(amount)s asked of the payment provider") % {
-        "amount": format_money(plan.amount, order.currency)
-    }
-    if items:
-        message += _(" for %(items)s") % {"items": items}
-    if restock and plan.lines:
-        message += _(", items back in stock")
-    if reason:
-        message += f": {reason}"
-    log(order, message + ".", user)
-    try:
-        payments.refund(
-            order.payment_id,
-            plan.amount,
-            currency=order.currency,
-            provider_name=order.provider or None,
-            idempotency_key=record.idempotency_key,
-        )
-    except (PaymentProviderError, payments.PaymentsUnavailable, payments.InvalidCheckout) as error:
-        raise OrderActionError(
-            _("The payment provider refused the refund: %(error)s") % {"error": error}
-        ) from error
-    return record
 
 
 def refund(order, *, lines=None, amount=None, restock=False, reason="", user=None):
@@ -444,17 +358,22 @@ def refund(order, *, lines=None, amount=None, restock=False, reason="", user=Non
     share of what was paid for its line (after the discount), plus the shipping when this
     refunds the last items; ``amount`` (pence) overrides that, or alone refunds money with
     no items. Neither: the whole order, whatever is left. ``restock`` puts the units back on
-    sale. Records an OrderRefund and asks the provider (with an idempotency key); the money's
-    return is confirmed by the provider's refund event (:func:`apply_refund_event`), which
-    sets ``refunded_amount`` and emails the reader. Raises OrderActionError for a refund that
-    does not add up or that the provider refuses; then nothing is recorded.
+    sale. Claims an OrderRefund and commits, then asks the provider (with an idempotency
+    key) holding no lock; the money's return is confirmed by the provider's refund event
+    (:func:`apply_refund_event`), which sets ``refunded_amount`` and emails the reader.
+    Raises OrderActionError for a refund that does not add up (then nothing is recorded)
+    or that the provider refuses (then the claim is given back and the history says so).
     """
     with transaction.atomic():
         order = _locked(order)
         if order.status == Order.Status.CANCELLED:
             raise OrderActionError(_("This order is cancelled; its refund was made then."))
         plan = plan_refund(order, lines=lines, amount=amount)
-        return _make_refund(order, plan, restock=restock, reason=reason.strip(), user=user)
+        record = refunds.claim(order, plan, restock=restock, reason=reason.strip(), user=user)
+    outcome = refunds.request(record.pk)
+    if outcome.error:
+        raise _refused(outcome)
+    return record
 
 
 def apply_refund_event(order, amount_refunded, fully_refunded):
@@ -492,14 +411,22 @@ def apply_refund_event(order, amount_refunded, fully_refunded):
                     "reason": _("Refunded at the payment provider"),
                 },
             )
-        log(
-            order,
-            _("The payment provider confirmed refunds totalling %(amount)s.")
-            % {"amount": format_money(new, order.currency)},
+        history.record(
+            order, OrderEvent.Kind.REFUNDS_CONFIRMED, amount=new, currency=order.currency
         )
         if order.status != Order.Status.CANCELLED:
-            _after_commit(send_refund_task, order.pk)
+            _after_commit(tasks.send_refund_task, order.pk)
     return order
+
+
+def resume_stale_refunds():
+    """Periodic job: ask again for refunds whose asker died after claiming them (see
+    ``refunds``); the provider's idempotency key makes a refund already made come back as
+    the same refund. Returns how many were handed to the task."""
+    stale = refunds.stale_claims()
+    for refund_id in stale:
+        tasks.request_refund_task.enqueue(refund_id)
+    return len(stale)
 
 
 # --- Cancellation ---------------------------------------------------------------------------------
@@ -510,239 +437,71 @@ def end_provider_checkout(order):
     page, so nobody pays for items that have gone back on sale (a payment that gets through
     anyway takes the late-payment path in ``payment_events``)."""
     if order.checkout_id and order.provider:
-        _after_commit(end_provider_checkout_task, order.provider, order.checkout_id)
+        _after_commit(tasks.end_provider_checkout_task, order.provider, order.checkout_id)
 
 
-@task()
-def end_provider_checkout_task(provider_name, checkout_id):
-    """Background task: end a checkout at the provider; one that is no longer open (paid,
-    expired) is left as it is."""
-    try:
-        payments.expire_checkout(checkout_id, provider_name=provider_name)
-    except (PaymentProviderError, payments.PaymentsUnavailable) as error:
-        logger.info("Checkout %s was not ended: %s", checkout_id, error)
-
-
-SOLD_OUT_REASON = gettext_lazy(
-    "Your payment reached us after the items you chose had sold out, so we could not fulfil "
-    "your order."
-)
+def _claim_cancellation(order, reason, user):
+    """Inside a transaction with ``order`` locked: refuse what cannot be cancelled, then
+    either cancel it now (nothing to refund; returns None) or claim the refund whose
+    completion will cancel it (returns the pending OrderRefund)."""
+    if order.status in (Order.Status.REFUNDED,) or (
+        order.is_paid and order.lines.filter(quantity_dispatched__gt=0).exists()
+    ):
+        raise OrderActionError(
+            _("Items from this order have been sent or it is fully refunded; refund per item.")
+        )
+    if order.refunds.filter(status=OrderRefund.Status.PENDING).exists():
+        raise OrderActionError(
+            _("A refund of this order is being made right now; try again in a minute.")
+        )
+    if order.is_paid and order.payment_id and refundable_amount(order) > 0:
+        return refunds.claim(
+            order, plan_refund(order), restock=False, reason=reason, user=user, cancels_order=True
+        )
+    refunds.complete_cancellation(order, reason=reason, user=user)
+    if not order.is_paid:
+        end_provider_checkout(order)
+    _after_commit(tasks.send_cancellation_task, order.pk, reason, 0)
+    return None
 
 
 def cancel(order, user=None, reason=""):
-    """Cancel an order and tell the reader why (``reason`` is shown to them; use
-    SOLD_OUT_REASON when a payment came too late for the stock).
+    """Cancel an order and tell the reader why (``reason`` is shown to them).
 
     Unpaid: the held stock and discount use go back. Paid with nothing sent yet: whatever
-    was not refunded is refunded through the provider, the stock goes back on sale and the
-    discount use is returned. An order with items already sent cannot be cancelled (refund
-    per item instead). Cancelling twice changes nothing. Raises OrderActionError.
+    was not refunded is refunded through the provider, then the stock goes back on sale
+    and the discount use is returned; if the provider refuses the refund, the order is not
+    cancelled and OrderActionError says why. An order with items already sent cannot be
+    cancelled (refund per item instead). Cancelling twice changes nothing. The provider is
+    asked with no lock held (see ``refunds``).
     """
     reason = str(reason or "").strip()
     with transaction.atomic():
         order = _locked(order)
         if order.status == Order.Status.CANCELLED:
             return order
-        if order.status in (Order.Status.REFUNDED,) or (
-            order.is_paid and order.lines.filter(quantity_dispatched__gt=0).exists()
-        ):
-            raise OrderActionError(
-                _("Items from this order have been sent or it is fully refunded; refund per item.")
-            )
-        order.status = Order.Status.CANCELLED
-        order.cancelled_at = timezone.now()
-        order.save(update_fields=["status", "cancelled_at", "updated_at"])
-        refunded = 0
-        if order.is_paid and order.payment_id and refundable_amount(order) > 0:
-            plan = plan_refund(order)
-            _make_refund(
-                order, plan, restock=False, reason=reason or _("Order cancelled"), user=user
-            )
-            refunded = plan.amount
-        release_stock(order)
-        if order.is_paid:
-            _release_discount(order, states=("committed",))
-        else:
-            end_provider_checkout(order)
-        log(
-            order,
-            _("Cancelled%(reason)s.") % {"reason": f": {reason}" if reason else ""},
-            user,
-        )
-        _after_commit(send_cancellation_task, order.pk, reason, refunded)
+        claimed = _claim_cancellation(order, reason, user)
+    if claimed is None:
+        return order
+    outcome = refunds.request(claimed.pk)
+    if outcome.error:
+        raise _refused(outcome)
+    if outcome.cancelled:
+        _after_commit(tasks.send_cancellation_task, order.pk, reason, claimed.amount)
+    order.refresh_from_db()
     return order
 
 
-# --- Emails ---------------------------------------------------------------------------------------
-
-
-def _send(template, subject, to, context):
-    send_transactional_email(f"shop/email/{template}", subject, to, context)
-
-
-def _order_context(order):
-    config = shop_settings()
-    return {
-        "order": order,
-        "lines": list(order.lines.all()),
-        "order_url": order_url(order),
-        "dispatch_note": config.dispatch_note,
-        "vat_number": config.vat_number if order.vat_total else "",
-    }
-
-
-def send_confirmation(order_id):
-    """Email the order confirmation for one paid order, once; True if it was sent now."""
-    with transaction.atomic():
-        order = (
-            Order.objects.select_for_update()
-            .filter(pk=order_id, confirmation_sent_at__isnull=True, paid_at__isnull=False)
-            .first()
-        )
-        if order is None:
-            return False
-        _send(
-            "confirmation",
-            _("Your order %(number)s from %(outlet)s")
-            % {"number": order.number, "outlet": outlet_name()},
-            order.email,
-            _order_context(order),
-        )
-        order.confirmation_sent_at = timezone.now()
-        order.save(update_fields=["confirmation_sent_at"])
-    return True
-
-
-@task()
-def send_confirmation_task(order_id):
-    """Background task: the order confirmation (sent at most once)."""
-    return send_confirmation(order_id)
-
-
-def resend_confirmation(order, user=None):
-    """Send the confirmation again (an editor asked: the reader lost it)."""
-    if not order.is_paid:
-        raise OrderActionError(_("Only a paid order has a confirmation to send."))
-    Order.objects.filter(pk=order.pk).update(confirmation_sent_at=None)
-    log(order, _("Confirmation email sent again."), user)
-    _after_commit(send_confirmation_task, order.pk)
-
-
-def send_dispatch(shipment_id):
-    """Email the reader that a parcel left (which items, carrier, tracking), once."""
-    with transaction.atomic():
-        shipment = (
-            Shipment.objects.select_for_update()
-            .filter(pk=shipment_id, email_sent_at__isnull=True)
-            .first()
-        )
-        if shipment is None:
-            return False
-        order = shipment.order
-        _send(
-            "dispatch",
-            _("Your order %(number)s is on its way") % {"number": order.number},
-            order.email,
-            {
-                **_order_context(order),
-                "shipment": shipment,
-                "shipment_lines": list(shipment.lines.select_related("order_line")),
-                "remaining": sum(line.quantity_to_dispatch for line in order.lines.all()),
-            },
-        )
-        shipment.email_sent_at = timezone.now()
-        shipment.save(update_fields=["email_sent_at"])
-    return True
-
-
-@task()
-def send_dispatch_task(shipment_id):
-    """Background task: the dispatch email for one shipment (sent at most once)."""
-    return send_dispatch(shipment_id)
-
-
-def _confirmed_unsent_refunds(order):
-    """The refunds the provider has confirmed (in order, up to ``refunded_amount``) whose
-    email has not gone yet."""
-    confirmed, running = [], 0
-    for record in order.refunds.select_for_update().order_by("pk"):
-        running += record.amount
-        if running > order.refunded_amount:
-            break
-        if record.email_sent_at is None:
-            confirmed.append(record)
-    return confirmed
-
-
-def send_refund(order_id):
-    """Email the reader about confirmed refunds not yet announced; True if one was sent."""
-    with transaction.atomic():
-        order = Order.objects.select_for_update().filter(pk=order_id).first()
-        if order is None:
-            return False
-        records = _confirmed_unsent_refunds(order)
-        if not records:
-            return False
-        lines = {line.pk: line for line in order.lines.all()}
-        items = []
-        for record in records:
-            for line_id, quantity in record.lines.items():
-                line = lines.get(int(line_id))
-                if line is not None:
-                    items.append((quantity, line))
-        _send(
-            "refund",
-            _("A refund on your order %(number)s") % {"number": order.number},
-            order.email,
-            {
-                **_order_context(order),
-                "amount": sum(record.amount for record in records),
-                "items": items,
-                "restocked_note": any(record.restocked for record in records),
-            },
-        )
-        OrderRefund.objects.filter(pk__in=[record.pk for record in records]).update(
-            email_sent_at=timezone.now()
-        )
-    return True
-
-
-@task()
-def send_refund_task(order_id):
-    """Background task: the refund email (each confirmed refund announced once)."""
-    return send_refund(order_id)
-
-
-def send_cancellation(order_id, reason="", refunded=0):
-    """Email the reader that their order is cancelled, why, and what comes back to them."""
-    order = Order.objects.filter(pk=order_id, status=Order.Status.CANCELLED).first()
-    if order is None:
-        return False
-    _send(
-        "cancellation",
-        _("Your order %(number)s has been cancelled") % {"number": order.number},
-        order.email,
-        {**_order_context(order), "reason": reason, "refunded": refunded},
-    )
-    return True
-
-
-@task()
-def send_cancellation_task(order_id, reason="", refunded=0):
-    """Background task: the cancellation email."""
-    return send_cancellation(order_id, reason, refunded)
-
-
-# --- Print on demand ------------------------------------------------------------------------------
-
-
-@task()
-def submit_print_on_demand_task(order_id):
-    """Background task: send a paid order's print-on-demand lines to the provider. Safe to
-    run again: the provider is asked first whether it already has the order."""
-    from masthead.shop.fulfilment import printful
-
-    return printful.submit_order(order_id)
+def cancel_after_commit(order, reason):
+    """For a payment that arrived after its items sold out, inside the payment handler's
+    transaction (``order`` locked): claim the full refund that cancels the order, and ask
+    the provider for it in a task once the transaction has committed (the reader is
+    emailed when it is made)."""
+    if order.status == Order.Status.CANCELLED:
+        return
+    claimed = _claim_cancellation(order, str(reason), None)
+    if claimed is not None:
+        _after_commit(tasks.request_refund_task, claimed.pk)
 
 
 # --- Funding --------------------------------------------------------------------------------------

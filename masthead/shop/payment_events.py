@@ -17,9 +17,10 @@ An event's ``reference`` is the order's primary key (see ``checkout.start_order`
   on sale), the handler tries to take each line's units again with the same conditional
   update as checkout. If every line can be had, the order is paid as normal. If any
   cannot, none are taken, the order is recorded as paid, and right after the commit it is
-  cancelled through ``orders.cancel`` with ``orders.SOLD_OUT_REASON``: the whole payment is
-  refunded through the provider (with an idempotency key) and the reader gets the
-  cancellation email explaining that the items sold out. We never keep money for items we
+  cancelled with ``orders.SOLD_OUT_REASON`` (``orders.cancel_after_commit``): the refund of
+  the whole payment is claimed in the same transaction and asked of the provider (with an
+  idempotency key) by a task once it commits, which completes the cancellation; the reader
+  gets the cancellation email explaining that the items sold out. We never keep money for items we
   cannot send, and never sell a unit twice.
   An order an editor cancelled before it was paid is treated the same way.
 - **Paid, still settling** (CheckoutCompleted without ``paid``: Bacs Direct Debit, when
@@ -38,16 +39,14 @@ from datetime import timedelta
 from django.db import transaction
 from django.db.models import F
 from django.utils import timezone
-from django.utils.translation import gettext as _
-from django_tasks import task
 
 from masthead.core.cache import invalidate_pages
+from masthead.newsletter import services as newsletter
 from masthead.payments import events
-from masthead.payments.money import format_money
 from masthead.shop import cart as carts
-from masthead.shop import orders
+from masthead.shop import history, orders
 from masthead.shop.checkout import NEWSLETTER_WORDING, NEWSLETTER_WORDING_VERSION, expire_order
-from masthead.shop.models import DiscountCode, Order, OrderLine, Variant
+from masthead.shop.models import DiscountCode, Order, OrderEvent, OrderLine, Variant
 
 # How long the units stay held while a Direct Debit settles (Bacs takes about three working
 # days; a week covers weekends and bank holidays).
@@ -127,21 +126,19 @@ class _Unavailable(Exception):
 def _reclaim_discount(order):
     """Take the discount use back for a late payment when the code still has one; the
     reader paid the discounted price either way."""
-    if order.discount_id is None or order.discount_state != "released":
+    if order.discount_id is None or order.discount_state != Order.DiscountState.RELEASED:
         return
     discount = DiscountCode.objects.select_for_update().filter(pk=order.discount_id).first()
     if discount is None:
         return
     if discount.usage_limit is None or discount.times_used < discount.usage_limit:
         DiscountCode.objects.filter(pk=discount.pk).update(times_used=F("times_used") + 1)
-        order.discount_state = "committed"
+        order.discount_state = Order.DiscountState.COMMITTED
 
 
 def _opt_in_to_newsletter(order_id):
     """Start the double opt-in for a reader who ticked the box; a failure here never
     stands in the way of the order."""
-    from masthead.newsletter import services as newsletter
-
     order = Order.objects.filter(pk=order_id, newsletter_opt_in=True).first()
     if order is None:
         return
@@ -166,10 +163,8 @@ def _mark_paid(order, event):
         return
     if _is_other_checkout(order, event):
         logger.warning("Order %s: payment for another checkout %s", order.number, event.checkout_id)
-        orders.log(
-            order,
-            _("A payment arrived for a checkout (%(checkout)s) this order did not open.")
-            % {"checkout": event.checkout_id},
+        history.record(
+            order, OrderEvent.Kind.PAYMENT_FOR_OTHER_CHECKOUT, checkout=event.checkout_id
         )
         return
     late = order.status != Order.Status.AWAITING_PAYMENT
@@ -182,8 +177,8 @@ def _mark_paid(order, event):
         OrderLine.objects.filter(order=order, stock_state=OrderLine.StockState.HELD).update(
             stock_state=OrderLine.StockState.COMMITTED
         )
-        if order.discount_state == "held":
-            order.discount_state = "committed"
+        if order.discount_state == Order.DiscountState.HELD:
+            order.discount_state = Order.DiscountState.COMMITTED
 
     order.paid_at = event.occurred_at or timezone.now()
     order.payment_id = order.payment_id or event.payment_id
@@ -192,23 +187,20 @@ def _mark_paid(order, event):
     order.status = Order.Status.PAID
     order.save()
     if event.amount != order.total or event.currency.upper() != order.currency:
-        orders.log(
+        history.record(
             order,
-            _("The provider reported %(paid)s; the order total is %(total)s.")
-            % {
-                "paid": format_money(event.amount, event.currency.upper()),
-                "total": format_money(order.total, order.currency),
-            },
+            OrderEvent.Kind.AMOUNT_MISMATCH,
+            paid=event.amount,
+            paid_currency=event.currency.upper(),
+            total=order.total,
+            currency=order.currency,
         )
     if not stock_ok:
-        orders.log(
-            order,
-            _("Paid after the hold ran out, and the items had sold out: refunding in full."),
-        )
-        transaction.on_commit(lambda: cancel_sold_out_order_task.enqueue(order.pk))
+        history.record(order, OrderEvent.Kind.PAID_LATE_SOLD_OUT)
+        orders.cancel_after_commit(order, orders.SOLD_OUT_REASON)
         return
     if late:
-        orders.log(order, _("Paid after the hold ran out; the items were still available."))
+        history.record(order, OrderEvent.Kind.PAID_LATE)
     if order.cart_id:
         carts.take_out_ordered(
             order.cart_id,
@@ -217,22 +209,6 @@ def _mark_paid(order, event):
     orders.on_paid(order)
     if order.newsletter_opt_in:
         transaction.on_commit(lambda: _opt_in_to_newsletter(order.pk))
-
-
-def cancel_sold_out_order(order_id):
-    """Cancel and refund in full an order paid after its items sold out (once)."""
-    order = Order.objects.filter(pk=order_id).exclude(status=Order.Status.CANCELLED).first()
-    if order is None:
-        return False
-    orders.cancel(order, reason=str(orders.SOLD_OUT_REASON))
-    return True
-
-
-@task()
-def cancel_sold_out_order_task(order_id):
-    """Background task: refund and cancel an order that was paid too late (safe to retry:
-    cancelling twice changes nothing and the refund carries an idempotency key)."""
-    return cancel_sold_out_order(order_id)
 
 
 def _on_checkout_completed(event):
@@ -246,10 +222,8 @@ def _on_checkout_completed(event):
             pk=order.pk, status=Order.Status.AWAITING_PAYMENT, reserved_until__lt=held_until
         ).update(reserved_until=held_until)
         if extended:
-            orders.log(
-                order,
-                _("Payment is being processed by the provider; items held until %(date)s.")
-                % {"date": timezone.localtime(held_until).strftime("%d %b %Y")},
+            history.record(
+                order, OrderEvent.Kind.PAYMENT_SETTLING, held_until=held_until.isoformat()
             )
         return
     _mark_paid(order, event)
@@ -267,18 +241,14 @@ def _on_checkout_expired(event):
     order = _order_for(event)
     if order is None or _is_other_checkout(order, event):
         return
-    expire_order(order, _("The reader left the payment page without paying; items released."))
+    expire_order(order, OrderEvent.Kind.CHECKOUT_ABANDONED)
 
 
 def _on_payment_failed(event):
     order = _order_for(event)
     if order is None:
         return
-    orders.log(
-        order,
-        _("A payment attempt failed%(reason)s.")
-        % {"reason": f": {event.reason}" if event.reason else ""},
-    )
+    history.record(order, OrderEvent.Kind.PAYMENT_FAILED, reason=event.reason)
 
 
 def _on_payment_refunded(event):
@@ -293,16 +263,12 @@ def _on_payment_disputed(event):
     order = _order_for(event)
     if order is None:
         return
-    orders.log(
+    history.record(
         order,
-        _(
-            "The payer's bank opened a dispute for %(amount)s%(reason)s; respond to it in the "
-            "payment provider's dashboard."
-        )
-        % {
-            "amount": format_money(event.amount, event.currency.upper()),
-            "reason": f" ({event.reason})" if event.reason else "",
-        },
+        OrderEvent.Kind.DISPUTE_OPENED,
+        amount=event.amount,
+        currency=event.currency.upper(),
+        reason=event.reason,
     )
 
 

@@ -31,7 +31,7 @@ from masthead.shop.models import (
 
 MAX_QUANTITY = 99
 # An order holding or having used a code counts towards its per-customer limit.
-COUNTED_DISCOUNT_STATES = ("held", "committed")
+COUNTED_DISCOUNT_STATES = (Order.DiscountState.HELD, Order.DiscountState.COMMITTED)
 
 
 @dataclass(frozen=True)

@@ -1,7 +1,8 @@
 """Everything the shop plugs into elsewhere, connected once from ``ShopConfig.ready()``:
-its payment handler, the periodic release of expired stock holds and of old baskets, its
-share of the demo, the page-cache invalidation for catalogue changes, the margin on the
-funding page, the product block in article bodies and the products in the site search."""
+its payment handler, the periodic jobs (releasing expired stock holds and old baskets,
+asking again for refunds whose asker died), its share of the demo, the page-cache
+invalidation for catalogue changes, the margin on the funding page, the product block in
+article bodies and the products in the site search."""
 
 from masthead.core.blocks import register_body_block
 from masthead.core.cache_invalidation import invalidate_pages_on_change
@@ -29,6 +30,7 @@ def connect():
         "shop.release_expired_reservations", checkout.release_expired_reservations
     )
     register_periodic_job("shop.delete_stale_carts", cart.delete_stale_carts, every=3600)
+    register_periodic_job("shop.resume_stale_refunds", orders.resume_stale_refunds, every=300)
     # The catalogue is on cached pages; carts and orders are reader activity and never are.
     invalidate_pages_on_change(Category, Product, ProductImage, Variant, ShippingZone, ShippingRate)
     register_income_source("shop", orders.MARGIN_LABEL, orders.margin_between)

@@ -106,3 +106,8 @@ def stock(variant):
 
 def line_for(order, sku):
     return order.lines.get(sku=sku)
+
+
+def history(order):
+    """The order's history as the admin shows it, oldest first."""
+    return [event.message for event in order.events.order_by("created_at", "pk")]

@@ -14,8 +14,8 @@ from django.utils import timezone
 
 from masthead.payments.models import DemoPayment
 from masthead.publishing.roles import CONTRIBUTORS, EDITORS
-from masthead.shop import orders
-from masthead.shop.models import Order, OrderRefund, Shipment
+from masthead.shop import history, orders
+from masthead.shop.models import Order, OrderEvent, OrderRefund, Shipment
 from tests.shop.order_helpers import line_for, make_order, stock
 
 pytestmark = pytest.mark.django_db
@@ -83,14 +83,16 @@ def test_the_export_is_csv_with_formula_cells_defused(editor, tee_s):
 
 def test_an_orders_page_shows_lines_totals_address_history_and_the_actions(editor, tee_s):
     order = make_order([(tee_s, 2)])
-    orders.log(order, "Paid £39.50 (demo).")
+    history.record(
+        order, OrderEvent.Kind.PAID, amount=3950, currency="GBP", provider="demo", payment="pi_1"
+    )
 
     html = editor.get(detail_url(order)).content.decode()
 
     assert order.number in html
     assert "TEE-S" in html and "£36.00" in html and "£39.50" in html
     assert "12 Quay Street" in html
-    assert "Paid £39.50 (demo)." in html
+    assert "Paid £39.50 (demo pi_1)." in html
     for action in ("dispatch", "refund", "cancel", "resend"):
         assert f'data-action="{action}"' in html
 

@@ -12,6 +12,7 @@ from django.db import connection
 from masthead.payments.models import DemoPayment
 from masthead.shop import orders
 from masthead.shop.models import Order, OrderRefund
+from masthead.shop.stock import release_stock
 from tests.shop.factories import make_product
 from tests.shop.order_helpers import line_for, make_order, stock
 from tests.shop.test_concurrency import all_at_once
@@ -43,7 +44,7 @@ def test_releasing_stock_from_many_workers_puts_units_back_once(tee):
     order = make_order([(tee, 4)], paid=False)
     assert stock(tee) == 6
 
-    returned = all_at_once(THREADS, lambda _index: orders.release_stock(order))
+    returned = all_at_once(THREADS, lambda _index: release_stock(order))
 
     assert sorted(returned) == [0] * (THREADS - 1) + [4]
     assert stock(tee) == 10

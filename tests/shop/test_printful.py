@@ -11,8 +11,9 @@ from masthead.shop import orders
 from masthead.shop.fulfilment import printful
 from masthead.shop.fulfilment.base import FulfilmentError
 from masthead.shop.fulfilment.printful import HttpResponse
-from masthead.shop.models import Order, OrderEvent, Shipment
-from tests.shop.order_helpers import line_for, make_order
+from masthead.shop.models import Order, Shipment
+from masthead.shop.print_on_demand import submit_order
+from tests.shop.order_helpers import history, line_for, make_order
 
 pytestmark = pytest.mark.django_db
 
@@ -96,7 +97,7 @@ def test_a_paid_order_is_created_at_printful_once_with_its_number_and_print_line
 
     with django_capture_on_commit_callbacks(execute=True):
         orders.on_paid(poster_order)
-    assert printful.submit_order(poster_order.pk) == "87654321"
+    assert submit_order(poster_order.pk) == "87654321"
 
     [post] = client.calls("POST")
     assert post["path"] == "/orders?confirm=false"
@@ -118,9 +119,9 @@ def test_a_paid_order_is_created_at_printful_once_with_its_number_and_print_line
     poster_order.refresh_from_db()
     assert (poster_order.pod_provider, poster_order.pod_order_id) == ("printful", "87654321")
     assert poster_order.pod_status == "draft"
-    assert OrderEvent.objects.filter(
-        order=poster_order, message__startswith="Sent to Printful as order 87654321"
-    ).exists()
+    assert history(poster_order)[-1] == (
+        "Sent to Printful as order 87654321 (a draft to confirm in Printful)."
+    )
 
 
 def test_a_retry_after_a_timeout_finds_the_order_and_never_posts_again(poster_order, use_client):
@@ -137,10 +138,10 @@ def test_a_retry_after_a_timeout_finds_the_order_and_never_posts_again(poster_or
     )
 
     with pytest.raises(FulfilmentError, match="could not be reached"):
-        printful.submit_order(poster_order.pk)
+        submit_order(poster_order.pk)
     assert Order.objects.get(pk=poster_order.pk).pod_order_id == ""
 
-    assert printful.submit_order(poster_order.pk) == "87654321"
+    assert submit_order(poster_order.pk) == "87654321"
 
     assert len(client.calls("POST")) == 1
     assert Order.objects.get(pk=poster_order.pk).pod_order_id == "87654321"
@@ -158,7 +159,7 @@ def test_a_post_that_finds_the_external_id_taken_reads_the_order_back(poster_ord
         }
     )
 
-    assert printful.submit_order(poster_order.pk) == "87654321"
+    assert submit_order(poster_order.pk) == "87654321"
     assert len(client.calls("POST")) == 1
 
 
@@ -166,13 +167,11 @@ def test_a_refusal_is_written_to_the_history_and_nothing_is_recorded(poster_orde
     use_client({f"GET /orders/@{poster_order.number}": [(401, recorded("unauthorised.json"))]})
 
     with pytest.raises(FulfilmentError, match="Malformed authorization header"):
-        printful.submit_order(poster_order.pk)
+        submit_order(poster_order.pk)
 
     poster_order.refresh_from_db()
     assert poster_order.pod_order_id == ""
-    assert OrderEvent.objects.filter(
-        order=poster_order, message__contains="Malformed authorization header."
-    ).exists()
+    assert history(poster_order)[-1].endswith("Malformed authorization header.")
 
 
 def test_an_unconfigured_printful_leaves_a_note_and_calls_nobody(
@@ -181,12 +180,10 @@ def test_an_unconfigured_printful_leaves_a_note_and_calls_nobody(
     settings.PRINTFUL_API_KEY = ""
     client = use_client({})
 
-    assert printful.submit_order(poster_order.pk) is None
+    assert submit_order(poster_order.pk) is None
 
     assert client.requests == []
-    assert OrderEvent.objects.filter(
-        order=poster_order, message__startswith="Printful is not configured"
-    ).exists()
+    assert history(poster_order) == ["Printful is not configured: send the printed items by hand."]
 
 
 def webhook(client, body, secret=SECRET):
@@ -225,12 +222,9 @@ def test_a_failed_order_is_noted_once(client, poster_order):
 
     poster_order.refresh_from_db()
     assert poster_order.pod_status == "failed"
-    assert (
-        OrderEvent.objects.filter(
-            order=poster_order, message__contains="The print file could not be processed."
-        ).count()
-        == 1
-    )
+    assert [message for message in history(poster_order) if message.startswith("Printful")] == [
+        "Printful: order failed (The print file could not be processed.)."
+    ]
 
 
 def test_an_updated_order_changes_its_printful_status(client, poster_order):

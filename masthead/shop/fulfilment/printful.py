@@ -7,6 +7,10 @@ earlier attempt won), reads the order back. Items name the variant by the shop v
 ``external_variant_id`` (Printful's sync variant external id) and carry the order line's id
 as their own ``external_id``, so a shipment webhook says exactly which lines left.
 
+This module is a plain client: it submits an order and reads a webhook body into
+ShipmentUpdate and StatusUpdate dataclasses, and changes nothing in the database. The shop
+applies what it returns (``print_on_demand.submit_order``, ``orders.apply_fulfilment_updates``).
+
 HTTP goes through a tiny client (urllib) that tests replace with one answering from recorded
 responses; nothing here reaches the network in tests.
 """
@@ -18,7 +22,6 @@ import urllib.request
 from dataclasses import dataclass
 
 from django.conf import settings
-from django.db import transaction
 from django.utils.translation import gettext as _
 
 from masthead.shop.fulfilment.base import (
@@ -28,6 +31,7 @@ from masthead.shop.fulfilment.base import (
     ShipmentUpdate,
     StatusUpdate,
 )
+from masthead.shop.models import Variant
 
 logger = logging.getLogger("masthead.shop")
 
@@ -135,7 +139,7 @@ class PrintfulProvider(FulfilmentProvider):
 
     def order_payload(self, order):
         """The body of POST /orders: the recipient and the order's Printful lines."""
-        lines = [line for line in order.lines.select_related("variant") if _is_printful(line)]
+        lines = order.lines.select_related("variant").filter(fulfilment=Variant.Fulfilment.PRINTFUL)
         items = []
         for line in lines:
             variant_id = line.variant.external_variant_id if line.variant else ""
@@ -246,97 +250,3 @@ def _shipped_lines(shipment, order):
         if quantity > 0:
             shipped[line_id] = shipped.get(line_id, 0) + quantity
     return shipped
-
-
-def _is_printful(line):
-    from masthead.shop.models import Variant
-
-    return line.fulfilment == Variant.Fulfilment.PRINTFUL
-
-
-def submit_order(order_id, provider=None):
-    """Send a paid order's print-on-demand lines to Printful, once; returns Printful's order
-    id (None when Printful is not configured or the order needs nothing from it).
-
-    Safe to run again at any time (a retried task, the admin's "send again" button): an
-    order already sent is found by its number, never posted twice. A refusal or network
-    failure is written to the order's history and raised, so the task shows as failed.
-    """
-    from masthead.shop import orders
-    from masthead.shop.models import Order
-
-    order = Order.objects.filter(pk=order_id, paid_at__isnull=False).first()
-    if order is None or order.status == Order.Status.CANCELLED:
-        return None
-    if order.pod_order_id:
-        return order.pod_order_id
-    if not order.lines.filter(fulfilment="printful").exists():
-        return None
-    provider = provider or PrintfulProvider.from_settings()
-    if not provider.api_key:
-        orders.log(order, _("Printful is not configured: send the printed items by hand."))
-        return None
-    try:
-        external_id = provider.submit(order)
-    except FulfilmentError as error:
-        orders.log(order, _("Printful: %(error)s") % {"error": error})
-        raise
-    with transaction.atomic():
-        updated = Order.objects.filter(pk=order.pk, pod_order_id="").update(
-            pod_provider=provider.name,
-            pod_order_id=external_id,
-            pod_status="confirmed" if provider.confirm else "draft",
-        )
-        if updated:
-            orders.log(
-                order,
-                _("Sent to Printful as order %(id)s%(draft)s.")
-                % {
-                    "id": external_id,
-                    "draft": "" if provider.confirm else _(" (a draft to confirm in Printful)"),
-                },
-            )
-    return external_id
-
-
-def apply_webhook_updates(updates):
-    """Apply what a Printful delivery said: shipments (once each, with the dispatch email)
-    and status changes (written to the history when they change something). Returns how
-    many updates changed something."""
-    from masthead.shop import orders
-    from masthead.shop.models import Order
-
-    changed = 0
-    for update in updates:
-        order = Order.objects.filter(number=update.order_number).first()
-        if order is None:
-            logger.info("Printful webhook for unknown order %s", update.order_number)
-            continue
-        if isinstance(update, ShipmentUpdate):
-            items = update.items or {
-                line.pk: line.quantity_to_dispatch
-                for line in order.lines.filter(fulfilment="printful")
-            }
-            shipment = orders.record_external_shipment(
-                order,
-                update.external_id,
-                items,
-                update.carrier,
-                update.tracking_number,
-                update.tracking_url,
-            )
-            changed += shipment is not None
-            continue
-        with transaction.atomic():
-            moved = (
-                Order.objects.filter(pk=order.pk)
-                .exclude(pod_status=update.status)
-                .update(pod_status=update.status[:40])
-            )
-            if moved:
-                message = _("Printful: order %(status)s") % {"status": update.status}
-                if update.reason:
-                    message += f" ({update.reason})"
-                orders.log(order, message + ".")
-                changed += 1
-    return changed

@@ -15,6 +15,7 @@ from masthead.publishing.models import paginate
 from masthead.shop.display import (
     PRODUCT_RENDITIONS,
     THUMBNAIL_RENDITIONS,
+    Availability,
     availability,
     live_products,
     product_card,
@@ -25,9 +26,9 @@ from masthead.shop.models import Category, Product, ShopSettings
 PRODUCTS_PER_PAGE = 24
 FEATURED_LIMIT = 4
 SCHEMA_AVAILABILITY = {
-    "in_stock": "https://schema.org/InStock",
-    "low_stock": "https://schema.org/LimitedAvailability",
-    "sold_out": "https://schema.org/OutOfStock",
+    Availability.IN_STOCK: "https://schema.org/InStock",
+    Availability.LOW_STOCK: "https://schema.org/LimitedAvailability",
+    Availability.SOLD_OUT: "https://schema.org/OutOfStock",
 }
 
 
@@ -102,6 +103,7 @@ def product(request, slug):
         "product": found,
         "card": card,
         "choices": choices,
+        "Availability": Availability,
         "option_legend": " / ".join(found.option_names) or _("Choose one"),
         "can_buy": shop.is_open and card.in_stock,
         "structured_data": _product_json_ld(request, found, card, shop),

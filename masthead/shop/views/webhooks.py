@@ -16,6 +16,7 @@ from django.views.decorators.cache import never_cache
 from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_POST
 
+from masthead.shop import orders
 from masthead.shop.fulfilment import printful as printful_provider
 from masthead.shop.fulfilment.base import InvalidFulfilmentWebhook
 
@@ -51,5 +52,5 @@ def printful(request, secret):
         updates = provider.parse_webhook(body)
     except InvalidFulfilmentWebhook as error:
         return HttpResponseBadRequest(str(error), content_type="text/plain")
-    changed = printful_provider.apply_webhook_updates(updates)
+    changed = orders.apply_fulfilment_updates(updates)
     return HttpResponse(f"ok ({changed} changed)", content_type="text/plain")

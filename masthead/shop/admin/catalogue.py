@@ -1,5 +1,5 @@
 """The catalogue in Wagtail's admin: products (with their pictures and variants), categories,
-shipping zones (with their rates) and discount codes, under one "Shop" menu.
+shipping zones (with their rates) and discount codes.
 
 They are snippets, so an editor can choose a product in an article's product block. The
 forms check what the database would otherwise refuse with an unhelpful error (a percentage
@@ -7,9 +7,7 @@ over 100, a code that differs from another only in case) and what it cannot chec
 (two variants with the same options, a variant missing a value for an option the product
 names, country codes that are not two letters, a country in two zones).
 
-``register()`` registers the "Shop" menu group with the catalogue's viewsets followed by
-``admin_orders.viewsets()`` (orders, fulfilment queue) when that function exists, so the
-orders admin joins the same menu without registering a second one.
+``wagtail_hooks`` puts these viewsets in the shop's one "Shop" menu.
 """
 
 import re
@@ -21,8 +19,7 @@ from django.utils.translation import gettext_lazy as _
 from wagtail.admin.forms import WagtailAdminModelForm
 from wagtail.admin.panels import ObjectList
 from wagtail.admin.ui.tables import Column
-from wagtail.snippets.models import register_snippet
-from wagtail.snippets.views.snippets import SnippetViewSet, SnippetViewSetGroup
+from wagtail.snippets.views.snippets import SnippetViewSet
 
 from masthead.payments.money import format_money
 from masthead.shop.models import Category, DiscountCode, Product, ShippingZone
@@ -315,34 +312,3 @@ class DiscountCodeViewSet(SnippetViewSet):
     list_filter = ["active", "kind"]
     search_fields = ["code", "description"]
     edit_handler = ObjectList(DiscountCode.panels, base_form_class=DiscountCodeForm)
-
-
-# --- The "Shop" menu ------------------------------------------------------------------------------
-
-CATALOGUE_VIEWSETS = [ProductViewSet, CategoryViewSet, ShippingZoneViewSet, DiscountCodeViewSet]
-
-
-def shop_menu_viewsets():
-    """The viewsets of the "Shop" menu: the catalogue's, then the orders admin's (its
-    ``viewsets()``, when admin_orders provides one)."""
-    from masthead.shop import admin_orders
-
-    orders_viewsets = getattr(admin_orders, "viewsets", None)
-    return [*CATALOGUE_VIEWSETS, *(orders_viewsets() if callable(orders_viewsets) else [])]
-
-
-class ShopAdminGroup(SnippetViewSetGroup):
-    """One "Shop" menu for the catalogue, shipping, discounts and orders."""
-
-    menu_label = _("Shop")
-    menu_icon = "tag"
-    menu_order = 270
-
-    def __init__(self):
-        self.items = shop_menu_viewsets()
-        super().__init__()
-
-
-def register():
-    """Register the "Shop" menu and its snippets; called once from wagtail_hooks."""
-    register_snippet(ShopAdminGroup)

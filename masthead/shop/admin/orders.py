@@ -1,44 +1,35 @@
-"""Orders in Wagtail's admin: the orders listing (filters, search, CSV export), each order's
-page with its lines, totals, address, shipments, refunds and history, and the actions an
-editor takes there (mark dispatched, refund, cancel, resend the confirmation, send to
-Printful again); and the fulfilment queue with printable packing slips.
+"""Orders in Wagtail's admin: the orders listing (filters, search, CSV export), and each
+order's page with its lines, totals, address, shipments, refunds and history, and the
+actions an editor takes there (mark dispatched, refund, cancel, resend the confirmation,
+send to Printful again).
 
 Actions are POST-only forms with Django's CSRF protection, allowed to those who may change
-orders (``shop.change_order``: the Editors and Administrators groups); they call the
-services in ``masthead.shop.orders`` and show any refusal next to the form, keeping what
-the editor typed.
-
-``viewsets()`` is what the catalogue's "Shop" menu adds after its own items;
-``register()`` registers an "Orders" menu of its own only when that menu does not exist.
+orders (``shop.change_order``: the Editors and Administrators groups); the money actions go
+through ``masthead.shop.actions`` (which check the permission again and write the audit
+log), and any refusal is shown next to the form, keeping what the editor typed.
 """
 
 import django_filters
 from django import forms
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied
-from django.db.models import Prefetch
+from django.db import models
 from django.shortcuts import get_object_or_404, redirect
 from django.template.response import TemplateResponse
-from django.urls import path, reverse
+from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
-from django.views.generic import TemplateView
-from wagtail import hooks
 from wagtail.admin.filters import DateRangePickerWidget, WagtailFilterSet
-from wagtail.admin.menu import MenuItem
 from wagtail.admin.ui.tables import Column
 from wagtail.admin.views.generic import CreateView, DeleteView, InspectView
-from wagtail.admin.views.generic.base import WagtailAdminTemplateMixin
-from wagtail.admin.viewsets.base import ViewSet, ViewSetGroup
 from wagtail.admin.viewsets.model import ModelViewSet
 
 from masthead.core.exports import SafeCsvIndexView
 from masthead.payments.money import InvalidAmount, format_money, parse_amount
-from masthead.shop import orders
+from masthead.shop import actions, orders, print_on_demand
+from masthead.shop.emails import order_url
 from masthead.shop.fulfilment.base import FulfilmentError
-from masthead.shop.models import Order, OrderLine, Variant
-
-CHANGE_PERMISSION = "shop.change_order"
-VIEW_PERMISSION = "shop.view_order"
+from masthead.shop.models import Order, Variant
+from masthead.shop.pricing import shop_settings_for
 
 
 def total_display(order):
@@ -64,7 +55,7 @@ class DispatchForm(forms.Form):
         self.lines = [line for line in order.lines.all() if line.quantity_to_dispatch > 0]
         for line in self.lines:
             self.fields[f"quantity_{line.pk}"] = forms.IntegerField(
-                label=orders.item_name(line),
+                label=line.item_name,
                 min_value=0,
                 max_value=line.quantity_to_dispatch,
                 initial=line.quantity_to_dispatch,
@@ -83,13 +74,13 @@ class RefundForm(forms.Form):
     """What to give back: chosen items (their share of what was paid), everything left, or
     an amount of money alone."""
 
-    SCOPES = [
-        ("items", _("The items chosen below")),
-        ("everything", _("Everything not yet refunded")),
-        ("amount", _("An amount only (no items)")),
-    ]
+    class Scope(models.TextChoices):
+        ITEMS = "items", _("The items chosen below")
+        EVERYTHING = "everything", _("Everything not yet refunded")
+        AMOUNT = "amount", _("An amount only (no items)")
+
     scope = forms.ChoiceField(
-        label=_("Refund"), choices=SCOPES, initial="items", widget=forms.RadioSelect
+        label=_("Refund"), choices=Scope.choices, initial=Scope.ITEMS, widget=forms.RadioSelect
     )
     amount = forms.CharField(
         label=_("Amount"),
@@ -110,7 +101,7 @@ class RefundForm(forms.Form):
         self.lines = [line for line in order.lines.all() if line.quantity > line.quantity_refunded]
         for line in self.lines:
             self.fields[f"refund_{line.pk}"] = forms.IntegerField(
-                label=orders.item_name(line),
+                label=line.item_name,
                 min_value=0,
                 max_value=line.quantity - line.quantity_refunded,
                 initial=0,
@@ -142,18 +133,22 @@ class RefundForm(forms.Form):
             for line in self.lines
             if cleaned.get(f"refund_{line.pk}")
         }
-        if scope == "items" and not lines and not self.errors:
+        if scope == self.Scope.ITEMS and not lines and not self.errors:
             raise forms.ValidationError(_("Choose how many of which items to refund."))
-        if scope == "amount" and cleaned.get("amount") is None and "amount" not in self.errors:
+        if (
+            scope == self.Scope.AMOUNT
+            and cleaned.get("amount") is None
+            and "amount" not in self.errors
+        ):
             self.add_error("amount", _("Say how much to refund."))
         cleaned["lines"] = lines
         return cleaned
 
     def refund_arguments(self):
         scope = self.cleaned_data["scope"]
-        if scope == "everything":
+        if scope == self.Scope.EVERYTHING:
             return {}
-        if scope == "amount":
+        if scope == self.Scope.AMOUNT:
             return {"amount": self.cleaned_data["amount"]}
         return {"lines": self.cleaned_data["lines"], "amount": self.cleaned_data["amount"]}
 
@@ -192,7 +187,7 @@ class OrderInspectView(InspectView):
         )
 
     def can_change(self):
-        return self.request.user.has_perm(CHANGE_PERMISSION)
+        return self.request.user.has_perm(actions.OrderAction.permission)
 
     def get_context_data(self, **kwargs):
         order = self.object
@@ -202,7 +197,7 @@ class OrderInspectView(InspectView):
             "cancel_form": CancelForm(),
         }
         forms_.update(kwargs.pop("bound_forms", {}))
-        config = orders.shop_settings()
+        config = shop_settings_for()
         context = super().get_context_data(**kwargs)
         context.update(
             forms_,
@@ -223,7 +218,7 @@ class OrderInspectView(InspectView):
                 line.fulfilment == Variant.Fulfilment.PRINTFUL for line in order.lines.all()
             ),
             slip_url=reverse("shop_fulfilment:slip", args=[order.pk]),
-            order_url=orders.order_url(order),
+            order_url=order_url(order),
             vat_number=config.vat_number,
         )
         return context
@@ -258,14 +253,14 @@ class OrderInspectView(InspectView):
         if not form.is_valid():
             return self._again(dispatch_form=form)
         try:
-            orders.mark_dispatched(
+            actions.DispatchOrder(
                 order,
-                form.quantities(),
-                form.cleaned_data["carrier"],
-                form.cleaned_data["tracking_number"],
-                form.cleaned_data["tracking_url"],
-                user=request.user,
-            )
+                request.user,
+                quantities=form.quantities(),
+                carrier=form.cleaned_data["carrier"],
+                tracking_number=form.cleaned_data["tracking_number"],
+                tracking_url=form.cleaned_data["tracking_url"],
+            ).execute()
         except orders.OrderActionError as error:
             form.add_error(None, str(error))
             return self._again(dispatch_form=form)
@@ -276,13 +271,13 @@ class OrderInspectView(InspectView):
         if not form.is_valid():
             return self._again(refund_form=form)
         try:
-            record = orders.refund(
+            record = actions.RefundOrder(
                 order,
+                request.user,
                 **form.refund_arguments(),
                 restock=form.cleaned_data["restock"],
                 reason=form.cleaned_data["reason"],
-                user=request.user,
-            )
+            ).execute()
         except orders.OrderActionError as error:
             form.add_error(None, str(error))
             return self._again(refund_form=form)
@@ -296,7 +291,7 @@ class OrderInspectView(InspectView):
         if not form.is_valid():
             return self._again(cancel_form=form)
         try:
-            orders.cancel(order, user=request.user, reason=form.cleaned_data["reason"])
+            actions.CancelOrder(order, request.user, reason=form.cleaned_data["reason"]).execute()
         except orders.OrderActionError as error:
             form.add_error(None, str(error))
             return self._again(cancel_form=form)
@@ -304,7 +299,7 @@ class OrderInspectView(InspectView):
 
     def _resend(self, request, order):
         try:
-            orders.resend_confirmation(order, user=request.user)
+            actions.ResendConfirmation(order, request.user).execute()
         except orders.OrderActionError as error:
             messages.error(request, str(error))
             return redirect(self.request.path)
@@ -313,10 +308,8 @@ class OrderInspectView(InspectView):
         )
 
     def _printful(self, request, order):
-        from masthead.shop.fulfilment import printful
-
         try:
-            external_id = printful.submit_order(order.pk)
+            external_id = print_on_demand.submit_order(order.pk)
         except FulfilmentError as error:
             messages.error(request, str(error))
             return redirect(self.request.path)
@@ -423,104 +416,3 @@ class OrderViewSet(ModelViewSet):
     inspect_view_class = OrderInspectView
     inspect_view_enabled = True
     copy_view_enabled = False
-
-
-# --- Fulfilment queue and packing slips -----------------------------------------------------------
-
-
-class ViewPermissionMixin:
-    def dispatch(self, request, *args, **kwargs):
-        if not request.user.has_perm(VIEW_PERMISSION):
-            raise PermissionDenied
-        return super().dispatch(request, *args, **kwargs)
-
-
-def _queue():
-    outlet_lines = Prefetch(
-        "lines",
-        queryset=OrderLine.objects.filter(fulfilment=Variant.Fulfilment.OUTLET),
-        to_attr="outlet_lines",
-    )
-    return list(orders.fulfilment_queue().prefetch_related(outlet_lines))
-
-
-class FulfilmentQueueView(ViewPermissionMixin, WagtailAdminTemplateMixin, TemplateView):
-    """Paid orders with items the outlet packs still to send, oldest first."""
-
-    template_name = "shop/admin/fulfilment_queue.html"
-    page_title = _("Fulfilment queue")
-    header_icon = "mail"
-
-    def get_context_data(self, **kwargs):
-        return super().get_context_data(
-            queue=_queue(), slips_url=reverse("shop_fulfilment:slips"), **kwargs
-        )
-
-
-class PackingSlipsView(ViewPermissionMixin, TemplateView):
-    """Printable packing slips: one order's, or every order in the queue's."""
-
-    template_name = "shop/admin/packing_slips.html"
-
-    def get_context_data(self, pk=None, **kwargs):
-        if pk is None:
-            slips = _queue()
-        else:
-            order = get_object_or_404(Order, pk=pk)
-            order.outlet_lines = list(order.lines.filter(fulfilment=Variant.Fulfilment.OUTLET))
-            slips = [order]
-        return super().get_context_data(
-            slips=slips,
-            outlet_name=orders.outlet_name(),
-            dispatch_note=orders.shop_settings().dispatch_note,
-            **kwargs,
-        )
-
-
-class QueueMenuItem(MenuItem):
-    def is_shown(self, request):
-        return request.user.has_perm(VIEW_PERMISSION)
-
-
-class FulfilmentViewSet(ViewSet):
-    """The fulfilment queue and its packing slips."""
-
-    icon = "mail"
-    menu_label = _("Fulfilment queue")
-    menu_item_class = QueueMenuItem
-
-    def get_urlpatterns(self):
-        return [
-            path("", FulfilmentQueueView.as_view(), name="index"),
-            path("slips/", PackingSlipsView.as_view(), name="slips"),
-            path("slip/<int:pk>/", PackingSlipsView.as_view(), name="slip"),
-        ]
-
-
-def viewsets():
-    """The orders admin's viewsets, for the "Shop" menu."""
-    return [
-        OrderViewSet("orders", url_namespace="shop_orders"),
-        FulfilmentViewSet("fulfilment", url_namespace="shop_fulfilment"),
-    ]
-
-
-class OrdersAdminGroup(ViewSetGroup):
-    """An "Orders" menu of its own, used only when there is no "Shop" menu to join."""
-
-    menu_label = _("Orders")
-    menu_icon = "list-ul"
-    menu_order = 271
-
-    def __init__(self):
-        self.items = viewsets()
-        super().__init__()
-
-
-def register():
-    """Register the orders admin on its own when the catalogue's "Shop" menu does not take
-    it (see ``admin_catalogue.shop_menu_viewsets``)."""
-    from masthead.shop import admin_catalogue
-
-    if not hasattr(admin_catalogue, "shop_menu_viewsets"):
-        hooks.register("register_admin_viewset", OrdersAdminGroup)
