@@ -15,6 +15,7 @@ from django.utils.translation import gettext as _
 from masthead.core.sites import absolute_url, outlet_name
 from masthead.donations.models import Donation, DonationSettings, RecurringDonation
 from masthead.payments import services as payments
+from masthead.payments.models import Checkout
 from masthead.payments.money import InvalidAmount, validate_amount
 from masthead.payments.providers.base import CheckoutRequest, LineItem
 
@@ -97,7 +98,7 @@ def start_donation(donation_request, config=None):
         CheckoutRequest(
             purpose=PURPOSE,
             reference=str(reference),
-            mode="subscription" if monthly else "payment",
+            mode=Checkout.Mode.SUBSCRIPTION if monthly else Checkout.Mode.PAYMENT,
             currency=config.currency,
             line_items=[LineItem(name=name % {"outlet": outlet_name()}, amount=total)],
             success_url=absolute_url(reverse("donations:thanks") + f"?ref={reference}"),

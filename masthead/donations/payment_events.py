@@ -233,6 +233,8 @@ def _on_payment_failed(event):
         _after_commit(send_failed_renewal_task, donation.pk)
 
 
+# The provider's words for a subscription's state (Stripe's, in either spelling of
+# "cancelled") and what each means for a monthly supporter; any other leaves the status.
 SUBSCRIPTION_STATUSES = {
     "active": RecurringDonation.Status.ACTIVE,
     "trialing": RecurringDonation.Status.ACTIVE,
