@@ -12,6 +12,7 @@ import logging
 import re
 from dataclasses import dataclass, field
 from enum import Enum
+from urllib.parse import urlsplit
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
@@ -20,6 +21,7 @@ from django.core.validators import validate_email
 from django.db import transaction
 from django.db.models import Exists, OuterRef
 from django.template.loader import render_to_string
+from django.urls import Resolver404, resolve
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django_tasks import task
@@ -56,10 +58,37 @@ class ConsentContext:
     @classmethod
     def from_request(cls, request, source):
         return cls(
-            source=(source or "")[:MAX_SOURCE],
+            source=clean_source(source or "", request.get_host())[:MAX_SOURCE],
             ip_address=ratelimit.client_ip(request),
             user_agent=request.META.get("HTTP_USER_AGENT", "")[:MAX_USER_AGENT],
         )
+
+
+def clean_source(source, host):
+    """``source`` (the form's label and the page it was on, or the Referer) fit to keep
+    forever on a consent record: no secret link survives in it.
+
+    A page of this site is kept by its path only when it is an ordinary page; a page reached
+    by a secret link (an order page, a donor's manage link, preferences, unsubscribe, a
+    confirmation) is recorded by its kind (``shop:order``), query strings (which can carry
+    checkout session ids) are dropped, and another site is kept by its host alone.
+    """
+    return " ".join(_clean_source_word(word, host) for word in source.split())
+
+
+def _clean_source_word(word, host):
+    if "/" not in word:
+        return word
+    parts = urlsplit(word)
+    if parts.netloc and parts.netloc != host:
+        return parts.netloc if parts.scheme in {"http", "https"} else "another site"
+    try:
+        match = resolve(parts.path or "/")
+    except Resolver404:
+        return "an unknown page"
+    if match.url_name == "wagtail_serve" or not match.kwargs or set(match.kwargs) == {"slug"}:
+        return parts.path
+    return match.view_name
 
 
 def newsletter_settings(request=None):
