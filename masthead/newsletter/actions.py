@@ -13,7 +13,14 @@ class CampaignAction(Action):
     permission = "newsletter.change_campaign"
 
 
-class SendCampaignNow(CampaignAction):
+class CampaignSendingAction(CampaignAction):
+    """An action that mails readers: open only to editors who may send campaigns, a
+    permission of its own so that writing a campaign and sending it can be separate roles."""
+
+    permission = "newsletter.send_campaign"
+
+
+class SendCampaignNow(CampaignSendingAction):
     """Start sending the campaign to its recipients at once."""
 
     log_action = "newsletter.send_campaign"
@@ -22,7 +29,7 @@ class SendCampaignNow(CampaignAction):
         return campaigns.send_now(self.instance)
 
 
-class ScheduleCampaign(CampaignAction):
+class ScheduleCampaign(CampaignSendingAction):
     """Send the campaign at a time in the future."""
 
     log_action = "newsletter.schedule_campaign"
@@ -57,7 +64,7 @@ class PauseCampaign(CampaignAction):
         return campaigns.pause(self.instance)
 
 
-class ResumeCampaign(CampaignAction):
+class ResumeCampaign(CampaignSendingAction):
     """Carry on sending a paused campaign where it stopped."""
 
     log_action = "newsletter.resume_campaign"

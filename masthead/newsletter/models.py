@@ -127,6 +127,9 @@ class Subscriber(models.Model):
 
     class Meta:
         indexes = [models.Index(fields=["status"])]
+        permissions = [
+            ("export_subscribers", _("Can export subscribers")),
+        ]
 
     def __str__(self):
         return self.email
@@ -258,6 +261,9 @@ class Campaign(models.Model):
 
     class Meta:
         ordering = ["-created_at", "-pk"]
+        permissions = [
+            ("send_campaign", _("Can send campaigns")),
+        ]
 
     def __str__(self):
         return self.subject

@@ -41,3 +41,9 @@ def register_campaign_log_actions(log_actions):
     log_actions.register_action(
         actions.CancelCampaign.log_action, _("Cancel campaign"), _("Campaign cancelled")
     )
+    log_actions.register_action(
+        subscribers.EXPORT_LOG_ACTION, _("Export subscribers"), _("Subscribers exported")
+    )
+    log_actions.register_action(
+        subscribers.IMPORT_LOG_ACTION, _("Import subscribers"), _("Subscribers imported")
+    )

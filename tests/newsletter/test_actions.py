@@ -83,9 +83,36 @@ def test_an_editor_who_may_only_view_campaigns_is_refused_and_nothing_changes(
 
 
 @pytest.mark.django_db
+@pytest.mark.parametrize("action", [send_now, schedule])
+def test_sending_needs_the_send_permission_not_just_editing(
+    action, daily, smtp_mailbox, django_capture_on_commit_callbacks
+):
+    make_subscriber("reader@example.org", [daily])
+    campaign = make_campaign([daily])
+    writer = user_with("writer", "change_campaign")
+
+    with (
+        django_capture_on_commit_callbacks(execute=True) as callbacks,
+        pytest.raises(ActionNotPermitted),
+    ):
+        action(campaign, writer).execute()
+
+    campaign.refresh_from_db()
+    assert (campaign.status, campaign.scheduled_at) == (Campaign.Status.DRAFT, None)
+    assert callbacks == []
+    assert campaign.deliveries.count() == 0
+    assert smtp_mailbox.messages == []
+    assert logged(campaign) == []
+    # Writing the campaign and trying it on themselves is still theirs to do.
+    actions.SendTestCampaign(campaign, writer).execute()
+    (message,) = smtp_mailbox.wait_for(1)
+    assert message.subject.startswith("[Test]")
+
+
+@pytest.mark.django_db
 def test_send_now_is_logged_with_the_editor(daily, django_capture_on_commit_callbacks):
     campaign = make_campaign([daily])
-    editor = user_with("eda", "change_campaign")
+    editor = user_with("eda", "change_campaign", "send_campaign")
 
     with django_capture_on_commit_callbacks(execute=False) as callbacks:
         actions.SendCampaignNow(campaign, editor).execute()
@@ -99,7 +126,7 @@ def test_send_now_is_logged_with_the_editor(daily, django_capture_on_commit_call
 @pytest.mark.django_db
 def test_schedule_is_logged_with_the_time_chosen(daily):
     campaign = make_campaign([daily])
-    editor = user_with("eda", "change_campaign")
+    editor = user_with("eda", "change_campaign", "send_campaign")
     when = (timezone.now() + IN_TWO_HOURS).replace(microsecond=0)
 
     actions.ScheduleCampaign(campaign, editor, when).execute()
@@ -128,7 +155,7 @@ def test_send_test_goes_to_the_editor_and_is_logged(daily, smtp_mailbox):
 def test_pause_resume_and_cancel_are_logged_in_turn(daily, django_capture_on_commit_callbacks):
     make_subscriber("reader@example.org", [daily])
     campaign = make_campaign([daily])
-    editor = user_with("eda", "change_campaign")
+    editor = user_with("eda", "change_campaign", "send_campaign")
     with django_capture_on_commit_callbacks(execute=False):
         actions.SendCampaignNow(campaign, editor).execute()
         tasks.start_campaign(campaign.pk)

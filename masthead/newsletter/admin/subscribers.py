@@ -3,6 +3,7 @@ export) and the suppression list."""
 
 import django_filters
 from django.contrib import messages
+from django.core.exceptions import PermissionDenied
 from django.db.models import Prefetch
 from django.shortcuts import redirect
 from django.urls import path, reverse
@@ -15,11 +16,18 @@ from wagtail.admin.views.generic.base import WagtailAdminTemplateMixin
 from wagtail.admin.views.generic.permissions import PermissionCheckedMixin
 from wagtail.admin.viewsets.model import ModelViewSet
 from wagtail.admin.widgets.button import Button
+from wagtail.log_actions import log
 
 from masthead.core.exports import spreadsheet_safe
 from masthead.newsletter import services
 from masthead.newsletter.forms import SubscriberImportForm
 from masthead.newsletter.models import Newsletter, Subscriber, Subscription, Suppression
+
+# A list of readers' addresses is the most valuable thing an outlet holds: taking a copy is a
+# permission of its own (not any subscriber permission), and every copy taken is logged.
+EXPORT_PERMISSION = "newsletter.export_subscribers"
+EXPORT_LOG_ACTION = "newsletter.export_subscribers"
+IMPORT_LOG_ACTION = "newsletter.import_subscribers"
 
 
 class NewsletterViewSet(ModelViewSet):
@@ -72,6 +80,26 @@ class SubscriberIndexView(IndexView):
                 )
             )
         )
+
+    @cached_property
+    def show_export_buttons(self):
+        return super().show_export_buttons and self.request.user.has_perm(EXPORT_PERMISSION)
+
+    def render_to_response(self, context, **response_kwargs):
+        if self.is_export:
+            if not self.request.user.has_perm(EXPORT_PERMISSION):
+                raise PermissionDenied
+            # Logged against the editor who took the copy, with the filters that chose it.
+            log(
+                self.request.user,
+                EXPORT_LOG_ACTION,
+                user=self.request.user,
+                data={
+                    "format": self.request.GET.get("export"),
+                    "query": self.request.GET.urlencode(),
+                },
+            )
+        return super().render_to_response(context, **response_kwargs)
 
     def to_row_dict(self, item):
         # The export's "newsletters" column: the slugs of the active subscriptions.
@@ -161,6 +189,16 @@ class SubscriberImportView(PermissionCheckedMixin, WagtailAdminTemplateMixin, Fo
         except services.ImportFileError as error:
             form.add_error("csv_file", str(error))
             return self.form_invalid(form)
+        log(
+            self.request.user,
+            IMPORT_LOG_ACTION,
+            user=self.request.user,
+            data={
+                "filename": upload.name,
+                "created": report.created,
+                "rejected": len(report.rejected),
+            },
+        )
         messages.success(
             self.request,
             _("%(created)d subscribers imported, %(rejected)d rows not imported.")
