@@ -4,7 +4,7 @@ and cancel. The campaign admin goes through these; the work itself is in campaig
 refuses a change the campaign's status does not allow (CampaignError, nothing logged)."""
 
 from masthead.core.actions import Action
-from masthead.newsletter import campaigns
+from masthead.newsletter import campaigns, services
 
 
 class CampaignAction(Action):
@@ -80,3 +80,14 @@ class CancelCampaign(CampaignAction):
 
     def perform(self):
         return campaigns.cancel(self.instance)
+
+
+class RevokeSubscriberLinks(Action):
+    """Make every link sent to one subscriber stop working (say, when they report that a
+    forwarded email let someone else change their choices)."""
+
+    permission = "newsletter.change_subscriber"
+    log_action = "newsletter.revoke_links"
+
+    def perform(self):
+        return services.revoke_links(self.instance)

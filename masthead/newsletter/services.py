@@ -38,6 +38,7 @@ from masthead.newsletter.models import (
     Subscriber,
     Subscription,
     Suppression,
+    new_secret,
     normalise_email,
 )
 
@@ -295,6 +296,15 @@ def active_newsletter_ids(subscriber):
     return set(
         subscriber.subscriptions.filter(is_active=True).values_list("newsletter_id", flat=True)
     )
+
+
+def revoke_links(subscriber):
+    """Give ``subscriber`` a new secret, so every preferences, unsubscribe and confirmation
+    link sent to them before stops working (a forwarded email's links included). Links in
+    emails sent from now on carry the new secret."""
+    subscriber.secret = new_secret()
+    subscriber.save(update_fields=["secret"])
+    return subscriber
 
 
 def update_preferences(subscriber, wanted_newsletters, name, context, wording, wording_version):

@@ -153,6 +153,10 @@ def preferences(request, subscriber_id, signature):
     if request.method == "POST":
         form = PreferencesForm(request.POST, offered=offered)
         context = services.ConsentContext.from_request(request, "preferences page")
+        if "new_links" in request.POST:
+            # The link that brought them here stops working too: send them on to the new one.
+            subscriber = services.revoke_links(subscriber)
+            return redirect(tokens.preferences_path(subscriber) + "?links=renewed")
         if "unsubscribe_all" in request.POST:
             subscriber = services.unsubscribe_all(subscriber, context)
             saved = True
@@ -184,6 +188,7 @@ def preferences(request, subscriber_id, signature):
             "subscriber": subscriber,
             "form": form,
             "saved": saved,
+            "links_renewed": request.method == "GET" and request.GET.get("links") == "renewed",
             "suppressed": services.is_suppressed(subscriber.email),
             "subscriptions": subscriber.subscriptions.select_related("newsletter").order_by(
                 "newsletter__sort_order", "newsletter__name"

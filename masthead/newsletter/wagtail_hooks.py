@@ -42,6 +42,9 @@ def register_campaign_log_actions(log_actions):
         actions.CancelCampaign.log_action, _("Cancel campaign"), _("Campaign cancelled")
     )
     log_actions.register_action(
+        actions.RevokeSubscriberLinks.log_action, _("Revoke links"), _("Links revoked")
+    )
+    log_actions.register_action(
         subscribers.EXPORT_LOG_ACTION, _("Export subscribers"), _("Subscribers exported")
     )
     log_actions.register_action(

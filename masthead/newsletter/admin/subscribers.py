@@ -5,10 +5,11 @@ import django_filters
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied
 from django.db.models import Prefetch
-from django.shortcuts import redirect
+from django.shortcuts import get_object_or_404, redirect
 from django.urls import path, reverse
 from django.utils.functional import cached_property
 from django.utils.translation import gettext_lazy as _
+from django.views.decorators.http import require_POST
 from django.views.generic.edit import FormView
 from wagtail.admin.filters import WagtailFilterSet
 from wagtail.admin.views.generic import CreateView, IndexView, InspectView
@@ -19,7 +20,7 @@ from wagtail.admin.widgets.button import Button
 from wagtail.log_actions import log
 
 from masthead.core.exports import spreadsheet_safe
-from masthead.newsletter import services
+from masthead.newsletter import actions, services
 from masthead.newsletter.forms import SubscriberImportForm
 from masthead.newsletter.models import Newsletter, Subscriber, Subscription, Suppression
 
@@ -159,6 +160,19 @@ class SubscriberInspectView(InspectView):
         return context
 
 
+@require_POST
+def revoke_subscriber_links(request, pk):
+    """An editor makes every link sent to one subscriber stop working."""
+    subscriber = get_object_or_404(Subscriber, pk=pk)
+    actions.RevokeSubscriberLinks(subscriber, request.user).execute()
+    messages.success(
+        request,
+        _("Every link sent to %(email)s before now has stopped working.")
+        % {"email": subscriber.email},
+    )
+    return redirect("subscribers:inspect", pk)
+
+
 class SubscriberImportView(PermissionCheckedMixin, WagtailAdminTemplateMixin, FormView):
     """Upload a CSV of subscribers; report every row that was not imported, and why."""
 
@@ -254,6 +268,7 @@ class SubscriberViewSet(ModelViewSet):
         return [
             *super().get_urlpatterns(),
             path("import/", SubscriberImportView.as_view(), name="import"),
+            path("<int:pk>/revoke-links/", revoke_subscriber_links, name="revoke_links"),
         ]
 
 
