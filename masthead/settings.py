@@ -125,7 +125,8 @@ WSGI_APPLICATION = "masthead.wsgi.application"
 TEMPLATES = [
     {
         "BACKEND": "django.template.backends.django.DjangoTemplates",
-        "DIRS": [PACKAGE_DIR / "templates"],
+        # Every template lives in its app's templates/ folder: core holds the shared skeleton
+        # (core/base.html, and 404.html and 500.html at the top, where Django looks for them).
         "APP_DIRS": True,
         "OPTIONS": {
             "context_processors": [
@@ -305,6 +306,8 @@ NEWSLETTER_FORM_MIN_SECONDS = float(env("NEWSLETTER_FORM_MIN_SECONDS", "3"))
 NEWSLETTER_FORM_MAX_AGE = int(env("NEWSLETTER_FORM_MAX_AGE", str(2 * 24 * 3600)))
 # Confirmation links expire after this many seconds (7 days).
 NEWSLETTER_CONFIRM_MAX_AGE = int(env("NEWSLETTER_CONFIRM_MAX_AGE", str(7 * 24 * 3600)))
+# Sign-ups never confirmed are deleted after this many days (their link expired long before).
+NEWSLETTER_PENDING_RETENTION_DAYS = int(env("NEWSLETTER_PENDING_RETENTION_DAYS", "30"))
 # Reverse proxies in front of the app (1 for nginx + gunicorn): the reader's IP is read that
 # many hops from the right of X-Forwarded-For; 0 means REMOTE_ADDR.
 TRUSTED_PROXY_COUNT = int(env("TRUSTED_PROXY_COUNT", "0"))

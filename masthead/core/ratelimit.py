@@ -52,3 +52,40 @@ def client_ip(request):
         return str(ipaddress.ip_address(address))
     except ValueError:
         return None
+
+
+# Providers that deliver "j.o.e@" to "joe@": dots in the local part mean nothing there.
+DOTLESS_DOMAINS = {"gmail.com": "gmail.com", "googlemail.com": "gmail.com"}
+
+
+def mailbox(address):
+    """The mailbox ``address`` reaches, for counting what is sent to one person: lower-cased,
+    without a ``+tag`` (which most providers deliver to the same mailbox), and without dots
+    where the provider ignores them. Only for limits: the address itself is kept as given."""
+    local, _at, domain = (address or "").strip().lower().rpartition("@")
+    if not local:
+        return domain
+    local = local.split("+", 1)[0]
+    if domain in DOTLESS_DOMAINS:
+        domain = DOTLESS_DOMAINS[domain]
+        local = local.replace(".", "")
+    return f"{local}@{domain}"
+
+
+def network(address):
+    """What one client controls, for per-IP limits: the address itself for IPv4, its /64
+    for IPv6 (a single household or server is handed a whole /64 and can use any address in
+    it). None when ``address`` is none."""
+    if not address:
+        return None
+    ip = ipaddress.ip_address(address)
+    if ip.version == 4:
+        return str(ip)
+    if ip.ipv4_mapped is not None:
+        return str(ip.ipv4_mapped)
+    return str(ipaddress.ip_network(f"{ip}/64", strict=False))
+
+
+def client_network(request):
+    """The reader's network for rate limits (see ``network``)."""
+    return network(client_ip(request))

@@ -11,6 +11,7 @@ import io
 import logging
 import re
 from dataclasses import dataclass, field
+from datetime import timedelta
 from enum import Enum
 from urllib.parse import urlsplit
 
@@ -163,8 +164,16 @@ def sign_up(email, name, newsletters, context, wording, wording_version):
     if is_suppressed(email):
         return SignupOutcome.SUPPRESSED
     limit, window = settings.NEWSLETTER_SIGNUP_LIMIT_PER_ADDRESS
-    if not ratelimit.allow(f"newsletter-signup-address:{ratelimit.hashed(email)}", limit, window):
+    mailbox = ratelimit.hashed(ratelimit.mailbox(email))
+    if not ratelimit.allow(f"newsletter-signup-address:{mailbox}", limit, window):
         return SignupOutcome.RATE_LIMITED
+    # Every form that can start a confirmation email (the sign-up form, the donate form's
+    # opt-in) is held to one per-network limit here, whatever its own limits are.
+    network = ratelimit.network(context.ip_address)
+    if network is not None:
+        limit, window = settings.NEWSLETTER_SIGNUP_LIMIT_PER_IP
+        if not ratelimit.allow(f"newsletter-confirmations-network:{network}", limit, window):
+            return SignupOutcome.RATE_LIMITED
     newsletters = list(newsletters)
     with transaction.atomic():
         subscriber, _created = Subscriber.objects.get_or_create(
@@ -296,6 +305,19 @@ def active_newsletter_ids(subscriber):
     return set(
         subscriber.subscriptions.filter(is_active=True).values_list("newsletter_id", flat=True)
     )
+
+
+def purge_unconfirmed_subscribers(now=None):
+    """Delete sign-ups that were never confirmed within ``NEWSLETTER_PENDING_RETENTION_DAYS``
+    (with their consent records, which record no consent that was given). Returns how many
+    went. Someone who once confirmed is never pending again, so no consent is lost."""
+    now = now or timezone.now()
+    cutoff = now - timedelta(days=settings.NEWSLETTER_PENDING_RETENTION_DAYS)
+    stale = Subscriber.objects.filter(
+        status=Subscriber.Status.PENDING, confirmed_at__isnull=True, created_at__lt=cutoff
+    )
+    _total, deleted = stale.delete()
+    return deleted.get(Subscriber._meta.label, 0)
 
 
 def revoke_links(subscriber):

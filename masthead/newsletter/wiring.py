@@ -1,6 +1,7 @@
 """Everything the newsletter plugs into elsewhere, connected once from
 ``NewsletterConfig.ready()``: bounces and complaints from anymail's tracking webhooks, the
-periodic start of due campaigns (and restart of stalled ones), and its share of the demo."""
+periodic start of due campaigns (and restart of stalled ones), the hourly purge of sign-ups
+never confirmed, and its share of the demo."""
 
 from anymail.signals import tracking
 
@@ -13,6 +14,9 @@ def connect():
     """Connect the newsletter to anymail's tracking signal and core's registries."""
     tracking.connect(services.handle_tracking_event, dispatch_uid="masthead-newsletter-tracking")
     register_periodic_job("send-due-campaigns", campaigns.send_due_campaigns)
+    register_periodic_job(
+        "newsletter.purge-unconfirmed", services.purge_unconfirmed_subscribers, every=3600
+    )
     register_demo_part(
         "newsletter",
         build=demo.build_demo_part,

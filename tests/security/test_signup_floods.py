@@ -1,0 +1,123 @@
+"""Confirmation emails cannot be used to flood a victim (issue 10, defect 3): per-address
+limits count the mailbox an address reaches (case, +tags, and dots where the provider
+ignores them), and per-IP limits count a whole IPv6 /64 as one client."""
+
+from datetime import timedelta
+
+import pytest
+from django.core import mail
+from django.core.cache import cache
+from django.utils import timezone
+
+from masthead.core import ratelimit
+from masthead.newsletter.models import ConsentRecord, Subscriber
+from masthead.newsletter.services import purge_unconfirmed_subscribers
+from tests.newsletter.subscribe_helpers import (
+    make_newsletters,
+    make_subscriber,
+    post_signup,
+    signup_data,
+)
+
+
+@pytest.fixture(autouse=True)
+def _fresh_cache():
+    cache.clear()
+    yield
+    cache.clear()
+
+
+@pytest.mark.parametrize(
+    ("address", "mailbox"),
+    [
+        ("Victim@Example.org", "victim@example.org"),
+        ("victim+news@example.org", "victim@example.org"),
+        ("v.i.c.t.i.m+1@GoogleMail.com", "victim@gmail.com"),
+        ("vic.tim@gmail.com", "victim@gmail.com"),
+        ("vic.tim@example.org", "vic.tim@example.org"),
+        ("not-an-address", "not-an-address"),
+    ],
+)
+def test_addresses_are_counted_by_the_mailbox_they_reach(address, mailbox):
+    assert ratelimit.mailbox(address) == mailbox
+
+
+@pytest.mark.parametrize(
+    ("address", "network"),
+    [
+        ("192.0.2.7", "192.0.2.7"),
+        ("2001:db8:1:2:aaaa::1", "2001:db8:1:2::/64"),
+        ("2001:db8:1:2:ffff:ffff:ffff:fffe", "2001:db8:1:2::/64"),
+        ("::ffff:192.0.2.9", "192.0.2.9"),
+        (None, None),
+    ],
+)
+def test_ipv6_clients_are_counted_by_their_64(address, network):
+    assert ratelimit.network(address) == network
+
+
+@pytest.mark.django_db
+def test_variants_of_one_mailbox_share_its_confirmation_limit(
+    client, django_capture_on_commit_callbacks, settings
+):
+    settings.NEWSLETTER_SIGNUP_LIMIT_PER_ADDRESS = (2, 3600)
+    daily, _weekly, _members = make_newsletters()
+    variants = [
+        "victim@gmail.com",
+        "Vic.Tim@gmail.com",
+        "victim+a@googlemail.com",
+        "v.ictim+b@gmail.com",
+    ]
+    for number, address in enumerate(variants):
+        with django_capture_on_commit_callbacks(execute=True):
+            post_signup(client, signup_data(address, [daily]), REMOTE_ADDR=f"192.0.2.{number}")
+
+    assert len(mail.outbox) == 2
+
+
+@pytest.mark.django_db
+def test_one_ipv6_64_is_one_client_for_the_per_ip_limit(
+    client, django_capture_on_commit_callbacks, settings
+):
+    settings.NEWSLETTER_SIGNUP_LIMIT_PER_IP = (3, 3600)
+    daily, _weekly, _members = make_newsletters()
+    statuses = []
+    for number in range(5):
+        with django_capture_on_commit_callbacks(execute=True):
+            response = post_signup(
+                client,
+                signup_data(f"reader{number}@example.org", [daily]),
+                REMOTE_ADDR=f"2001:db8:5:6::{number + 1:x}",
+            )
+        statuses.append(response.status_code)
+    elsewhere = post_signup(
+        client, signup_data("other@example.org", [daily]), REMOTE_ADDR="2001:db8:5:7::1"
+    )
+
+    assert statuses == [200, 200, 200, 429, 429]
+    assert len(mail.outbox) == 3
+    assert elsewhere.status_code == 200
+
+
+@pytest.mark.django_db
+def test_sign_ups_never_confirmed_are_purged_after_the_retention_time(settings):
+    settings.NEWSLETTER_PENDING_RETENTION_DAYS = 30
+    now = timezone.now()
+    daily, _weekly, _members = make_newsletters()
+    old = make_subscriber("old@example.org", status=Subscriber.Status.PENDING)
+    recent = make_subscriber("recent@example.org", status=Subscriber.Status.PENDING)
+    confirmed = make_subscriber("reader@example.org", [daily])
+    ConsentRecord.objects.create(subscriber=old, action=ConsentRecord.Action.OPT_IN)
+    Subscriber.objects.filter(pk__in=[old.pk, confirmed.pk]).update(
+        created_at=now - timedelta(days=31)
+    )
+    Subscriber.objects.filter(pk=recent.pk).update(created_at=now - timedelta(days=29))
+
+    assert purge_unconfirmed_subscribers(now) == 1
+
+    assert sorted(Subscriber.objects.values_list("email", flat=True)) == [
+        "reader@example.org",
+        "recent@example.org",
+    ]
+    assert not ConsentRecord.objects.filter(subscriber_id=old.pk).exists()
+    assert purge_unconfirmed_subscribers(now) == 0
