@@ -84,6 +84,7 @@ def parse_quantity(value, *, allow_zero=False):
 
 
 def parse_id(value, what):
+    """A primary key from a form field, or CartError naming ``what`` does not exist."""
     text = str(value if value is not None else "").strip()
     if not text or len(text) > 18 or not text.isdigit():
         raise CartError(_("That %(what)s does not exist.") % {"what": what})
@@ -210,6 +211,7 @@ def apply_discount(cart, code):
 
 
 def remove_discount(cart):
+    """Take the discount code off the basket."""
     cart.discount_code = ""
     cart.save(update_fields=["discount_code", "updated_at"])
 

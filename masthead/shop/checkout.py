@@ -131,6 +131,7 @@ class StartedOrder:
 
 
 def shop_settings(site=None):
+    """The ShopSettings of ``site`` (the default site when None)."""
     return pricing.shop_settings_for(site)
 
 
@@ -155,6 +156,7 @@ def quote_digest(quote):
 
 
 def digest_matches(quote, digest):
+    """Whether ``digest`` (from the review page) is what ``quote`` costs now."""
     return isinstance(digest, str) and hmac.compare_digest(quote_digest(quote), digest)
 
 

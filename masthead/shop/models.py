@@ -139,6 +139,8 @@ class Category(models.Model):
 
 
 class ProductQuerySet(models.QuerySet):
+    """Products, with a shortcut to those on sale."""
+
     def live(self):
         return self.filter(live=True)
 
@@ -209,6 +211,8 @@ class Product(index.Indexed, ClusterableModel):
 
 
 class ProductImage(Orderable):
+    """One of a product's pictures, in the order the editor put them, with its alt text."""
+
     product = ParentalKey(Product, on_delete=models.CASCADE, related_name="images")
     image = models.ForeignKey(
         "wagtailimages.Image", verbose_name=_("image"), on_delete=models.PROTECT, related_name="+"
@@ -715,6 +719,8 @@ class Shipment(models.Model):
 
 
 class ShipmentLine(models.Model):
+    """How many units of one order line went in a parcel."""
+
     shipment = models.ForeignKey(Shipment, on_delete=models.CASCADE, related_name="lines")
     order_line = models.ForeignKey(
         OrderLine, on_delete=models.CASCADE, related_name="shipment_lines"

@@ -152,6 +152,7 @@ def shop_settings_for_request(request):
 
 
 def normalise_email(email):
+    """An email address as compared for a code's per-customer limit."""
     return (email or "").strip().lower()
 
 
