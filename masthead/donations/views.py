@@ -42,6 +42,7 @@ from masthead.donations.self_service import (
     customer_portal_url,
 )
 from masthead.donations.tasks import send_manage_link_task
+from masthead.newsletter import consent as newsletter_consent
 from masthead.newsletter import services as newsletter
 from masthead.payments.money import InvalidAmount
 from masthead.payments.providers.base import PaymentProviderError
@@ -104,7 +105,7 @@ def _opt_in_to_newsletter(request, email, config):
             email=email,
             name="",
             newsletters=newsletter.public_newsletters(),
-            context=newsletter.ConsentContext.from_request(request, "donation form"),
+            context=newsletter_consent.ConsentContext.from_request(request, "donation form"),
             wording=config.newsletter_opt_in_wording,
             wording_version="donation-1",
         )

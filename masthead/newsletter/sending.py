@@ -35,7 +35,7 @@ from django.urls import reverse
 from django.utils import timezone
 from wagtail.models import Site
 
-from masthead.newsletter import services, tokens
+from masthead.newsletter import consent, tokens
 from masthead.newsletter.models import (
     Campaign,
     Delivery,
@@ -77,7 +77,7 @@ def newsletter_connection():
 
 def mailable_subscribers(campaign):
     """Subscribers the campaign may mail right now (the subscription rules live in services)."""
-    return services.mailable_subscribers(campaign.newsletters.values_list("pk", flat=True))
+    return consent.mailable_subscribers(campaign.newsletters.values_list("pk", flat=True))
 
 
 class BatchOutcome(StrEnum):
@@ -568,7 +568,7 @@ def recipient_newsletters(deliveries, newsletters):
     """
     subscriber_ids = [delivery.subscriber_id for delivery in deliveries]
     mailable = set(
-        services.mailable_subscribers(list(newsletters))
+        consent.mailable_subscribers(list(newsletters))
         .filter(pk__in=subscriber_ids)
         .values_list("pk", flat=True)
     )
@@ -617,7 +617,7 @@ class RateLimiter:
 
 def suppress_hard_bounce(address, detail):
     """Never mail an address again after a hard bounce."""
-    services.suppress_address(
+    consent.suppress_address(
         address, Suppression.Reason.HARD_BOUNCE, detail=detail, source="newsletter sending"
     )
 

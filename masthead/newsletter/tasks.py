@@ -1,4 +1,5 @@
-"""Background tasks of the newsletter: starting a campaign and sending it in batches.
+"""Background tasks of the newsletter: the double opt-in email, starting a campaign and
+sending it in batches.
 
 Every campaign task is queued from here, and only after the transaction commits: the
 sending engine (sending.py) starts a campaign and sends one batch at a time without knowing
@@ -13,7 +14,7 @@ from django.db import transaction
 from django.utils import timezone
 from django_tasks import task
 
-from masthead.newsletter import sending
+from masthead.newsletter import confirmations, sending
 from masthead.newsletter.sending import BatchOutcome
 
 # Without a backend that can defer tasks (the immediate one), a batch waits in-process for
@@ -81,3 +82,10 @@ def run_batch(campaign_id, generation):
 def send_campaign_batch(campaign_id, generation):
     """Send one batch of a campaign's deliveries, then queue the next while work remains."""
     return run_batch(campaign_id, generation)
+
+
+@task()
+def send_confirmation_task(consent_record_id, newsletter_ids, name=""):
+    """Background task: send one confirmation email (idempotent enough: a second copy of the
+    same link is harmless)."""
+    return confirmations.send_confirmation_email(consent_record_id, newsletter_ids, name)

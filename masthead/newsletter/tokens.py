@@ -72,7 +72,7 @@ def unsubscribe_mailto(subscriber):
     (e.g. ``unsubscribe@news.example.org``) if set, otherwise ``unsubscribe@`` the domain of
     ``DEFAULT_FROM_EMAIL``. Masthead does not read that mailbox itself; whoever runs it can
     pass each token to :func:`subscriber_id_from_mailbox_token` (and then
-    ``services.unsubscribe_all``), or use the one-click URL, which every large mail
+    ``consent.unsubscribe_all``), or use the one-click URL, which every large mail
     provider prefers.
     """
     mailbox = settings.NEWSLETTER_UNSUBSCRIBE_MAILBOX

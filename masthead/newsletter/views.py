@@ -24,7 +24,7 @@ from django.views.decorators.http import require_http_methods
 
 from masthead.core import ratelimit
 from masthead.core.origin import is_same_site
-from masthead.newsletter import services, tokens
+from masthead.newsletter import consent, services, tokens
 from masthead.newsletter.forms import PreferencesForm, SignupForm
 from masthead.newsletter.models import Campaign, Newsletter, Subscriber
 
@@ -79,7 +79,7 @@ def subscribe(request):
         email=form.cleaned_data["email"],
         name=form.cleaned_data["name"],
         newsletters=form.cleaned_data["newsletters"],
-        context=services.ConsentContext.from_request(
+        context=consent.ConsentContext.from_request(
             request, form.cleaned_data["source"] or request.META.get("HTTP_REFERER", "")
         ),
         wording=wording.consent_wording,
@@ -116,7 +116,7 @@ def confirm(request, token):
         )
     try:
         subscriber, _changed = services.confirm_subscription(
-            confirmation, services.ConsentContext.from_request(request, "confirmation link")
+            confirmation, consent.ConsentContext.from_request(request, "confirmation link")
         )
     except services.ConfirmationNotApplicable:
         return _invalid_link(request)
@@ -153,13 +153,13 @@ def preferences(request, subscriber_id, signature):
     status = 200
     if request.method == "POST":
         form = PreferencesForm(request.POST, offered=offered)
-        context = services.ConsentContext.from_request(request, "preferences page")
+        context = consent.ConsentContext.from_request(request, "preferences page")
         if "new_links" in request.POST:
             # The link that brought them here stops working too: send them on to the new one.
             subscriber = services.revoke_links(subscriber)
             return redirect(tokens.preferences_path(subscriber) + "?links=renewed")
         if "unsubscribe_all" in request.POST:
-            subscriber = services.unsubscribe_all(subscriber, context)
+            subscriber = consent.unsubscribe_all(subscriber, context)
             saved = True
         elif form.is_valid():
             wording = services.newsletter_settings(request)
@@ -190,7 +190,7 @@ def preferences(request, subscriber_id, signature):
             "form": form,
             "saved": saved,
             "links_renewed": request.method == "GET" and request.GET.get("links") == "renewed",
-            "suppressed": services.is_suppressed(subscriber.email),
+            "suppressed": consent.is_suppressed(subscriber.email),
             "subscriptions": subscriber.subscriptions.select_related("newsletter").order_by(
                 "newsletter__sort_order", "newsletter__name"
             ),
@@ -216,9 +216,9 @@ def unsubscribe(request, subscriber_id, campaign_id, signature):
         return render(request, "newsletter/unsubscribe.html", {"subscriber": subscriber})
     one_click = request.POST.get("List-Unsubscribe") == "One-Click"
     campaign = Campaign.objects.filter(pk=campaign_id).first() if campaign_id else None
-    services.unsubscribe_all(
+    consent.unsubscribe_all(
         subscriber,
-        services.ConsentContext.from_request(
+        consent.ConsentContext.from_request(
             request, "one-click unsubscribe" if one_click else "unsubscribe link"
         ),
         campaign=campaign,

@@ -7,12 +7,12 @@ from anymail.signals import tracking
 
 from masthead.core.demo import register_demo_part
 from masthead.core.scheduler import register_periodic_job
-from masthead.newsletter import campaigns, demo, services
+from masthead.newsletter import campaigns, consent, demo, services
 
 
 def connect():
     """Connect the newsletter to anymail's tracking signal and core's registries."""
-    tracking.connect(services.handle_tracking_event, dispatch_uid="masthead-newsletter-tracking")
+    tracking.connect(consent.handle_tracking_event, dispatch_uid="masthead-newsletter-tracking")
     register_periodic_job("send-due-campaigns", campaigns.send_due_campaigns)
     register_periodic_job(
         "newsletter.purge-unconfirmed", services.purge_unconfirmed_subscribers, every=3600

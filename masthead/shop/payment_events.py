@@ -41,6 +41,7 @@ from django.db.models import F
 from django.utils import timezone
 
 from masthead.core.cache import invalidate_pages
+from masthead.newsletter import consent as newsletter_consent
 from masthead.newsletter import services as newsletter
 from masthead.payments import events
 from masthead.shop import cart as carts
@@ -147,7 +148,7 @@ def _opt_in_to_newsletter(order_id):
             email=order.email,
             name=order.full_name,
             newsletters=newsletter.public_newsletters(),
-            context=newsletter.ConsentContext(source=NEWSLETTER_SOURCE),
+            context=newsletter_consent.ConsentContext(source=NEWSLETTER_SOURCE),
             wording=str(NEWSLETTER_WORDING),
             wording_version=NEWSLETTER_WORDING_VERSION,
         )

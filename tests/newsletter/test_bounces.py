@@ -4,7 +4,7 @@ import pytest
 from anymail.signals import AnymailTrackingEvent, tracking
 from django.utils import timezone
 
-from masthead.newsletter import services
+from masthead.newsletter import consent
 from masthead.newsletter.models import Campaign, ConsentRecord, Delivery, Subscriber, Suppression
 from tests.newsletter.subscribe_helpers import active_slugs, make_newsletters, make_subscriber
 
@@ -44,7 +44,7 @@ def test_hard_bounce_suppresses_the_address_and_marks_the_delivery():
     assert "550 5.1.1 user unknown" in suppression.detail
     delivery.refresh_from_db()
     assert delivery.status == Delivery.Status.BOUNCED
-    assert not services.is_mailable(reader, [daily.pk])
+    assert not consent.is_mailable(reader, [daily.pk])
     record = reader.consent_records.get()
     assert record.action == ConsentRecord.Action.SUPPRESS
     assert record.source == "Mailgun webhook"
@@ -97,7 +97,7 @@ def test_only_permanent_failures_suppress(event_type, reject_reason, suppressed)
     assert Suppression.objects.filter(email="maybe@example.org").exists() is suppressed
     delivery.refresh_from_db()
     assert delivery.status == (Delivery.Status.BOUNCED if suppressed else Delivery.Status.SENT)
-    assert services.is_mailable(reader, [daily.pk]) is not suppressed
+    assert consent.is_mailable(reader, [daily.pk]) is not suppressed
 
 
 @pytest.mark.django_db
@@ -123,7 +123,7 @@ def test_events_without_a_known_recipient_change_nothing():
     delivery.refresh_from_db()
     assert delivery.status == Delivery.Status.SENT
     assert list(Suppression.objects.values_list("email", flat=True)) == ["stranger@example.org"]
-    assert services.is_mailable(reader, [daily.pk])
+    assert consent.is_mailable(reader, [daily.pk])
 
 
 @pytest.mark.django_db

@@ -9,6 +9,7 @@ from django.contrib.auth import get_user_model
 from django.core import mail
 from django.core.files.uploadedfile import SimpleUploadedFile
 
+from masthead.newsletter import consent
 from masthead.newsletter.models import ConsentRecord, Delivery, Subscriber, Suppression
 from tests.newsletter.subscribe_helpers import (
     LINK,
@@ -231,8 +232,6 @@ def test_csv_export_streams_filtered_subscribers_safely(client, editor):
 
 @pytest.mark.django_db
 def test_suppression_added_by_hand_stops_mail_and_is_recorded(client, editor):
-    from masthead.newsletter import services
-
     daily, _weekly, _members = make_newsletters()
     reader = make_subscriber("ada@example.org", [daily])
 
@@ -244,14 +243,14 @@ def test_suppression_added_by_hand_stops_mail_and_is_recorded(client, editor):
     assert response.status_code == 302
     suppression = Suppression.objects.get()
     assert suppression.email == "ada@example.org"
-    assert not services.is_mailable(reader, [daily.pk])
+    assert not consent.is_mailable(reader, [daily.pk])
     record = reader.consent_records.get()
     assert record.action == ConsentRecord.Action.SUPPRESS
     assert record.source == "added by editor"
 
     removed = client.post(f"/admin/suppressions/delete/{suppression.pk}/")
     assert removed.status_code == 302
-    assert services.is_mailable(reader, [daily.pk])
+    assert consent.is_mailable(reader, [daily.pk])
 
 
 @pytest.mark.django_db

@@ -5,7 +5,7 @@ import pytest
 from django.test import Client
 from django.utils import timezone
 
-from masthead.newsletter import services, tokens
+from masthead.newsletter import consent, tokens
 from masthead.newsletter.models import Campaign, ConsentRecord, Delivery, Subscriber
 from tests.newsletter.subscribe_helpers import (
     active_slugs,
@@ -37,7 +37,7 @@ def test_one_click_post_without_cookies_unsubscribes_at_once():
     reader.refresh_from_db()
     assert reader.status == Subscriber.Status.UNSUBSCRIBED
     assert active_slugs(reader) == []
-    assert not services.is_mailable(reader, [daily.pk, weekly.pk])
+    assert not consent.is_mailable(reader, [daily.pk, weekly.pk])
     assert Delivery.objects.get(campaign=campaign, subscriber=reader).unsubscribed is True
     assert campaign.figures()["unsubscribed"] == 1
     record = reader.consent_records.get(action=ConsentRecord.Action.OPT_OUT)

@@ -6,8 +6,8 @@ import uuid
 import pytest
 from django.core.cache import cache
 
+from masthead.newsletter.consent import clean_source
 from masthead.newsletter.models import ConsentRecord
-from masthead.newsletter.services import clean_source
 from tests.newsletter.subscribe_helpers import make_newsletters, post_signup, signup_data
 
 HOST = "testserver"

@@ -17,6 +17,15 @@ from tests.test_settings import PROJECT_DIR, clean_environment, run_manage
 REAL_KEY = secrets.token_urlsafe(48)
 
 
+def error_report(request):
+    """Django's HTML error report for an exception raised while serving ``request`` (raised
+    here, so the report quotes only these lines of source)."""
+    try:
+        raise RuntimeError("boom")
+    except RuntimeError:
+        return ExceptionReporter(request, *sys.exc_info()).get_traceback_html()
+
+
 def run_cli(data_dir, *args, **variables):
     return subprocess.run(
         [sys.executable, "-m", "masthead.cli", *args],
@@ -85,15 +94,6 @@ def test_url_passwords_are_masked():
         == "postgres://masthead:********@db:5432/news and redis://:********@cache:6379/0"
     )
     assert mask_url_passwords("https://example.org/a:b@c") == "https://example.org/a:b@c"
-
-
-def error_report(request):
-    """Django's HTML error report for an exception raised while serving ``request`` (raised
-    here, so the report quotes only these lines of source)."""
-    try:
-        raise RuntimeError("boom")
-    except RuntimeError:
-        return ExceptionReporter(request, *sys.exc_info()).get_traceback_html()
 
 
 def test_error_reports_mask_passwords_in_connection_urls(settings):

@@ -20,7 +20,7 @@ from wagtail.admin.widgets.button import Button
 from wagtail.log_actions import log
 
 from masthead.core.exports import spreadsheet_safe
-from masthead.newsletter import actions, services
+from masthead.newsletter import actions, consent, services
 from masthead.newsletter.forms import SubscriberImportForm
 from masthead.newsletter.models import Newsletter, Subscriber, Subscription, Suppression
 
@@ -277,7 +277,7 @@ class SuppressionCreateView(CreateView):
     it on the subscriber's consent history."""
 
     def save_instance(self):
-        suppression, _created = services.suppress_address(
+        suppression, _created = consent.suppress_address(
             self.form.cleaned_data["email"],
             self.form.cleaned_data["reason"],
             detail=self.form.cleaned_data["detail"],
