@@ -25,7 +25,7 @@ class ParagraphBlock(blocks.RichTextBlock):
 
     class Meta:
         icon = "pilcrow"
-        template = "blocks/paragraph_block.html"
+        template = "core/blocks/paragraph_block.html"
         description = _("Text: paragraphs with bold, italics, links and lists.")
         preview_value = (
             "<p>The council will publish the <b>full figures</b> before it meets on Thursday, "
@@ -43,7 +43,7 @@ class HeadingBlock(blocks.StructBlock):
 
     class Meta:
         icon = "title"
-        template = "blocks/heading_block.html"
+        template = "core/blocks/heading_block.html"
         description = _("A subheading that breaks a long article into parts.")
         preview_value = {"text": "What happens next", "level": "h2"}
 
@@ -62,7 +62,7 @@ class ImageBlock(blocks.StructBlock):
 
     class Meta:
         icon = "image"
-        template = "blocks/image_block.html"
+        template = "core/blocks/image_block.html"
         description = _("A picture at the width of the text, with its caption and credit.")
         preview_value = {
             "alt_text": "Readers at long tables in a bright reading room",
@@ -84,7 +84,7 @@ class PullQuoteBlock(blocks.StructBlock):
 
     class Meta:
         icon = "openquote"
-        template = "blocks/pull_quote_block.html"
+        template = "core/blocks/pull_quote_block.html"
         description = _("A line from the article itself, set large to draw the eye.")
         preview_value = {"text": "The library is the last warm room on the high street."}
 
@@ -101,7 +101,7 @@ class BlockQuoteBlock(blocks.StructBlock):
 
     class Meta:
         icon = "openquote"
-        template = "blocks/block_quote_block.html"
+        template = "core/blocks/block_quote_block.html"
         description = _("Someone's words quoted at length, with who said them and where.")
         preview_value = {
             "quote": "We will publish the full figures before the council meets.",
@@ -127,7 +127,7 @@ class EmbedBlock(blocks.StructBlock):
 
     class Meta:
         icon = "media"
-        template = "blocks/embed_block.html"
+        template = "core/blocks/embed_block.html"
         description = _(
             "A post or video from another site; readers get a plain link if it cannot be loaded."
         )
@@ -150,7 +150,7 @@ class StatisticBlock(blocks.StructBlock):
 
     class Meta:
         icon = "order"
-        template = "blocks/statistic_block.html"
+        template = "core/blocks/statistic_block.html"
         description = _("One figure set large, with what it measures and its source.")
         preview_value = {
             "figure": "38%",
@@ -171,7 +171,7 @@ class CalloutBlock(blocks.StructBlock):
 
     class Meta:
         icon = "help"
-        template = "blocks/callout_block.html"
+        template = "core/blocks/callout_block.html"
         description = _("A boxed aside: background, a key fact, or where to get help.")
         preview_value = {
             "title": "Where to get help",

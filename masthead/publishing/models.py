@@ -26,7 +26,8 @@ from masthead.core.fragments import site_fragment
 
 ARTICLES_PER_PAGE = 20
 # The renditions of hero pictures that listings show: article cards
-# (includes/article_card.html) and the home page's lead story (publishing/home_page.html).
+# (publishing/includes/article_card.html) and the home page's lead story
+# (publishing/home_page.html).
 CARD_RENDITIONS = ("fill-400x267|format-webp", "fill-800x533|format-webp")
 LEAD_RENDITIONS = tuple(
     f"format-{image_format}|fill-{size}"

@@ -238,7 +238,7 @@ def _json_ld(specific, request, site, keywords=None):
 
 @dataclass
 class PageMeta:
-    """Everything ``includes/meta.html`` puts in a page's ``<head>``."""
+    """Everything ``core/includes/meta.html`` puts in a page's ``<head>``."""
 
     title: str
     description: str

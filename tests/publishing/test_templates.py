@@ -237,7 +237,7 @@ def test_embed_that_cannot_be_fetched_becomes_a_link_card(client, settings, tree
 def test_embed_card_without_title_shows_the_host(settings):
     settings.WAGTAILEMBEDS_FINDERS = UNREACHABLE_FINDERS
     content = render_to_string(
-        "blocks/embed_block.html",
+        "core/blocks/embed_block.html",
         {"value": {"url": "https://www.video.example/watch/7", "title": "", "caption": ""}},
     )
     assert '<span class="embed-card__title">video.example</span>' in content

@@ -53,8 +53,8 @@ def embed_or_link(value):
         else:
             if embed.html:
                 context["embed"] = embed
-                return render_to_string("includes/embed.html", context)
-    return render_to_string("includes/embed_card.html", context)
+                return render_to_string("core/includes/embed.html", context)
+    return render_to_string("core/includes/embed_card.html", context)
 
 
 @register.simple_tag(takes_context=True)
