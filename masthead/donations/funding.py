@@ -4,7 +4,7 @@ income, and the 12-month chart) and the admin's supporters report.
 Income is what readers gave net of refunds, counted in the month (in the site's time zone)
 the payment was made. A chart or report groups by month in the database (``TruncMonth``),
 one aggregate query per table, however many months it shows; other income sources
-(``masthead.core.funding``) are asked month by month through their own interface.
+(``masthead.core.funding``) answer for the whole range at once, by month, too.
 """
 
 from dataclasses import dataclass, field
@@ -209,13 +209,11 @@ def funding_series(months=12, last_month=None, currency=None):
     gift_totals = {
         row["month"]: row["total"] for row in _by_month(gifts, "paid_at").annotate(total=_net())
     }
+    other_totals = [source.by_month(start, end, currency) for source in income_sources()]
     points = []
     for offset in range(months):
         month = add_months(first, offset)
-        month_start_at, month_end_at = _month_bounds(month)
-        other = sum(
-            line.amount for line in other_income_between(month_start_at, month_end_at, currency)
-        )
+        other = sum(totals.get(month, 0) for totals in other_totals)
         income = gift_totals.get(month, 0) + other
         points.append(MonthPoint(month, cost_totals.get(month, 0), income))
     return points

@@ -511,6 +511,12 @@ def margin_between(start, end, currency):
     """What the shop earned after the cost of the goods, for orders paid in [start, end):
     what was paid for the items (after discounts, without shipping), less refunds, less
     the cost of the units not refunded. In minor units; can be negative."""
+    return sum(margin_by_month(start, end, currency).values())
+
+
+def margin_by_month(start, end, currency):
+    """``margin_between`` for each month (its first day, in the site's time zone) in which
+    orders were paid between ``start`` and ``end``: one query for the whole range."""
     orders = (
         Order.objects.filter(
             paid_at__gte=start, paid_at__lt=end, currency=currency, paid_at__isnull=False
@@ -521,14 +527,15 @@ def margin_between(start, end, currency):
                 F("lines__unit_cost") * (F("lines__quantity") - F("lines__quantity_refunded"))
             ),
         )
-        .values_list("goods", "goods_cost", "refunded_amount")
+        .values_list("paid_at", "goods", "goods_cost", "refunded_amount")
     )
-    margin = 0
-    for goods, goods_cost, refunded in orders:
+    margins = {}
+    for paid_at, goods, goods_cost, refunded in orders:
         goods = goods or 0
+        month = timezone.localtime(paid_at).date().replace(day=1)
         # A refund of shipping is not the shop's loss on goods: count refunds up to the goods.
-        margin += goods - min(refunded, goods) - (goods_cost or 0)
-    return margin
+        margins[month] = margins.get(month, 0) + goods - min(refunded, goods) - (goods_cost or 0)
+    return margins
 
 
 # --- Queries for the admin ------------------------------------------------------------------------

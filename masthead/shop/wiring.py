@@ -33,7 +33,7 @@ def connect():
     register_periodic_job("shop.resume_stale_refunds", orders.resume_stale_refunds, every=300)
     # The catalogue is on cached pages; carts and orders are reader activity and never are.
     invalidate_pages_on_change(Category, Product, ProductImage, Variant, ShippingZone, ShippingRate)
-    register_income_source("shop", orders.MARGIN_LABEL, orders.margin_between)
+    register_income_source("shop", orders.MARGIN_LABEL, orders.margin_by_month)
     register_demo_part(
         "shop", build=demo.build_demo_part, remove=demo.remove_demo, is_present=demo.demo_is_present
     )

@@ -256,10 +256,18 @@ def test_the_chart_counts_each_month_in_local_time_with_one_query_per_table(
 
 
 def test_the_chart_adds_other_income_sources_month_by_month(a_year_of_figures, monkeypatch):
-    shop = IncomeSource("shop", "Shop margin", lambda start, end, currency: 50)
+    asked = []
+
+    def shop_margin(start, end, currency):
+        asked.append((start, end, currency))
+        return {date(2025, month, 1): 50 for month in range(1, 13)}
+
+    shop = IncomeSource("shop", "Shop margin", shop_margin)
     monkeypatch.setattr(funding, "income_sources", lambda: [shop])
 
     series = funding_series(12, date(2025, 12, 1), "GBP")
+
+    assert asked == [(local(2025, 1, 1, 0), local(2026, 1, 1, 0), "GBP")]
 
     assert [point.income for point in series] == [
         150,
@@ -275,6 +283,17 @@ def test_the_chart_adds_other_income_sources_month_by_month(a_year_of_figures, m
         1_150,
         1_250,
     ]
+
+
+def test_the_chart_asks_every_registered_income_source_once_however_many_months(
+    a_year_of_figures, django_assert_num_queries
+):
+    sources = len(funding.income_sources())
+    assert sources >= 1
+    with django_assert_num_queries(2 + sources):
+        funding_series(12, date(2025, 12, 1), "GBP")
+    with django_assert_num_queries(2 + sources):
+        funding_series(36, date(2025, 12, 1), "GBP")
 
 
 def test_the_supporters_report_groups_by_month_with_one_query_per_table(

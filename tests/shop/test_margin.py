@@ -1,7 +1,7 @@
 """The shop's margin on the funding page: what paid orders earned after the cost of the
 goods, less refunds, in the month they were paid."""
 
-from datetime import timedelta
+from datetime import date, datetime, timedelta
 
 import pytest
 from django.utils import timezone
@@ -73,3 +73,23 @@ def test_the_funding_page_shows_the_shop_margin_as_its_own_line(client, tee_s):
     assert 'data-funding-source="shop"' in html
     assert "Shop margin" in html and "£24.00" in html
     assert "what the shop earned after the cost of the goods" in html
+
+
+def test_the_margin_by_month_puts_each_order_in_its_local_month_in_one_query(
+    tee_s, django_assert_num_queries
+):
+    zone = timezone.get_current_timezone()
+    june_night = datetime(2025, 6, 30, 23, 30, tzinfo=zone)
+    july_night = datetime(2025, 7, 1, 0, 30, tzinfo=zone)
+    make_order([(tee_s, 1)], paid_at=june_night)  # 1800 - 600
+    make_order([(tee_s, 2)], paid_at=july_night)  # 3600 - 1200
+    start = datetime(2025, 1, 1, tzinfo=zone)
+    end = datetime(2026, 1, 1, tzinfo=zone)
+
+    with django_assert_num_queries(1):
+        months = orders.margin_by_month(start, end, "GBP")
+
+    assert months == {
+        date(2025, 6, 1): 1200,
+        date(2025, 7, 1): 2400,
+    }
