@@ -308,6 +308,9 @@ NEWSLETTER_FORM_MAX_AGE = int(env("NEWSLETTER_FORM_MAX_AGE", str(2 * 24 * 3600))
 NEWSLETTER_CONFIRM_MAX_AGE = int(env("NEWSLETTER_CONFIRM_MAX_AGE", str(7 * 24 * 3600)))
 # Sign-ups never confirmed are deleted after this many days (their link expired long before).
 NEWSLETTER_PENDING_RETENTION_DAYS = int(env("NEWSLETTER_PENDING_RETENTION_DAYS", "30"))
+# The IP address and browser kept as evidence with each consent record are cleared after this
+# many days; the consent itself (what, when, which wording, from where) is kept for good.
+NEWSLETTER_CONSENT_EVIDENCE_DAYS = int(env("NEWSLETTER_CONSENT_EVIDENCE_DAYS", "90"))
 # Reverse proxies in front of the app (1 for nginx + gunicorn): the reader's IP is read that
 # many hops from the right of X-Forwarded-For; 0 means REMOTE_ADDR.
 TRUSTED_PROXY_COUNT = int(env("TRUSTED_PROXY_COUNT", "0"))

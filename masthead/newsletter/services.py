@@ -194,6 +194,19 @@ def purge_unconfirmed_subscribers(now=None):
     return deleted.get(Subscriber._meta.label, 0)
 
 
+def clear_old_consent_evidence(now=None):
+    """Clear the IP address and browser of consent records older than
+    ``NEWSLETTER_CONSENT_EVIDENCE_DAYS``; the record of the consent itself stays. Returns
+    how many records were cleared."""
+    now = now or timezone.now()
+    cutoff = now - timedelta(days=settings.NEWSLETTER_CONSENT_EVIDENCE_DAYS)
+    return (
+        ConsentRecord.objects.filter(created_at__lt=cutoff)
+        .exclude(ip_address__isnull=True, user_agent="")
+        .update(ip_address=None, user_agent="")
+    )
+
+
 def revoke_links(subscriber):
     """Give ``subscriber`` a new secret, so every preferences, unsubscribe and confirmation
     link sent to them before stops working (a forwarded email's links included). Links in

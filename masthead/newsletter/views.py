@@ -189,6 +189,7 @@ def preferences(request, subscriber_id, signature):
             "subscriber": subscriber,
             "form": form,
             "saved": saved,
+            "evidence_days": settings.NEWSLETTER_CONSENT_EVIDENCE_DAYS,
             "links_renewed": request.method == "GET" and request.GET.get("links") == "renewed",
             "suppressed": consent.is_suppressed(subscriber.email),
             "subscriptions": subscriber.subscriptions.select_related("newsletter").order_by(

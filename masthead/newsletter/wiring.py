@@ -1,7 +1,7 @@
 """Everything the newsletter plugs into elsewhere, connected once from
 ``NewsletterConfig.ready()``: bounces and complaints from anymail's tracking webhooks, the
 periodic start of due campaigns (and restart of stalled ones), the hourly purge of sign-ups
-never confirmed, and its share of the demo."""
+never confirmed and of old consent evidence (IP address, browser), and its share of the demo."""
 
 from anymail.signals import tracking
 
@@ -16,6 +16,9 @@ def connect():
     register_periodic_job("send-due-campaigns", campaigns.send_due_campaigns)
     register_periodic_job(
         "newsletter.purge-unconfirmed", services.purge_unconfirmed_subscribers, every=3600
+    )
+    register_periodic_job(
+        "newsletter.clear-consent-evidence", services.clear_old_consent_evidence, every=3600
     )
     register_demo_part(
         "newsletter",

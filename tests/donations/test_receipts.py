@@ -72,7 +72,7 @@ def send_in_thread(donation_id):
         connection.close()
 
 
-@pytest.mark.django_db(transaction=True)
+@pytest.mark.django_db(transaction=True, serialized_rollback=True)
 def test_a_write_to_the_donation_is_not_blocked_while_its_receipt_is_delivered(
     outlet, slow_mailbox
 ):

@@ -10,8 +10,9 @@ from django.core.cache import cache
 from django.utils import timezone
 
 from masthead.core import ratelimit
+from masthead.newsletter import tokens
 from masthead.newsletter.models import ConsentRecord, Subscriber
-from masthead.newsletter.services import purge_unconfirmed_subscribers
+from masthead.newsletter.services import clear_old_consent_evidence, purge_unconfirmed_subscribers
 from tests.newsletter.subscribe_helpers import (
     make_newsletters,
     make_subscriber,
@@ -121,3 +122,39 @@ def test_sign_ups_never_confirmed_are_purged_after_the_retention_time(settings):
     ]
     assert not ConsentRecord.objects.filter(subscriber_id=old.pk).exists()
     assert purge_unconfirmed_subscribers(now) == 0
+
+
+@pytest.mark.django_db
+def test_consent_evidence_is_cleared_after_its_time_and_the_consent_kept(client, settings):
+    settings.NEWSLETTER_CONSENT_EVIDENCE_DAYS = 90
+    now = timezone.now()
+    daily, _weekly, _members = make_newsletters()
+    reader = make_subscriber("reader@example.org", [daily])
+    old = ConsentRecord.objects.create(
+        subscriber=reader,
+        action=ConsentRecord.Action.OPT_IN,
+        wording="Send me the daily briefing.",
+        ip_address="2001:db8::1",
+        user_agent="Browser/1.0",
+    )
+    recent = ConsentRecord.objects.create(
+        subscriber=reader,
+        action=ConsentRecord.Action.CONFIRM,
+        ip_address="192.0.2.1",
+        user_agent="Browser/2.0",
+    )
+    ConsentRecord.objects.filter(pk=old.pk).update(created_at=now - timedelta(days=91))
+
+    assert clear_old_consent_evidence(now) == 1
+
+    old.refresh_from_db()
+    recent.refresh_from_db()
+    assert (old.ip_address, old.user_agent, old.wording) == (
+        None,
+        "",
+        "Send me the daily briefing.",
+    )
+    assert (recent.ip_address, recent.user_agent) == ("192.0.2.1", "Browser/2.0")
+    assert clear_old_consent_evidence(now) == 0
+    page = client.get(tokens.preferences_path(reader)).content.decode()
+    assert "keep them for 90 days" in page
