@@ -477,6 +477,9 @@ DATA_UPLOAD_MAX_NUMBER_FIELDS = 10_000
 WAGTAILIMAGES_MAX_UPLOAD_SIZE = 15 * 1024 * 1024
 WAGTAILIMAGES_MAX_IMAGE_PIXELS = 64_000_000
 WAGTAILIMAGES_EXTENSIONS = ["gif", "jpg", "jpeg", "png", "webp"]
+# Renditions are written through a storage that strips location and device metadata from
+# them, as uploads are stripped when saved (masthead.core.images).
+WAGTAILIMAGES_RENDITION_STORAGE = "masthead.core.images.MetadataFreeStorage"
 WAGTAILDOCS_EXTENSIONS = ["csv", "docx", "odt", "pdf", "txt", "xlsx"]
 
 # --- Wagtail -------------------------------------------------------------------------------------

@@ -1,7 +1,9 @@
 """Core's connections to Django's and Wagtail's own events, made once from
-``CoreConfig.ready()``: whatever changes what readers see empties the page cache."""
+``CoreConfig.ready()``: whatever changes what readers see empties the page cache, and every
+image file saved loses its location and device metadata."""
 
-from django.db.models.signals import post_delete, post_save
+from django.db.models.signals import post_delete, post_save, pre_save
+from wagtail.images import get_image_model
 from wagtail.signals import page_published, page_unpublished, post_page_move
 
 from masthead.core.cache_invalidation import (
@@ -9,10 +11,12 @@ from masthead.core.cache_invalidation import (
     invalidate_on_delete,
     invalidate_on_save,
 )
+from masthead.core.images import clean_uploaded_image
 
 
 def connect():
-    """Connect the page-cache invalidation to page, model and publishing events."""
+    """Connect the page-cache invalidation to page, model and publishing events, and the
+    metadata stripping to the saving of images."""
     page_published.connect(invalidate_now_and_after_commit, dispatch_uid="masthead-cache-publish")
     page_unpublished.connect(
         invalidate_now_and_after_commit, dispatch_uid="masthead-cache-unpublish"
@@ -20,3 +24,6 @@ def connect():
     post_page_move.connect(invalidate_now_and_after_commit, dispatch_uid="masthead-cache-move")
     post_save.connect(invalidate_on_save, dispatch_uid="masthead-cache-save")
     post_delete.connect(invalidate_on_delete, dispatch_uid="masthead-cache-delete")
+    pre_save.connect(
+        clean_uploaded_image, sender=get_image_model(), dispatch_uid="masthead-image-metadata"
+    )
