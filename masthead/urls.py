@@ -37,6 +37,7 @@ urlpatterns = [
     path("", include("masthead.donations.urls")),
 ]
 
+    path(".well-known/security.txt", core_views.security_txt, name="security_txt"),
 if settings.SERVE_MEDIA:
     urlpatterns.append(
         re_path(

@@ -1,9 +1,12 @@
 """Site-wide settings an outlet's editors change in the admin."""
 
+from django.core.validators import URLValidator
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 from wagtail.admin.panels import FieldPanel, MultiFieldPanel
 from wagtail.contrib.settings.models import BaseSiteSetting, register_setting
+
+from masthead.core.links import validate_link
 
 SOCIAL_NETWORKS = [
     ("x", "X"),
@@ -21,7 +24,8 @@ SOCIAL_NETWORKS = [
 class SiteSettings(BaseSiteSetting):
     """The outlet's identity: name, logo, strapline, contact and social accounts.
 
-    Shown in the header and footer of every page, in feeds and in structured data.
+    Shown in the header and footer of every page, in feeds and in structured data; the
+    security contact is published as /.well-known/security.txt.
     """
 
     outlet_name = models.CharField(_("outlet name"), max_length=100, default="Masthead")
@@ -56,15 +60,40 @@ class SiteSettings(BaseSiteSetting):
         _("newsletter sign-up link"),
         max_length=255,
         blank=True,
+        validators=[validate_link],
         help_text=_("Where the 'sign up to our newsletter' calls to action point."),
     )
     donate_url = models.CharField(
         _("donate link"),
         max_length=255,
         blank=True,
+        validators=[validate_link],
         help_text=_("Where the 'support us' calls to action point."),
     )
-    shop_url = models.CharField(_("shop link"), max_length=255, blank=True)
+    shop_url = models.CharField(
+        _("shop link"), max_length=255, blank=True, validators=[validate_link]
+    )
+
+    security_contact_email = models.EmailField(
+        _("security contact email"),
+        blank=True,
+        help_text=_(
+            "Where people report security problems with this site; published in "
+            "/.well-known/security.txt (with no contact set, there is none)."
+        ),
+    )
+    security_contact_url = models.URLField(
+        _("security contact page"),
+        blank=True,
+        validators=[URLValidator(schemes=["https"])],
+        help_text=_("An https:// page or form for reporting security problems."),
+    )
+    security_policy_url = models.URLField(
+        _("security policy"),
+        blank=True,
+        validators=[URLValidator(schemes=["https"])],
+        help_text=_("An https:// page saying how reports are handled."),
+    )
 
     panels = [
         MultiFieldPanel(
@@ -85,6 +114,14 @@ class SiteSettings(BaseSiteSetting):
         MultiFieldPanel(
             [FieldPanel("newsletter_url"), FieldPanel("donate_url"), FieldPanel("shop_url")],
             heading=_("Calls to action"),
+        ),
+        MultiFieldPanel(
+            [
+                FieldPanel("security_contact_email"),
+                FieldPanel("security_contact_url"),
+                FieldPanel("security_policy_url"),
+            ],
+            heading=_("Security contact"),
         ),
     ]
 

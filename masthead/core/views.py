@@ -1,13 +1,22 @@
-"""Site-wide views: robots.txt, the health check, and the error pages."""
+"""Site-wide views: robots.txt, security.txt, the health check, and the error pages."""
 
+import datetime
 import logging
 
+from django.conf import settings
 from django.db import DatabaseError, connection
-from django.http import HttpResponse, JsonResponse
+from django.http import Http404, HttpResponse, JsonResponse
 from django.shortcuts import render
 from django.urls import reverse
+from django.utils import timezone
 from django.views.decorators.cache import cache_control, never_cache
 from django.views.decorators.http import require_safe
+
+from masthead.core.models import SiteSettings
+
+# security.txt must say when it stops being valid (RFC 9116 asks for less than a year ahead);
+# computed at each request, so it never lapses while the settings stay the same.
+SECURITY_TXT_VALID_FOR = datetime.timedelta(days=365)
 
 logger = logging.getLogger(__name__)
 
@@ -24,6 +33,30 @@ def robots_txt(request):
         "",
         f"Sitemap: {request.build_absolute_uri(reverse('sitemap'))}",
     ]
+    return HttpResponse("\n".join(lines) + "\n", content_type="text/plain; charset=utf-8")
+
+
+@require_safe
+def security_txt(request):
+    """/.well-known/security.txt (RFC 9116): how to report a security problem, from the site
+    settings' security contact; 404 while no contact is set."""
+    site_settings = SiteSettings.for_request(request)
+    contacts = []
+    if site_settings.security_contact_email:
+        contacts.append(f"mailto:{site_settings.security_contact_email}")
+    if site_settings.security_contact_url:
+        contacts.append(site_settings.security_contact_url)
+    if not contacts:
+        raise Http404("No security contact is set.")
+    expires = timezone.now().astimezone(datetime.UTC) + SECURITY_TXT_VALID_FOR
+    lines = [f"Contact: {contact}" for contact in contacts]
+    lines += [
+        f"Expires: {expires.strftime('%Y-%m-%dT%H:%M:%SZ')}",
+        f"Preferred-Languages: {settings.LANGUAGE_CODE.split('-')[0]}",
+        f"Canonical: {request.build_absolute_uri(reverse('security_txt'))}",
+    ]
+    if site_settings.security_policy_url:
+        lines.append(f"Policy: {site_settings.security_policy_url}")
     return HttpResponse("\n".join(lines) + "\n", content_type="text/plain; charset=utf-8")
 
 

@@ -17,6 +17,7 @@ from wagtail.models import Page, Site
 
 from masthead.core.cache import has_personal_cookie
 from masthead.core.fragments import rendered_fragment
+from masthead.core.links import is_safe_link
 
 register = template.Library()
 logger = logging.getLogger("masthead.embeds")
@@ -35,6 +36,13 @@ def host(url):
     """The host name of a URL without a leading "www.", for showing where a link goes."""
     hostname = urlsplit(str(url)).hostname or ""
     return hostname.removeprefix("www.")
+
+
+@register.filter
+def safe_link(url):
+    """``url`` when it is an absolute http(s) URL or a path on this site, otherwise "" (a
+    link stored before links were checked, or written around the form, is left out)."""
+    return url if is_safe_link(url) else ""
 
 
 @register.simple_tag
