@@ -30,6 +30,7 @@ urlpatterns = [
     path("feed/author/<slug:slug>/atom/", feeds.AuthorAtomFeed(), name="feed_author_atom"),
     path("sitemap.xml", sitemap, {"sitemaps": sitemaps}, name="sitemap"),
     path("robots.txt", core_views.robots_txt, name="robots_txt"),
+    path(".well-known/security.txt", core_views.security_txt, name="security_txt"),
     path("health/", core_views.health, name="health"),
     path("newsletter/", include("masthead.newsletter.urls")),
     path("payments/", include("masthead.payments.urls")),
@@ -37,7 +38,6 @@ urlpatterns = [
     path("", include("masthead.donations.urls")),
 ]
 
-    path(".well-known/security.txt", core_views.security_txt, name="security_txt"),
 if settings.SERVE_MEDIA:
     urlpatterns.append(
         re_path(
