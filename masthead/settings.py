@@ -72,6 +72,7 @@ if PRODUCTION:
 
 INSTALLED_APPS = [
     "masthead.core",
+    "masthead.accounts",
     "masthead.publishing",
     "masthead.newsletter",
     "masthead.payments",
@@ -96,6 +97,9 @@ INSTALLED_APPS = [
     "rest_framework",
     "django_tasks",
     "django_tasks_db",
+    "django_otp",
+    "django_otp.plugins.otp_totp",
+    "django_otp.plugins.otp_static",
     "django.contrib.auth",
     "django.contrib.contenttypes",
     "django.contrib.sessions",
@@ -114,6 +118,8 @@ MIDDLEWARE = [
     "masthead.core.sites.SiteMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "django_otp.middleware.OTPMiddleware",
+    "masthead.accounts.middleware.AdminSessionMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "wagtail.contrib.redirects.middleware.RedirectMiddleware",
@@ -526,6 +532,35 @@ AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
     {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
 ]
+# Signing in to the admin (masthead.accounts). The lockout backend comes first, so that a
+# locked-out account or network is refused before any password is checked.
+AUTHENTICATION_BACKENDS = [
+    "masthead.accounts.backends.LockoutBackend",
+    "django.contrib.auth.backends.ModelBackend",
+]
+WAGTAILADMIN_USER_LOGIN_FORM = "masthead.accounts.forms.LockoutLoginForm"
+# Failed sign-ins that lock out an account (the username as typed) or a network (an IPv4
+# address, an IPv6 /64), counted over ADMIN_SIGNIN_LOCKOUT_SECONDS, which is also how long a
+# lockout lasts; 0 switches a limit off.
+ADMIN_SIGNIN_FAILURES_PER_ACCOUNT = int(env("ADMIN_SIGNIN_FAILURES_PER_ACCOUNT", "5"))
+ADMIN_SIGNIN_FAILURES_PER_IP = int(env("ADMIN_SIGNIN_FAILURES_PER_IP", "20"))
+ADMIN_SIGNIN_LOCKOUT_SECONDS = int(env("ADMIN_SIGNIN_LOCKOUT_SECONDS", "900"))
+# Password-reset emails asked for per network and per mailbox, each (count, seconds).
+ADMIN_PASSWORD_RESET_LIMIT_PER_IP = (int(env("ADMIN_PASSWORD_RESET_LIMIT_PER_IP", "5")), 3600)
+ADMIN_PASSWORD_RESET_LIMIT_PER_ADDRESS = (
+    int(env("ADMIN_PASSWORD_RESET_LIMIT_PER_ADDRESS", "3")),
+    3600,
+)
+# A signed-in session unused for this many seconds is signed out. (Changing a password signs
+# out every other session of that person at once: Django's session hash.)
+ADMIN_SESSION_IDLE_SECONDS = int(env("ADMIN_SESSION_IDLE_SECONDS", str(12 * 3600)))
+# Two-factor authentication (an authenticator app, with recovery codes) is open to everyone;
+# with ADMIN_2FA_REQUIRED on, superusers and members of these groups must set it up before
+# they can use the admin.
+ADMIN_2FA_REQUIRED = env_bool("ADMIN_2FA_REQUIRED")
+ADMIN_2FA_REQUIRED_GROUPS = env_list("ADMIN_2FA_REQUIRED_GROUPS", "Editors,Administrators")
+# The name authenticator apps show beside the account.
+OTP_TOTP_ISSUER = WAGTAIL_SITE_NAME
 # Wagtail marks its own preview views SAMEORIGIN, so nothing else needs framing.
 X_FRAME_OPTIONS = "DENY"
 SECURE_CONTENT_TYPE_NOSNIFF = True

@@ -10,6 +10,7 @@ from wagtail.admin import urls as wagtailadmin_urls
 from wagtail.contrib.sitemaps.views import sitemap
 from wagtail.documents import urls as wagtaildocs_urls
 
+from masthead.accounts.admin.password_reset import ThrottledPasswordResetView
 from masthead.core import views as core_views
 from masthead.publishing import feeds
 from masthead.publishing import views as publishing_views
@@ -17,6 +18,12 @@ from masthead.publishing.api import api_router
 from masthead.publishing.sitemaps import sitemaps
 
 urlpatterns = [
+    # Wagtail's password-reset request page, with limits per network and per mailbox.
+    path(
+        "admin/password_reset/",
+        ThrottledPasswordResetView.as_view(),
+        name="wagtailadmin_password_reset",
+    ),
     path("admin/", include(wagtailadmin_urls)),
     path("documents/", include(wagtaildocs_urls)),
     path("api/v2/", api_router.urls),
