@@ -473,8 +473,20 @@ WHITENOISE_MAX_AGE = 3600
 WHITENOISE_USE_FINDERS = not PRODUCTION
 if WHITENOISE_USE_FINDERS:
     STATIC_ROOT.mkdir(parents=True, exist_ok=True)
-# Media are served by Django only when no web server or object store does it for us.
+# Media are served by Django only when no web server or object store does it for us; even
+# then only image renditions (MEDIA_URL/images/), never documents or original uploads.
 SERVE_MEDIA = env_bool("SERVE_MEDIA", default=not PRODUCTION and not env("MEDIA_S3_BUCKET"))
+# Documents are always served by Wagtail's document view, which checks their collection's
+# privacy first. Behind the shipped nginx config it then hands the file to nginx with an
+# X-Accel-Redirect to the internal location below (masthead.core.sendfile); without nginx
+# (demo, development, S3) Django streams the file itself.
+WAGTAILDOCS_SERVE_METHOD = "serve_view"
+MEDIA_X_ACCEL_REDIRECT = env_bool(
+    "MEDIA_X_ACCEL_REDIRECT", default=PRODUCTION and not env("MEDIA_S3_BUCKET")
+)
+MEDIA_X_ACCEL_REDIRECT_URL = "/protected-media/"
+if MEDIA_X_ACCEL_REDIRECT:
+    SENDFILE_BACKEND = "masthead.core.sendfile"
 
 # Uploads: refuse huge requests before they are read, and images bigger than this.
 DATA_UPLOAD_MAX_MEMORY_SIZE = 5 * 1024 * 1024

@@ -46,11 +46,13 @@ urlpatterns = [
 ]
 
 if settings.SERVE_MEDIA:
+    # Only image renditions, as behind nginx: documents go through their view (which checks
+    # their collection's privacy) and original uploads are never served.
     urlpatterns.append(
         re_path(
-            rf"^{re.escape(settings.MEDIA_URL.lstrip('/'))}(?P<path>.*)$",
+            rf"^{re.escape(settings.MEDIA_URL.lstrip('/'))}images/(?P<path>.*)$",
             serve_file,
-            {"document_root": settings.MEDIA_ROOT},
+            {"document_root": settings.MEDIA_ROOT / "images"},
         )
     )
 
