@@ -336,6 +336,11 @@ if PAYMENTS_CURRENCY not in {"GBP", "EUR", "USD"}:
     raise ImproperlyConfigured("PAYMENTS_CURRENCY must be GBP, EUR or USD.")
 # A checkout page not completed within this many minutes expires (Stripe allows 30 to 1440).
 PAYMENTS_CHECKOUT_EXPIRY_MINUTES = int(env("PAYMENTS_CHECKOUT_EXPIRY_MINUTES", "60"))
+# Provider events keep the payer's details (names, addresses, emails, billing details) only
+# through the window in which a payment can be disputed; after it, only ids, types, amounts
+# and times remain. IP addresses and user agents in them go sooner.
+PAYMENTS_PERSONAL_DATA_RETENTION_DAYS = int(env("PAYMENTS_PERSONAL_DATA_RETENTION_DAYS", "120"))
+PAYMENTS_IP_RETENTION_DAYS = int(env("PAYMENTS_IP_RETENTION_DAYS", "90"))
 STRIPE_SECRET_KEY = env("STRIPE_SECRET_KEY")
 STRIPE_WEBHOOK_SECRET = env("STRIPE_WEBHOOK_SECRET")
 # Webhooks signed longer ago than this are refused as replays.
@@ -425,8 +430,10 @@ SHOP_CART_ADD_LIMIT_PER_IP = (int(env("SHOP_CART_ADD_LIMIT_PER_IP", "120")), 360
 # --- Donations -----------------------------------------------------------------------------------
 
 # The donate form and the "manage my support" request are on cached pages (no CSRF token):
-# gifts started per IP, link requests per IP and link emails per address, each (count, seconds).
-DONATIONS_START_LIMIT_PER_IP = (int(env("DONATIONS_START_LIMIT_PER_IP", "30")), 3600)
+# checkouts started per network (an IPv4 address, an IPv6 /64) and per donor mailbox (against
+# card testing), link requests per network and link emails per address, each (count, seconds).
+DONATIONS_START_LIMIT_PER_IP = (int(env("DONATIONS_START_LIMIT_PER_IP", "10")), 3600)
+DONATIONS_START_LIMIT_PER_ADDRESS = (int(env("DONATIONS_START_LIMIT_PER_ADDRESS", "5")), 3600)
 DONATIONS_MANAGE_LIMIT_PER_IP = (int(env("DONATIONS_MANAGE_LIMIT_PER_IP", "10")), 3600)
 DONATIONS_MANAGE_LIMIT_PER_ADDRESS = (int(env("DONATIONS_MANAGE_LIMIT_PER_ADDRESS", "3")), 3600)
 # A "manage my support" link works for this many seconds after it was sent.
@@ -434,6 +441,9 @@ DONATIONS_MANAGE_LINK_MAX_AGE = int(env("DONATIONS_MANAGE_LINK_MAX_AGE", "3600")
 # A receipt claimed for sending but not recorded as sent within this time is taken to belong
 # to a sender that died, and is sent again (longer than any SMTP exchange's timeout).
 DONATIONS_RECEIPT_LEASE_SECONDS = int(env("DONATIONS_RECEIPT_LEASE_SECONDS", "600"))
+# Gifts never paid (abandoned or failed checkouts) lose the donor's address, name and message
+# after this many days; their amounts stay for the figures.
+DONATIONS_UNPAID_RETENTION_DAYS = int(env("DONATIONS_UNPAID_RETENTION_DAYS", "30"))
 
 # --- Static and media files ----------------------------------------------------------------------
 

@@ -11,6 +11,7 @@ from django.core.exceptions import ValidationError
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from django.db.models import Q
+from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 from wagtail.admin.panels import FieldPanel, MultiFieldPanel
 from wagtail.contrib.settings.models import BaseSiteSetting, register_setting
@@ -361,6 +362,132 @@ class EarlyPaymentAdjustment(models.Model):
 
     def __str__(self):
         return f"{self.provider} {self.payment_id}"
+
+
+class DonationEvent(models.Model):
+    """One line of a gift's history as editors read it on the donation's or the monthly
+    supporter's page: a payment event refused because it did not match what was charged
+    (another provider, another amount or currency), a refused renewal accepted once the
+    provider confirmed its amount, or a change of monthly amount. Stored as a kind and its
+    particulars (amounts in minor units, the provider's event id, never an address), made
+    into a sentence in the reader's language when it is shown (``message``)."""
+
+    class Kind(models.TextChoices):
+        WRONG_PROVIDER = "wrong_provider", _("Event from another payment provider")
+        AMOUNT_MISMATCH = "amount_mismatch", _("Amount differs from what was charged")
+        RENEWAL_ACCEPTED = "renewal_accepted", _("Refused renewal accepted")
+        AMOUNT_CHANGED = "amount_changed", _("Monthly amount changed")
+
+    class ChangedBy(models.TextChoices):
+        """Who changed a monthly amount (an AMOUNT_CHANGED entry's ``by``)."""
+
+        DONOR = "donor", _("The donor")
+        PROVIDER = "provider", _("The payment provider")
+
+    # The kinds that mean a provider's event was turned away.
+    REFUSALS = (Kind.WRONG_PROVIDER, Kind.AMOUNT_MISMATCH)
+
+    donation = models.ForeignKey(
+        Donation, null=True, blank=True, on_delete=models.CASCADE, related_name="events"
+    )
+    recurring = models.ForeignKey(
+        RecurringDonation, null=True, blank=True, on_delete=models.CASCADE, related_name="events"
+    )
+    kind = models.CharField(max_length=30, choices=Kind.choices)
+    parameters = models.JSONField(default=dict, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["created_at", "pk"]
+        verbose_name = _("donation history entry")
+        verbose_name_plural = _("donation history")
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(donation__isnull=False) | Q(recurring__isnull=False),
+                name="donations_event_about_a_gift",
+            )
+        ]
+
+    def __str__(self):
+        return self.message
+
+    @property
+    def message(self):
+        """The entry as a sentence in the active language."""
+        try:
+            return EVENT_SENTENCES[self.kind](self.parameters)
+        except (KeyError, TypeError, ValueError):
+            # Parameters written by an older version: the kind alone still says something.
+            return str(self.get_kind_display())
+
+
+# What each provider event is called in a history sentence.
+EVENT_NAMES = {
+    "CheckoutCompleted": _("checkout completed"),
+    "CheckoutExpired": _("checkout expired"),
+    "PaymentSucceeded": _("payment"),
+    "PaymentFailed": _("failed payment"),
+    "SubscriptionUpdated": _("subscription update"),
+    "SubscriptionCancelled": _("subscription cancelled"),
+    "PaymentRefunded": _("refund"),
+    "PaymentDisputed": _("dispute"),
+}
+
+
+def _event_name(p):
+    """ "payment event evt_123": what the provider sent, and its id to look it up."""
+    return gettext("%(name)s event %(id)s") % {
+        "name": EVENT_NAMES.get(p["event_type"], p["event_type"]),
+        "id": p["event_id"],
+    }
+
+
+def _wrong_provider(p):
+    return gettext(
+        "Refused a %(event)s from %(provider)s: this gift was started with %(expected)s. "
+        "Nothing was changed."
+    ) % {"event": _event_name(p), "provider": p["provider"], "expected": p["expected_provider"]}
+
+
+def _amount_mismatch(p):
+    expected = gettext(" or ").join(
+        format_money(amount, p["expected_currency"]) for amount in p["expected_amounts"]
+    )
+    return gettext(
+        "Refused a %(event)s for %(amount)s: %(expected)s was charged. Nothing was changed."
+    ) % {
+        "event": _event_name(p),
+        "amount": format_money(p["amount"], p["currency"]),
+        "expected": expected,
+    }
+
+
+def _renewal_accepted(p):
+    return gettext(
+        "The renewal of %(amount)s refused earlier (payment %(payment)s) was accepted once the "
+        "provider confirmed the new monthly amount."
+    ) % {"amount": format_money(p["amount"], p["currency"]), "payment": p["payment_id"]}
+
+
+def _amount_changed(p):
+    if p["by"] == DonationEvent.ChangedBy.DONOR:
+        sentence = gettext("The donor changed the monthly amount from %(previous)s to %(amount)s.")
+    else:
+        sentence = gettext(
+            "The payment provider changed the monthly amount from %(previous)s to %(amount)s."
+        )
+    return sentence % {
+        "previous": format_money(p["previous"], p["currency"]),
+        "amount": format_money(p["amount"], p["currency"]),
+    }
+
+
+EVENT_SENTENCES = {
+    DonationEvent.Kind.WRONG_PROVIDER: _wrong_provider,
+    DonationEvent.Kind.AMOUNT_MISMATCH: _amount_mismatch,
+    DonationEvent.Kind.RENEWAL_ACCEPTED: _renewal_accepted,
+    DonationEvent.Kind.AMOUNT_CHANGED: _amount_changed,
+}
 
 
 class CostCategory(models.Model):

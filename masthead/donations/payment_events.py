@@ -5,6 +5,16 @@ inside the transaction that records the provider event. It is idempotent (every 
 happens at most once, and emails are enqueued only on a transition, to run after the
 commit) and tolerates events in any order: a renewal before the first checkout, a
 cancellation before the last invoice, a refund before the payment it refunds.
+
+An event must match what it pays for. Every event that names a gift must come from the
+provider the gift was started with; a first payment must be for exactly the amount and
+currency its checkout asked; a renewal for an amount agreed for the subscription (the
+current monthly amount, or one it was changed from, since an invoice raised before a change
+can be paid after it). An event that does not match raises ``EventRefused``: whatever its
+handler had begun is rolled back (its savepoint), nothing is paid and no email is sent, and
+the refusal is written to the gift's history for editors (``DonationEvent``). A renewal
+refused only for its amount is applied after all if the provider's update confirming that
+amount arrives later (events may come in any order).
 """
 
 import logging
@@ -13,8 +23,14 @@ from functools import partial
 from django.db import transaction
 from django.utils import timezone
 
-from masthead.donations.checkout import parse_reference
-from masthead.donations.models import Donation, EarlyPaymentAdjustment, RecurringDonation
+from masthead.donations import history
+from masthead.donations.checkout import PURPOSE, parse_reference
+from masthead.donations.models import (
+    Donation,
+    DonationEvent,
+    EarlyPaymentAdjustment,
+    RecurringDonation,
+)
 from masthead.donations.tasks import (
     send_cancellation_task,
     send_failed_renewal_task,
@@ -23,6 +39,61 @@ from masthead.donations.tasks import (
 from masthead.payments import events
 
 logger = logging.getLogger("masthead.donations")
+
+
+class EventRefused(Exception):
+    """A payment event that does not match the gift it names: from another provider, or for
+    an amount or currency that was not charged. Carries what the gift's history records."""
+
+    def __init__(self, kind, *, donation=None, recurring=None, **parameters):
+        super().__init__(kind)
+        self.kind = kind
+        self.donation = donation
+        self.recurring = recurring
+        self.parameters = parameters
+
+
+def _described(event):
+    return {"event_type": type(event).__name__, "event_id": event.provider_event_id}
+
+
+def _check_provider(event, *, donation=None, recurring=None):
+    """Refuse an event from another provider than the one the gift was started with."""
+    started_with = (donation or recurring).provider
+    if event.provider != started_with:
+        raise EventRefused(
+            DonationEvent.Kind.WRONG_PROVIDER,
+            donation=donation,
+            recurring=recurring,
+            provider=event.provider,
+            expected_provider=started_with,
+            **_described(event),
+        )
+
+
+def _check_amount(event, expected_amounts, currency, *, donation=None, recurring=None, **extra):
+    """Refuse an event whose amount is none of ``expected_amounts`` or whose currency is
+    not ``currency``."""
+    if event.currency.upper() == currency and event.amount in expected_amounts:
+        return
+    raise EventRefused(
+        DonationEvent.Kind.AMOUNT_MISMATCH,
+        donation=donation,
+        recurring=recurring,
+        amount=event.amount,
+        currency=event.currency.upper(),
+        expected_amounts=list(expected_amounts),
+        expected_currency=currency,
+        **_described(event),
+        **extra,
+    )
+
+
+def _check_first_payment(event, donation):
+    """A gift's first payment (or its failure) must come from the provider it was started
+    with, for exactly the amount and currency its checkout asked."""
+    _check_provider(event, donation=donation)
+    _check_amount(event, [donation.amount], donation.currency, donation=donation)
 
 
 def _first_donation(event):
@@ -109,17 +180,9 @@ def _on_checkout_completed(event):
     if donation is None:
         logger.warning("Checkout completed for unknown donation %s", event.reference)
         return
+    _check_first_payment(event, donation)
     donation.checkout_id = donation.checkout_id or event.checkout_id
     donation.customer_id = donation.customer_id or event.customer_id
-    if event.amount != donation.amount or event.currency.upper() != donation.currency:
-        logger.warning(
-            "Donation %s: provider reported %s %s, expected %s %s",
-            donation.reference,
-            event.amount,
-            event.currency,
-            donation.amount,
-            donation.currency,
-        )
     if donation.recurring_id:
         recurring = RecurringDonation.objects.select_for_update().get(pk=donation.recurring_id)
         recurring.customer_id = recurring.customer_id or event.customer_id
@@ -142,6 +205,7 @@ def _on_checkout_expired(event):
     donation = _first_donation(event)
     if donation is None:
         return
+    _check_provider(event, donation=donation)
     if donation.status == Donation.Status.PENDING:
         donation.status = Donation.Status.EXPIRED
         donation.save(update_fields=["status"])
@@ -161,6 +225,9 @@ def _renewal_donation(event, recurring):
     if found is None and event.invoice_id:
         found = rows.filter(invoice_id=event.invoice_id).first()
     if found is not None:
+        # A failed renewal kept past the retention time lost its address; a late success
+        # needs it back for the receipt.
+        found.email = found.email or event.email or recurring.email
         return found
     return Donation.objects.create(
         kind=Donation.Kind.MONTHLY,
@@ -176,12 +243,78 @@ def _renewal_donation(event, recurring):
     )
 
 
+def _renewal_particulars(event):
+    """What a renewal refused for its amount needs to be applied later, should the
+    provider confirm that amount (``_accept_confirmed_renewals``)."""
+    return {
+        "payment_id": event.payment_id,
+        "invoice_id": event.invoice_id,
+        "customer_id": event.customer_id,
+        "subscription_id": event.subscription_id,
+    }
+
+
+def _apply_renewal(event, recurring):
+    """Record one paid renewal of a (locked) supporter, once, if its amount was agreed."""
+    _check_amount(
+        event,
+        history.agreed_amounts(recurring),
+        recurring.currency,
+        recurring=recurring,
+        renewal=_renewal_particulars(event),
+    )
+    _start_recurring(recurring, event.subscription_id, event.customer_id)
+    donation = _renewal_donation(event, recurring)
+    _mark_paid(donation, event.payment_id)
+    return donation
+
+
+def _accept_confirmed_renewals(recurring):
+    """Apply the renewals refused for an amount that has since been agreed: the provider's
+    update that changed the monthly amount arrived after the invoice it paid."""
+    agreed = history.agreed_amounts(recurring)
+    refused = recurring.events.filter(
+        kind=DonationEvent.Kind.AMOUNT_MISMATCH, parameters__has_key="renewal"
+    )
+    for entry in refused:
+        details = entry.parameters
+        already_paid = Donation.objects.filter(
+            provider=recurring.provider,
+            payment_id=details["renewal"]["payment_id"],
+            status__in=[Donation.Status.PAID, Donation.Status.REFUNDED],
+        ).exists()
+        if already_paid or details["currency"] != recurring.currency:
+            continue
+        if details["amount"] not in agreed:
+            continue
+        renewal = events.PaymentSucceeded(
+            provider=recurring.provider,
+            provider_event_id=details["event_id"],
+            purpose=PURPOSE,
+            reference=str(recurring.reference),
+            amount=details["amount"],
+            currency=details["currency"],
+            is_renewal=True,
+            **details["renewal"],
+        )
+        donation = _apply_renewal(renewal, recurring)
+        history.record(
+            DonationEvent.Kind.RENEWAL_ACCEPTED,
+            donation=donation,
+            recurring=recurring,
+            amount=donation.amount,
+            currency=donation.currency,
+            payment_id=donation.payment_id,
+        )
+
+
 def _on_payment_succeeded(event):
     if not event.is_renewal:
         donation = _first_donation(event)
         if donation is None:
             logger.warning("Payment for unknown donation %s", event.reference)
             return
+        _check_first_payment(event, donation)
         if event.invoice_id and not donation.invoice_id:
             donation.invoice_id = event.invoice_id
         if donation.recurring_id:
@@ -193,9 +326,8 @@ def _on_payment_succeeded(event):
     if recurring is None:
         logger.warning("Renewal for unknown monthly donation %s", event.reference)
         return
-    _start_recurring(recurring, event.subscription_id, event.customer_id)
-    donation = _renewal_donation(event, recurring)
-    _mark_paid(donation, event.payment_id)
+    _check_provider(event, recurring=recurring)
+    _apply_renewal(event, recurring)
 
 
 def _on_payment_failed(event):
@@ -214,10 +346,13 @@ def _on_payment_failed(event):
             Donation.Status.PENDING,
             Donation.Status.PROCESSING,
         }:
+            _check_first_payment(event, first)
             first.status = Donation.Status.FAILED
             first.failure_reason = event.reason[:300]
             first.save(update_fields=["status", "failure_reason"])
         return
+    _check_provider(event, recurring=recurring)
+    _check_amount(event, history.agreed_amounts(recurring), recurring.currency, recurring=recurring)
     donation = _renewal_donation(event, recurring)
     if donation.status in {Donation.Status.PAID, Donation.Status.REFUNDED}:
         # The retry already succeeded: the failure is old news.
@@ -265,6 +400,10 @@ def _on_subscription_updated(event):
     recurring = _recurring_for(event, event.subscription_id)
     if recurring is None:
         return
+    _check_provider(event, recurring=recurring)
+    if event.amount > 0 and event.currency.upper() != recurring.currency:
+        # A new amount is the provider's to set; a new currency is not.
+        _check_amount(event, [recurring.amount], recurring.currency, recurring=recurring)
     recurring.subscription_id = recurring.subscription_id or event.subscription_id
     recurring.customer_id = recurring.customer_id or event.customer_id
     if recurring.status == RecurringDonation.Status.CANCELLED:
@@ -281,8 +420,10 @@ def _on_subscription_updated(event):
         return
     if event.occurred_at is not None:
         recurring.provider_updated_at = event.occurred_at
-    if event.amount > 0:
-        recurring.amount = event.amount
+    if event.amount > 0 and event.amount != recurring.amount:
+        previous, recurring.amount = recurring.amount, event.amount
+        history.record_amount_change(recurring, previous, DonationEvent.ChangedBy.PROVIDER)
+        _accept_confirmed_renewals(recurring)
     recurring.cancel_at_period_end = event.cancel_at_period_end
     status = SUBSCRIPTION_STATUSES.get(event.status)
     if status == RecurringDonation.Status.CANCELLED:
@@ -301,6 +442,7 @@ def _on_subscription_cancelled(event):
     recurring = _recurring_for(event, event.subscription_id)
     if recurring is None:
         return
+    _check_provider(event, recurring=recurring)
     recurring.subscription_id = recurring.subscription_id or event.subscription_id
     recurring.save()
     record_cancellation(recurring)
@@ -318,6 +460,7 @@ def _payment_donation(event):
         return found
     first = _first_donation(event)
     if first is not None and first.kind == Donation.Kind.ONE_OFF and not first.payment_id:
+        _check_provider(event, donation=first)
         _attach_payment(first, event.payment_id)
         return first
     return None
@@ -376,11 +519,24 @@ def handle_payment_event(event):
     """Apply one payment event to the donations (registered for the "donation" purpose).
 
     Runs in the payments app's transaction; idempotent and order-tolerant (see the module
-    docstring). Events about references that are not ours are logged and ignored.
+    docstring). Events about references that are not ours are logged and ignored; an event
+    that does not match its gift changes nothing and is recorded in the gift's history.
     """
     handler = EVENT_HANDLERS.get(type(event))
     if handler is None:
         logger.info("Donations ignore %s", type(event).__name__)
         return
-    with transaction.atomic():
-        handler(event)
+    try:
+        with transaction.atomic():
+            handler(event)
+    except EventRefused as refusal:
+        logger.warning(
+            "Donations refused %s %s: %s", type(event).__name__, event.provider_event_id, refusal
+        )
+        donation = refusal.donation
+        history.record(
+            refusal.kind,
+            donation=donation,
+            recurring=refusal.recurring or (donation.recurring if donation else None),
+            **refusal.parameters,
+        )

@@ -10,8 +10,9 @@ import uuid
 from django.db import transaction
 from django.utils.translation import gettext as _
 
+from masthead.donations import history
 from masthead.donations.donors import recurring_for
-from masthead.donations.models import DonationSettings, RecurringDonation
+from masthead.donations.models import DonationEvent, DonationSettings, RecurringDonation
 from masthead.donations.payment_events import record_cancellation
 from masthead.payments import services as payments
 from masthead.payments.money import validate_amount
@@ -29,7 +30,9 @@ def _own_recurring(email, recurring_id):
 
 
 def change_monthly_amount(email, recurring_id, amount):
-    """Change a donor's monthly amount at the provider and here; from the next payment on."""
+    """Change a donor's monthly amount at the provider and here, from the next payment on,
+    and note the change in the supporter's history (renewals at the old amount still
+    raised before it remain acceptable: see ``history.agreed_amounts``)."""
     config = DonationSettings.current()
     recurring = _own_recurring(email, recurring_id)
     if not recurring.is_live:
@@ -44,8 +47,12 @@ def change_monthly_amount(email, recurring_id, amount):
         provider_name=recurring.provider,
         idempotency_key=f"donation-amount-{recurring.pk}-{uuid.uuid4().hex}",
     )
-    RecurringDonation.objects.filter(pk=recurring.pk).update(amount=amount)
-    recurring.amount = amount
+    with transaction.atomic():
+        recurring = RecurringDonation.objects.select_for_update().get(pk=recurring.pk)
+        # The provider's own update event may have recorded the change already.
+        previous, recurring.amount = recurring.amount, amount
+        recurring.save(update_fields=["amount"])
+        history.record_amount_change(recurring, previous, DonationEvent.ChangedBy.DONOR)
     return recurring
 
 

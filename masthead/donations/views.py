@@ -2,9 +2,11 @@
 
 The donate page and the donate prompts sit on pages cached whole, so their form carries
 no CSRF token and the endpoint it posts to defends itself: the Origin (or Referer) must
-be this site, attempts per IP are rate-limited, and all it can lead to is a checkout page
-for an amount the server worked out. The "manage my support" request works the same way
-and answers the same whether or not the address has given before.
+be this site, and all it can lead to is a checkout page for an amount the server worked
+out. Card testers use donate forms to try stolen card numbers on the checkout pages they
+open, so checkouts started are rate-limited per network (an IPv6 /64 counts as one client)
+and per donor mailbox, at limits a real donor never meets. The "manage my support" request
+works the same way and answers the same whether or not the address has given before.
 
 The donor's own page is reached only through a signed link that expires; it is never
 cached, and its buttons carry a CSRF token as usual.
@@ -54,16 +56,23 @@ logger = logging.getLogger("masthead.donations")
 THANKS_MAX_WAITS = 15
 
 
-def _guard(request, limit_name, per_ip_limit):
-    """Refuse a cross-site post (403) or one over the per-IP limit, a (count, seconds)
-    setting named ``limit_name`` (429); None lets it in."""
-    if not is_same_site(request):
-        return render(request, "donations/refused.html", status=403)
-    ip_address = ratelimit.client_ip(request) or "unknown"
-    limit, window = per_ip_limit
-    if not ratelimit.allow(f"{limit_name.lower()}:{ip_address}", limit, window):
-        return render(request, "donations/rate_limited.html", status=429)
-    return None
+def _cross_site_refusal(request):
+    """A 403 page for a post from another site, or None for one from this site."""
+    if is_same_site(request):
+        return None
+    return render(request, "donations/refused.html", status=403)
+
+
+def _within_network_limit(request, limit_name, per_network_limit):
+    """Count one attempt from the request's network against a (count, seconds) setting
+    named ``limit_name``; False once over it."""
+    client = ratelimit.client_network(request) or "unknown"
+    limit, window = per_network_limit
+    return ratelimit.allow(f"{limit_name.lower()}:{client}", limit, window)
+
+
+def _rate_limited(request):
+    return render(request, "donations/rate_limited.html", status=429)
 
 
 def _donate_page(request, form, status=200):
@@ -119,7 +128,7 @@ def give(request):
     """Receive the donate form from any page and send the reader to the checkout page."""
     if request.method != "POST":
         return redirect("donations:donate")
-    refused = _guard(request, "DONATIONS_START_LIMIT_PER_IP", settings.DONATIONS_START_LIMIT_PER_IP)
+    refused = _cross_site_refusal(request)
     if refused is not None:
         return refused
     config = DonationSettings.current(request)
@@ -127,6 +136,15 @@ def give(request):
     if not form.is_valid():
         return _donate_page(request, form, status=400)
     data = form.cleaned_data
+    # Only checkouts about to be opened count: a donor correcting the form spends nothing.
+    if not _within_network_limit(
+        request, "DONATIONS_START_LIMIT_PER_IP", settings.DONATIONS_START_LIMIT_PER_IP
+    ):
+        return _rate_limited(request)
+    limit, window = settings.DONATIONS_START_LIMIT_PER_ADDRESS
+    mailbox = ratelimit.hashed(ratelimit.mailbox(data["email"]))
+    if not ratelimit.allow(f"donations-start-address:{mailbox}", limit, window):
+        return _rate_limited(request)
     try:
         checkout = start_donation(
             DonationRequest(
@@ -182,11 +200,13 @@ def manage(request):
     """Ask for a sign-in link to one's own donations; the same answer for any address."""
     if request.method != "POST":
         return render(request, "donations/manage_request.html", {"form": ManageLinkForm()})
-    refused = _guard(
-        request, "DONATIONS_MANAGE_LIMIT_PER_IP", settings.DONATIONS_MANAGE_LIMIT_PER_IP
-    )
+    refused = _cross_site_refusal(request)
     if refused is not None:
         return refused
+    if not _within_network_limit(
+        request, "DONATIONS_MANAGE_LIMIT_PER_IP", settings.DONATIONS_MANAGE_LIMIT_PER_IP
+    ):
+        return _rate_limited(request)
     form = ManageLinkForm(request.POST)
     if not form.is_valid():
         return render(request, "donations/manage_request.html", {"form": form}, status=400)

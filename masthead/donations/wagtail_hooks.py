@@ -1,6 +1,6 @@
 """Registers the donations' admin: one "Donations" menu item holding its viewsets, the
 supporters report (its URL and its place in the Reports menu), and the audit-log wording of
-the refund action."""
+the refund action and of the listings' exports."""
 
 from django.urls import path, reverse
 from django.utils.translation import gettext_lazy as _
@@ -8,7 +8,7 @@ from wagtail import hooks
 from wagtail.admin.viewsets.base import ViewSetGroup
 
 from masthead.donations.actions import RefundDonation
-from masthead.donations.admin import costs, donations, reports, supporters
+from masthead.donations.admin import costs, donations, exports, reports, supporters
 
 
 class DonationsAdminGroup(ViewSetGroup):
@@ -47,4 +47,12 @@ def register_report_menu_item():
 def register_donation_log_actions(log_actions):
     log_actions.register_action(
         RefundDonation.log_action, _("Refund donation"), _("Donation refunded")
+    )
+    log_actions.register_action(
+        exports.EXPORT_DONATIONS_LOG_ACTION, _("Export donations"), _("Donations exported")
+    )
+    log_actions.register_action(
+        exports.EXPORT_SUPPORTERS_LOG_ACTION,
+        _("Export recurring supporters"),
+        _("Recurring supporters exported"),
     )

@@ -1,17 +1,19 @@
 """Everything donations plug into elsewhere, connected once from ``DonationsConfig.ready()``:
-the payment-event handler, the periodic retry of stalled receipts, the page-cache
-invalidation for costs and goals, and its share of the demo."""
+the payment-event handler, the periodic retry of stalled receipts and trimming of unpaid
+gifts, the page-cache invalidation for costs and goals, and its share of the demo."""
 
 from masthead.core.cache_invalidation import invalidate_pages_on_change
 from masthead.core.demo import register_demo_part
 from masthead.core.scheduler import register_periodic_job
-from masthead.donations import demo, payment_events, tasks
+from masthead.donations import demo, payment_events, retention, tasks
 from masthead.donations.checkout import PURPOSE
 from masthead.donations.models import CostCategory, FundingGoal, MonthlyCost
 from masthead.payments.registry import register_handler
 
 # How often each worker looks for receipts whose sender died, in seconds.
 STALLED_RECEIPTS_EVERY = 60
+# How often each worker trims the personal details of gifts never paid, in seconds.
+TRIM_UNPAID_EVERY = 3600
 
 
 def connect():
@@ -21,6 +23,9 @@ def connect():
         "donations.retry_stalled_receipts",
         tasks.retry_stalled_receipts,
         every=STALLED_RECEIPTS_EVERY,
+    )
+    register_periodic_job(
+        "donations.trim_unpaid_gifts", retention.trim_unpaid_gifts, every=TRIM_UNPAID_EVERY
     )
     # Costs and goals appear on cached pages (the funding bar); donations themselves do
     # not invalidate anything, or every gift would empty the cache for every reader.

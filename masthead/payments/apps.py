@@ -10,3 +10,8 @@ class PaymentsConfig(AppConfig):
     name = "masthead.payments"
     label = "payments"
     verbose_name = _("Payments")
+
+    def ready(self):
+        from masthead.payments import wiring
+
+        wiring.connect()

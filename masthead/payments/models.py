@@ -8,7 +8,13 @@ from django.utils.translation import gettext_lazy as _
 class ProviderEvent(models.Model):
     """One webhook event as the provider sent it, stored in the same transaction as its
     effect. The unique (provider, provider_event_id) pair is what makes a duplicate or a
-    replayed delivery change nothing."""
+    replayed delivery change nothing. The payload loses the payer's details as it ages
+    (``retention``): ``redaction`` says how far that has gone."""
+
+    class Redaction(models.TextChoices):
+        NONE = "none", _("As received")
+        DEVICE = "device", _("IP addresses and user agents removed")
+        PERSONAL = "personal", _("Personal details removed")
 
     provider = models.CharField(_("provider"), max_length=20)
     provider_event_id = models.CharField(_("provider event id"), max_length=255)
@@ -22,11 +28,18 @@ class ProviderEvent(models.Model):
         blank=True,
         help_text=_("What Masthead did with the event, e.g. which purposes it reached."),
     )
+    redaction = models.CharField(
+        _("redaction"), max_length=10, choices=Redaction.choices, default=Redaction.NONE
+    )
 
     class Meta:
         verbose_name = _("payment provider event")
         verbose_name_plural = _("payment provider events")
         ordering = ["-received_at", "-pk"]
+        # The retention job looks for events not yet redacted, oldest first.
+        indexes = [
+            models.Index(fields=["redaction", "received_at"], name="payments_event_redaction")
+        ]
         constraints = [
             models.UniqueConstraint(
                 fields=["provider", "provider_event_id"], name="payments_unique_provider_event"
@@ -204,6 +217,31 @@ class DemoPayment(models.Model):
 
     class Meta:
         verbose_name = _("demo payment")
+
+    def __str__(self):
+        return self.id
+
+
+class DemoRefund(models.Model):
+    """A refund the demo provider made, under the idempotency key it was asked with, so a
+    request retried with the same key (after a crash, say) gets the same refund back instead
+    of a second one, as Stripe answers."""
+
+    id = models.CharField(primary_key=True, max_length=64)
+    payment = models.ForeignKey(DemoPayment, on_delete=models.CASCADE, related_name="refunds")
+    amount = models.PositiveBigIntegerField()
+    idempotency_key = models.CharField(max_length=255, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("demo refund")
+        constraints = [
+            models.UniqueConstraint(
+                fields=["idempotency_key"],
+                condition=~models.Q(idempotency_key=""),
+                name="payments_unique_demo_refund_key",
+            )
+        ]
 
     def __str__(self):
         return self.id

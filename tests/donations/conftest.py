@@ -2,18 +2,11 @@
 through the demo provider exactly as a reader's browser would."""
 
 import pytest
-from django.core.cache import cache
 
-from tests.publishing.factories import make_site_tree
-
-SITE = "http://testserver"
+from tests.donations.helpers import open_outlet
 
 
 @pytest.fixture
 def outlet(settings):
     """A published site, the demo provider, links that point at the test server."""
-    cache.clear()
-    settings.SITE_URL = SITE
-    settings.PAYMENTS_PROVIDER = "demo"
-    settings.MASTHEAD_ALLOW_DEMO_PAYMENTS = True
-    return make_site_tree()
+    return open_outlet(settings)

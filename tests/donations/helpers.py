@@ -1,9 +1,24 @@
-"""Shared steps for the donations tests: post the donate form, pay on the demo checkout."""
+"""Shared steps for the donations tests: set up the outlet, post the donate form, pay on the
+demo checkout."""
+
+from django.core.cache import cache
 
 from masthead.donations.models import Donation
 from masthead.payments.providers.demo import DemoProvider
+from tests.publishing.factories import make_site_tree
 
-ORIGIN = {"HTTP_ORIGIN": "http://testserver"}
+SITE = "http://testserver"
+ORIGIN = {"HTTP_ORIGIN": SITE}
+
+
+def open_outlet(settings):
+    """A published site, the demo provider, links that point at the test server (the
+    ``outlet`` fixture's work, for test folders that define their own)."""
+    cache.clear()
+    settings.SITE_URL = SITE
+    settings.PAYMENTS_PROVIDER = "demo"
+    settings.MASTHEAD_ALLOW_DEMO_PAYMENTS = True
+    return make_site_tree()
 
 
 def donate_form(**overrides):

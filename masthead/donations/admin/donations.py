@@ -1,10 +1,12 @@
-"""Admin for readers' payments: the donations listing (filters, CSV export), a donation's
-details, and refunds through the provider (the ``RefundDonation`` action)."""
+"""Admin for readers' payments: the donations listing (filters, CSV export written to the
+audit log), a donation's details with its history (payment events refused because they did
+not match it), and refunds through the provider (the ``RefundDonation`` action)."""
 
 import django_filters
 from django import forms
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied
+from django.db.models import Q
 from django.shortcuts import get_object_or_404, redirect
 from django.urls import path, reverse
 from django.utils.functional import cached_property
@@ -16,9 +18,9 @@ from wagtail.admin.views.generic.base import WagtailAdminTemplateMixin
 from wagtail.admin.viewsets.model import ModelViewSet
 from wagtail.admin.widgets.button import Button
 
-from masthead.core.exports import SafeCsvIndexView
 from masthead.donations.actions import RefundDonation
-from masthead.donations.models import Donation
+from masthead.donations.admin.exports import EXPORT_DONATIONS_LOG_ACTION, AuditedExportIndexView
+from masthead.donations.models import Donation, DonationEvent
 from masthead.donations.refunds import NotRefundable
 from masthead.payments.money import InvalidAmount, format_money, parse_amount
 from masthead.payments.providers.base import PaymentProviderError
@@ -32,8 +34,15 @@ class NoCreateView(CreateView):
         return redirect(self.index_url_name)
 
 
+def filter_refused_events(queryset, name, value):
+    """Gifts with (True) or without (False) a payment event refused as not matching them."""
+    refused = Q(events__kind__in=DonationEvent.REFUSALS)
+    return queryset.filter(refused).distinct() if value else queryset.exclude(refused)
+
+
 class DonationFilterSet(WagtailFilterSet):
-    """Filter donations by status, kind, renewal and when they were paid."""
+    """Filter donations by status, kind, renewal, when they were paid, and whether a
+    payment event was refused for them."""
 
     status = django_filters.ChoiceFilter(label=_("Status"), choices=Donation.Status.choices)
     kind = django_filters.ChoiceFilter(label=_("Kind"), choices=Donation.Kind.choices)
@@ -41,14 +50,20 @@ class DonationFilterSet(WagtailFilterSet):
     paid_at = django_filters.DateFromToRangeFilter(
         label=_("Paid between"), widget=DateRangePickerWidget
     )
+    refused_events = django_filters.BooleanFilter(
+        label=_("Refused payment events"), method=filter_refused_events
+    )
 
     class Meta:
         model = Donation
         fields = ["status", "kind", "is_renewal", "paid_at"]
 
 
-class DonationIndexView(SafeCsvIndexView):
-    """The donations listing, with the supporters report one click away."""
+class DonationIndexView(AuditedExportIndexView):
+    """The donations listing, with the supporters report one click away; every export is
+    logged."""
+
+    export_log_action = EXPORT_DONATIONS_LOG_ACTION
 
     @cached_property
     def header_more_buttons(self):
@@ -65,7 +80,13 @@ class DonationIndexView(SafeCsvIndexView):
 
 
 class DonationInspectView(InspectView):
-    """A donation's details, with a refund button while something is left to refund."""
+    """A donation's details and history, with a refund button while something is left to
+    refund."""
+
+    template_name = "donations/admin/inspect.html"
+
+    def get_context_data(self, **kwargs):
+        return super().get_context_data(history=list(self.object.events.all()), **kwargs)
 
     @cached_property
     def header_more_buttons(self):

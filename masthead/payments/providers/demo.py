@@ -15,14 +15,15 @@ import secrets
 import time
 
 from django.conf import settings
-from django.db import transaction
+from django.db import IntegrityError, transaction
 from django.db.models import Q
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_noop
 
 from masthead.payments import webhooks
-from masthead.payments.models import DemoCheckout, DemoPayment, DemoSubscription
+from masthead.payments.models import DemoCheckout, DemoPayment, DemoRefund, DemoSubscription
 from masthead.payments.providers import stripe_events
 from masthead.payments.providers.base import (
     CheckoutSession,
@@ -34,6 +35,11 @@ from masthead.payments.providers.base import (
 API_VERSION = "2026-10-28.endive"
 # Demo deliveries are signed a moment before they are verified.
 TOLERANCE_SECONDS = 300
+# Stripe's answer to an idempotency key reused for a different request.
+KEY_REUSED = gettext_noop(
+    "Keys for idempotent requests can only be used with the same parameters they were first "
+    "used with."
+)
 
 
 def demo_webhook_secret():
@@ -223,6 +229,9 @@ class DemoProvider(PaymentProvider):
         )
 
     def refund(self, payment_id, amount=None, idempotency_key=""):
+        """Refund like Stripe: a request repeated with an idempotency key already used gets
+        the refund made the first time (no second refund, no second event); the same key
+        with another payment or amount is refused. Returns the refund's id."""
         with transaction.atomic():
             payment = (
                 DemoPayment.objects.select_for_update()
@@ -231,15 +240,36 @@ class DemoProvider(PaymentProvider):
             )
             if payment is None:
                 raise PaymentProviderError(_("There is no such payment."))
+            earlier = (
+                DemoRefund.objects.filter(idempotency_key=idempotency_key).first()
+                if idempotency_key
+                else None
+            )
+            if earlier is not None:
+                if earlier.payment_id != payment.pk or amount not in (None, earlier.amount):
+                    raise PaymentProviderError(_(KEY_REUSED))
+                return earlier.id
             remaining = payment.amount - payment.amount_refunded
             amount = remaining if amount is None else amount
             if not 0 < amount <= remaining:
                 raise PaymentProviderError(
                     _("At most %(remaining)d can be refunded.") % {"remaining": remaining}
                 )
+            try:
+                with transaction.atomic():
+                    refund = DemoRefund.objects.create(
+                        id=_new_id("re"),
+                        payment=payment,
+                        amount=amount,
+                        idempotency_key=idempotency_key,
+                    )
+            except IntegrityError as error:
+                # The same key, at the same moment, for a refund of another payment.
+                raise PaymentProviderError(_(KEY_REUSED)) from error
             payment.amount_refunded += amount
             payment.save(update_fields=["amount_refunded"])
             self.emit("charge.refunded", _charge_object(payment))
+            return refund.id
 
     def cancel_subscription(self, subscription_id, idempotency_key=""):
         with transaction.atomic():

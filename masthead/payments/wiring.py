@@ -1,0 +1,15 @@
+"""Everything payments plugs into elsewhere, connected once from ``PaymentsConfig.ready()``:
+the periodic redaction of the payer's details from old provider events and checkouts."""
+
+from masthead.core.scheduler import register_periodic_job
+from masthead.payments import retention
+
+# How often each worker looks for provider events and checkouts to redact, in seconds.
+FORGET_PAYERS_EVERY = 3600
+
+
+def connect():
+    """Register payments' periodic jobs with core's scheduler."""
+    register_periodic_job(
+        "payments.forget_payers", retention.forget_payers, every=FORGET_PAYERS_EVERY
+    )
