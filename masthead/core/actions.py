@@ -9,7 +9,24 @@ their log wording with ``register_log_actions`` in its ``wagtail_hooks.py``.
 """
 
 from django.core.exceptions import PermissionDenied
+from django.utils.functional import LazyObject, empty
 from wagtail.log_actions import log
+
+
+def concrete(value):
+    """``value`` itself, out of however many lazy wrappers it sits in (``request.user`` is
+    one, and two under django-otp's middleware): Wagtail's log unwraps only one and silently
+    writes nothing for anything else."""
+    while isinstance(value, LazyObject):
+        if value._wrapped is empty:
+            value._setup()
+        value = value._wrapped
+    return value
+
+
+def audit_log(instance, action, user, data=None):
+    """Write one entry to Wagtail's audit log (the admin's Logs report)."""
+    return log(concrete(instance), action, user=concrete(user), data=data or {})
 
 
 class ActionNotPermitted(PermissionDenied):
@@ -47,5 +64,5 @@ class Action:
         """Check the permission, perform the change, and record who made it."""
         self.check()
         result = self.perform()
-        log(self.instance, self.log_action, user=self.user, data=self.log_data)
+        audit_log(self.instance, self.log_action, self.user, self.log_data)
         return result

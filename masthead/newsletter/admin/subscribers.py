@@ -17,8 +17,8 @@ from wagtail.admin.views.generic.base import WagtailAdminTemplateMixin
 from wagtail.admin.views.generic.permissions import PermissionCheckedMixin
 from wagtail.admin.viewsets.model import ModelViewSet
 from wagtail.admin.widgets.button import Button
-from wagtail.log_actions import log
 
+from masthead.core.actions import audit_log
 from masthead.core.exports import spreadsheet_safe
 from masthead.newsletter import actions, consent, services
 from masthead.newsletter.forms import SubscriberImportForm
@@ -91,11 +91,11 @@ class SubscriberIndexView(IndexView):
             if not self.request.user.has_perm(EXPORT_PERMISSION):
                 raise PermissionDenied
             # Logged against the editor who took the copy, with the filters that chose it.
-            log(
+            audit_log(
                 self.request.user,
                 EXPORT_LOG_ACTION,
-                user=self.request.user,
-                data={
+                self.request.user,
+                {
                     "format": self.request.GET.get("export"),
                     "query": self.request.GET.urlencode(),
                 },
@@ -203,11 +203,11 @@ class SubscriberImportView(PermissionCheckedMixin, WagtailAdminTemplateMixin, Fo
         except services.ImportFileError as error:
             form.add_error("csv_file", str(error))
             return self.form_invalid(form)
-        log(
+        audit_log(
             self.request.user,
             IMPORT_LOG_ACTION,
-            user=self.request.user,
-            data={
+            self.request.user,
+            {
                 "filename": upload.name,
                 "created": report.created,
                 "rejected": len(report.rejected),
