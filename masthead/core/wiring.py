@@ -1,6 +1,6 @@
 """Core's connections to Django's and Wagtail's own events, made once from
 ``CoreConfig.ready()``: whatever changes what readers see empties the page cache, and every
-image file saved loses its location and device metadata."""
+image file saved loses its location and device metadata; expired sessions are deleted hourly."""
 
 from django.db.models.signals import post_delete, post_save, pre_save
 from wagtail.images import get_image_model
@@ -12,6 +12,8 @@ from masthead.core.cache_invalidation import (
     invalidate_on_save,
 )
 from masthead.core.images import clean_uploaded_image
+from masthead.core.retention import clear_expired_sessions
+from masthead.core.scheduler import register_periodic_job
 
 
 def connect():
@@ -27,3 +29,4 @@ def connect():
     pre_save.connect(
         clean_uploaded_image, sender=get_image_model(), dispatch_uid="masthead-image-metadata"
     )
+    register_periodic_job("core.clear-expired-sessions", clear_expired_sessions, every=3600)
