@@ -170,7 +170,7 @@ class PermissionsChanged(AddedRemovedFormatter):
 
 class StatusChanged(LogFormatter):
     label = _("Change superuser or active status")
-    field_labels = {"is_superuser": _("superuser"), "is_active": _("active")}
+    field_labels = {"is_superuser": _("Superuser"), "is_active": _("Active")}
 
     def format_message(self, log_entry):
         return "; ".join(

@@ -7,12 +7,14 @@ TEXT_INPUTS = {"text", "hidden", "email", "password", "number", "url", "tel", "d
 
 
 def form_fields(html, action):
-    """The fields the POST form whose action is ``action`` would send, as {name: [values]}."""
+    """The fields the POST form whose action is ``action`` (or empty: the page itself) would
+    send, as {name: [values]}."""
     soup = BeautifulSoup(html, "html.parser")
     form = next(
         form
         for form in soup.find_all("form")
-        if (form.get("method") or "").lower() == "post" and (form.get("action") or "") == action
+        if (form.get("method") or "").lower() == "post"
+        and (form.get("action") or "") in {action, ""}
     )
     data = {}
     for field in form.find_all(["input", "select", "textarea"]):

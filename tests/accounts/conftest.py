@@ -18,7 +18,14 @@ def empty_cache():
 
 
 def make_person(username, group_name=None, **extra):
-    user = User.objects.create_user(username, f"{username}@newsroom.test", PASSWORD, **extra)
+    user = User.objects.create_user(
+        username,
+        f"{username}@newsroom.test",
+        PASSWORD,
+        first_name=username.capitalize(),
+        last_name="Example",
+        **extra,
+    )
     if group_name:
         user.groups.add(Group.objects.get(name=group_name))
     return user

@@ -59,13 +59,11 @@ class VerifyView(FormView):
         try:
             device = two_factor.verify(self.request.user, form.cleaned_data["code"])
         except two_factor.CodeThrottled:
-            form.add_error(
-                "code", _("Too many wrong codes in a row. Wait a minute, then try again.")
-            )
+            form.add_error(None, _("Too many wrong codes in a row. Wait a minute, then try again."))
             return self.form_invalid(form)
         if device is None:
             form.add_error(
-                "code",
+                None,
                 _(
                     "That code is not right. Enter the newest code from your app, or a "
                     "recovery code."
@@ -128,14 +126,13 @@ class SetupView(FormView):
         enrolled = two_factor.enrol(self.request.user, self.secret(), form.cleaned_data["code"])
         if enrolled is None:
             form.add_error(
-                "code",
+                None,
                 _("That code is not right. Check the app's clock, and enter its newest code."),
             )
             return self.form_invalid(form)
         device, codes = enrolled
         del self.request.session[ENROLMENT_SECRET_SESSION_KEY]
         mark_verified(self.request, device)
-        messages.success(self.request, _("Two-factor authentication is on."))
         return self.response_class(
             request=self.request,
             template="accounts/recovery_codes.html",
@@ -153,6 +150,13 @@ class ManageView(WagtailAdminTemplateMixin, TemplateView):
     template_name = "accounts/manage.html"
     page_title = _("Two-factor authentication")
     header_icon = "key"
+
+    def get_breadcrumbs_items(self):
+        return [
+            *self.breadcrumbs_items,
+            {"url": reverse("wagtailadmin_account"), "label": _("Account")},
+            {"url": "", "label": self.page_title},
+        ]
 
     def get_context_data(self, **kwargs):
         user = self.request.user

@@ -28,8 +28,12 @@ class ResetTwoFactorView(WagtailAdminTemplateMixin, TemplateView):
         self.action.check()
         return super().dispatch(request, pk)
 
-    def get_page_subtitle(self):
-        return self.target.get_username()
+    def get_breadcrumbs_items(self):
+        return [
+            *self.breadcrumbs_items,
+            {"url": reverse("wagtailusers_users:index"), "label": _("Users")},
+            {"url": "", "label": self.page_title},
+        ]
 
     def get_context_data(self, **kwargs):
         return super().get_context_data(
