@@ -426,6 +426,13 @@ PRINTFUL_CONFIRM_ORDERS = env_bool("PRINTFUL_CONFIRM_ORDERS")
 # Adds to the basket one address may make per hour (the add-to-cart form is on cached pages,
 # so it has no CSRF token and relies on this and the same-site check).
 SHOP_CART_ADD_LIMIT_PER_IP = (int(env("SHOP_CART_ADD_LIMIT_PER_IP", "120")), 3600)
+# Payments started (each holds stock for everyone else) per IP network (an IPv6 /64 counts
+# as one) and per mailbox, and discount codes tried per basket and per IP network, each
+# (count, seconds).
+SHOP_CHECKOUT_LIMIT_PER_IP = (int(env("SHOP_CHECKOUT_LIMIT_PER_IP", "20")), 3600)
+SHOP_CHECKOUT_LIMIT_PER_ADDRESS = (int(env("SHOP_CHECKOUT_LIMIT_PER_ADDRESS", "10")), 3600)
+SHOP_DISCOUNT_LIMIT_PER_BASKET = (int(env("SHOP_DISCOUNT_LIMIT_PER_BASKET", "10")), 3600)
+SHOP_DISCOUNT_LIMIT_PER_IP = (int(env("SHOP_DISCOUNT_LIMIT_PER_IP", "30")), 3600)
 
 # --- Donations -----------------------------------------------------------------------------------
 

@@ -10,6 +10,10 @@ a second, without a shared-cache lookup per request to find out.
 In front of the shared cache each process keeps its own small LRU of the pages it served
 most recently, for the same generation only: a hit then costs one dictionary lookup.
 
+What readers' own activity changes (an item selling out) does not start a new generation:
+a page that shows such a thing is stored with its tags (``masthead.core.page_tags``), and
+served only while none of them has changed since.
+
 What is never cached: anything but GET and HEAD, requests that carry a session or a
 flash-message cookie (signed-in editors, readers mid-form), query strings other than
 ``?page=``, the admin, search, health, documents, static and media files, and any response
@@ -27,6 +31,8 @@ from django.core.cache import cache
 from django.core.exceptions import MiddlewareNotUsed
 from django.http import HttpResponse
 from django.utils.cache import patch_cache_control
+
+from masthead.core import page_tags
 
 GENERATION_KEY = "masthead:page-cache-generation"
 GENERATION_CHECK_SECONDS = 0.5
@@ -65,8 +71,9 @@ def invalidate_pages():
 class LocalPages:
     """The pages this process served most recently, for one generation only.
 
-    Entries are (expires_at, headers, content). A new generation empties it at once, so it
-    can never serve anything the shared cache would not.
+    Entries are (expires_at, ...), the rest as the store's user keeps them. A new
+    generation empties it at once, so it can never serve anything the shared cache would
+    not.
     """
 
     def __init__(self, max_entries):
@@ -155,9 +162,14 @@ def _shared_key(generation, url):
     return f"masthead:page:{generation}:{digest}"
 
 
+def _entry_tags(entry):
+    # Entries are (expires_at, headers, content, tags); one stored by a version before
+    # tags (still in a shared cache during a deployment) has none.
+    return entry[3] if len(entry) > 3 else {}
+
+
 def _response_from(entry):
-    _expires_at, headers, content = entry
-    response = HttpResponse(content, headers=headers)
+    response = HttpResponse(entry[2], headers=entry[1])
     response["X-Cache"] = "hit"
     return response
 
@@ -194,15 +206,16 @@ class AnonymousPageCacheMiddleware:
             entry = cache.get(_shared_key(generation, url))
             if entry is not None:
                 local_pages.put(generation, url, entry)
-        if entry is not None:
+        if entry is not None and page_tags.are_current(_entry_tags(entry)):
             return _response_from(entry)
 
-        response = self.get_response(request)
+        with page_tags.collecting() as tags:
+            response = self.get_response(request)
         if request.method == "GET" and _is_cacheable_response(response):
-            self._store(generation, url, response)
+            self._store(generation, url, response, tags)
         return response
 
-    def _store(self, generation, url, response):
+    def _store(self, generation, url, response, tags):
         if "Cache-Control" not in response:
             # Short, so a browser or CDN in front shows an edited page within a minute.
             patch_cache_control(response, public=True, max_age=self.max_age)
@@ -212,7 +225,7 @@ class AnonymousPageCacheMiddleware:
             if name.lower() not in NOT_STORED_HEADERS
         }
         # Wall-clock time, because the entry travels to other processes and machines.
-        entry = (time.time() + self.timeout, headers, response.content)
+        entry = (time.time() + self.timeout, headers, response.content, tags)
         cache.set(_shared_key(generation, url), entry, timeout=self.timeout)
         local_pages.put(generation, url, entry)
         response["X-Cache"] = "miss"

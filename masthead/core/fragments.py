@@ -17,7 +17,10 @@ publication, an unpublication, an edit, a move or a change of settings or images
     changes with readers' activity (sign-up forms, the funding bar) stays live, as a
     ``{% live %}`` hole inside the fragment (see ``masthead_tags``).
     ``FRAGMENT_CACHE_SECONDS=0`` turns these off, so every part of every page is rendered
-    afresh (the benchmark's "cold" figure).
+    afresh (the benchmark's "cold" figure). What readers' activity changes and a fragment
+    shows anyway (a product block's "sold out") is tagged (``masthead.core.page_tags``):
+    the fragment keeps its tags, is rendered afresh once one changes, and passes them on
+    to every page it is reused on.
 
 Unlike the whole-page cache, a page served with warm fragments still goes through Django,
 the database (routing, privacy checks, settings, the live parts) and the templates.
@@ -28,6 +31,7 @@ import time
 
 from django.conf import settings
 
+from masthead.core import page_tags
 from masthead.core.cache import LocalPages, current_generation
 
 FRAGMENT_SECONDS = 1.0
@@ -56,8 +60,8 @@ def fragment_seconds():
     return settings.FRAGMENT_CACHE_SECONDS
 
 
-# The same store the page cache keeps its local pages in: entries are (expires_at, value)
-# and a new generation empties it at once.
+# The same store the page cache keeps its local pages in: entries are (expires_at, value,
+# tags) and a new generation empties it at once.
 rendered_fragments = LocalPages(settings.FRAGMENT_CACHE_ENTRIES)
 
 
@@ -70,8 +74,10 @@ def rendered_fragment(key, render):
         return render()
     generation = current_generation()
     entry = rendered_fragments.get(generation, key)
-    if entry is not None:
+    if entry is not None and page_tags.are_current(entry[2]):
+        page_tags.include(entry[2])
         return entry[1]
-    value = render()
-    rendered_fragments.put(generation, key, (time.time() + seconds, value))
+    with page_tags.collecting() as tags:
+        value = render()
+    rendered_fragments.put(generation, key, (time.time() + seconds, value, tags))
     return value

@@ -8,6 +8,12 @@ SameSite=Lax, so no script reads it and no other site's form carries it.
 Each line remembers the price the reader saw when adding it. When the catalogue price
 changes the line is flagged (see ``pricing.quote``) until the reader accepts the new price:
 the basket never silently charges more, or less, than what was shown.
+
+A basket holds at most ``ShopSettings.max_units_per_item`` of an item whose stock is
+tracked (one order may hold no more while the reader pays). A discount code that cannot be
+applied gets one answer, whatever the reason (no such code, not active, not started,
+expired, used up, or a minimum the basket does not reach), so trying codes tells no one
+which exist; the views rate-limit the attempts too.
 """
 
 import uuid
@@ -18,6 +24,7 @@ from django.db import IntegrityError, transaction
 from django.db.models import F, Sum
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
 from masthead.shop import pricing
 from masthead.shop.models import Cart, CartLine, Variant
@@ -29,6 +36,10 @@ COOKIE_MAX_AGE = 60 * 24 * 60 * 60
 # script asks /shop/cart/summary/ for the count only then (every other reader costs nothing).
 HINT_COOKIE_NAME = "masthead_basket"
 MAX_QUANTITY = pricing.MAX_QUANTITY
+UNUSABLE_CODE = gettext_lazy(
+    "The code %(code)s cannot be used on this basket. Check how it is spelt; a code may "
+    "also have ended, not have started yet, be used up or need more in the basket."
+)
 
 
 class CartError(ValueError):
@@ -103,6 +114,15 @@ def buyable_variant(variant_id):
     return variant
 
 
+def _check_most_per_order(variant, quantity, shop_settings):
+    most = shop_settings.max_units_per_item
+    if variant.track_stock and quantity > most:
+        raise CartError(
+            _("You can buy at most %(max)d of %(item)s in one order.")
+            % {"max": most, "item": variant}
+        )
+
+
 def _check_stock(variant, quantity):
     if not variant.track_stock or variant.stock >= quantity:
         return
@@ -113,10 +133,12 @@ def _check_stock(variant, quantity):
     )
 
 
-def add(cart, variant_id, quantity):
+def add(cart, variant_id, quantity, *, shop_settings=None):
     """Put ``quantity`` of a variant in the basket (added to any already there); returns
-    the line. Refuses unknown or withdrawn items, bad quantities, more than 99 of one item
-    and more than the stock left, with CartError."""
+    the line. Refuses unknown or withdrawn items, bad quantities, more than 99 of one item,
+    more of a tracked item than one order may hold (``shop_settings``, the default site's
+    when None) and more than the stock left, with CartError."""
+    shop_settings = shop_settings or pricing.shop_settings_for()
     variant = buyable_variant(variant_id)
     quantity = parse_quantity(quantity)
     with transaction.atomic():
@@ -127,6 +149,7 @@ def add(cart, variant_id, quantity):
                 _("You can have at most %(max)d of one item in your basket.")
                 % {"max": MAX_QUANTITY}
             )
+        _check_most_per_order(variant, wanted, shop_settings)
         _check_stock(variant, wanted)
         if line is None:
             try:
@@ -140,7 +163,9 @@ def add(cart, variant_id, quantity):
             except IntegrityError:
                 # The same basket added the same item in another tab at the same moment.
                 line = CartLine.objects.select_for_update().get(cart=cart, variant=variant)
-                line.quantity = min(line.quantity + quantity, MAX_QUANTITY)
+                line.quantity = line.quantity + quantity
+                _check_most_per_order(variant, line.quantity, shop_settings)
+                line.quantity = min(line.quantity, MAX_QUANTITY)
                 line.save(update_fields=["quantity"])
         else:
             # The promise stays the one first shown; a changed price is flagged, not hidden.
@@ -161,7 +186,7 @@ def _line(cart, line_id):
     return line
 
 
-def set_quantity(cart, line_id, quantity):
+def set_quantity(cart, line_id, quantity, *, shop_settings=None):
     """Change how many of a line the reader wants; 0 removes it. Returns the line, or None
     when removed."""
     quantity = parse_quantity(quantity, allow_zero=True)
@@ -170,6 +195,7 @@ def set_quantity(cart, line_id, quantity):
         line.delete()
         return None
     if quantity > line.quantity:
+        _check_most_per_order(line.variant, quantity, shop_settings or pricing.shop_settings_for())
         _check_stock(line.variant, quantity)
     line.quantity = quantity
     line.save(update_fields=["quantity"])
@@ -193,18 +219,19 @@ def accept_prices(cart):
 
 
 def apply_discount(cart, code):
-    """Keep a discount code on the basket if it can be used on it now; CartError says why
-    not. Returns the DiscountCode."""
+    """Keep a discount code on the basket if it can be used on it now, else CartError
+    with UNUSABLE_CODE (the same for every reason: see the module docstring). Returns the
+    DiscountCode."""
     cleaned = (code or "").strip().upper()
     if not cleaned:
         raise CartError(_("Please enter a discount code."))
     discount = pricing.find_discount(cleaned)
+    if discount is not None:
+        current = pricing.quote(cart.lines.all())
+        if pricing.discount_refusal(discount, current.subtotal, current.currency):
+            discount = None
     if discount is None:
-        raise CartError(_("There is no discount code %(code)s.") % {"code": cleaned[:40]})
-    current = pricing.quote(cart.lines.all())
-    refusal = pricing.discount_refusal(discount, current.subtotal, current.currency)
-    if refusal:
-        raise CartError(refusal)
+        raise CartError(UNUSABLE_CODE % {"code": cleaned[:40]})
     cart.discount_code = discount.code
     cart.save(update_fields=["discount_code", "updated_at"])
     return discount

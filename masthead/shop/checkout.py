@@ -21,6 +21,16 @@ Choices made here:
   refunds (see ``payment_events``).
 - **The basket** is emptied of what was bought only when the payment arrives, so an
   abandoned payment leaves it as it was.
+- **Holding stock is bounded per buyer**, because held units are unavailable to everyone
+  else until paid for or released: one order holds at most
+  ``ShopSettings.max_units_per_item`` of a tracked item (``pricing.quote`` flags more), and
+  one IP network (an IPv6 /64 counts as one) or one mailbox has at most
+  ``max_unpaid_orders_per_network`` / ``_per_email`` orders holding stock and awaiting
+  payment (UnpaidOrdersLimit). The checkout view also rate-limits starting to pay per
+  network and per mailbox. The count is made inside the order's transaction; two checkouts
+  racing from one network may both pass it, which the rate limit bounds.
+- **Sold out** clears only the cached pages that show the item
+  (``display.availability_changed``), never the whole page cache.
 
 The order's payment reference is its primary key (``str(order.pk)``); the handler also
 checks the provider's checkout id against the order's.
@@ -32,26 +42,29 @@ import logging
 from dataclasses import asdict, dataclass
 from datetime import timedelta
 
+from django.conf import settings
 from django.core import signing
 from django.db import transaction
 from django.db.models import F
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.crypto import salted_hmac
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
-from masthead.core.cache import invalidate_pages
+from masthead.core import ratelimit
 from masthead.core.sites import absolute_url
 from masthead.payments import services as payments
 from masthead.payments.money import InvalidAmount, validate_amount
 from masthead.payments.providers.base import CheckoutRequest, LineItem, PaymentProviderError
-from masthead.shop import history, orders, pricing, stock
+from masthead.shop import display, history, orders, pricing, stock
 from masthead.shop.models import DiscountCode, Order, OrderEvent, OrderLine, Variant
 
 logger = logging.getLogger("masthead.shop")
 
 PURPOSE = "order"
 DIGEST_SALT = "masthead.shop.checkout.review"
+NETWORK_SALT = "masthead.shop.checkout.network"
 NEWSLETTER_WORDING_VERSION = "shop-checkout-1"
 # Beside the newsletter box at checkout, which starts unticked: under PECR's soft opt-in the
 # shop may only send its newsletter to a customer who ticks it. Recorded with the consent.
@@ -78,6 +91,19 @@ class SoldOut(CheckoutError):
 
 class DiscountUnavailable(CheckoutError):
     """The discount code can no longer be used (its last use went to someone else)."""
+
+
+class UnpaidOrdersLimit(CheckoutError):
+    """This buyer (network or mailbox) already has as many unpaid orders holding stock as
+    the shop allows."""
+
+    def __init__(self):
+        super().__init__(
+            _(
+                "You already have orders waiting for payment. Please pay for one of them, or "
+                "wait until it runs out, before starting another."
+            )
+        )
 
 
 class PaymentUnavailable(CheckoutError):
@@ -173,9 +199,42 @@ def _release_earlier_orders(cart):
             orders.end_provider_checkout(order)
 
 
-def _create_order(cart, details, quote, config):
+def network_digest(network):
+    """What an order keeps of the reader's IP network: a keyed digest, "" when unknown."""
+    if not network:
+        return ""
+    return salted_hmac(NETWORK_SALT, network).hexdigest()[:32]
+
+
+def _holds_stock(quote):
+    return any(line.variant is not None and line.variant.track_stock for line in quote.lines)
+
+
+def _check_unpaid_limits(details, network, config):
+    """Refuse (UnpaidOrdersLimit) when the reader's network or mailbox already has the
+    most unpaid orders holding stock that the shop allows. Orders from the same basket were
+    released just before, so a reader starting again is never counted against themselves."""
+    unpaid = Order.objects.filter(
+        status=Order.Status.AWAITING_PAYMENT,
+        reserved_until__gt=timezone.now(),
+        lines__stock_state=OrderLine.StockState.HELD,
+    )
+    by_mailbox = unpaid.filter(mailbox=ratelimit.mailbox(details.email))
+    if by_mailbox.values("pk").distinct().count() >= config.max_unpaid_orders_per_email:
+        raise UnpaidOrdersLimit()
+    if network:
+        by_network = unpaid.filter(client_network=network)
+        if by_network.values("pk").distinct().count() >= config.max_unpaid_orders_per_network:
+            raise UnpaidOrdersLimit()
+
+
+def _create_order(cart, details, quote, config, network):
     return Order.objects.create(
         email=details.email,
+        client_network=network,
+        # The provider the order will be paid through, known before its checkout exists,
+        # so an event from any other provider is never taken for its payment.
+        provider=settings.PAYMENTS_PROVIDER,
         currency=quote.currency,
         subtotal=quote.subtotal,
         discount_total=quote.discount_total,
@@ -203,8 +262,8 @@ def _create_order(cart, details, quote, config):
 
 def _take_stock(order, quote):
     """Copy the lines into the order and take each tracked line's units off sale. Returns
-    whether any variant is now sold out (the cached catalogue must then say so)."""
-    sold_out_now = False
+    the ids of the variants now sold out (the cached catalogue must then say so)."""
+    sold_out_now = []
     # Locking rows in one order (by variant id) keeps concurrent checkouts from deadlocking.
     for line in sorted(quote.lines, key=lambda line: line.variant_id):
         variant = line.variant
@@ -215,9 +274,8 @@ def _take_stock(order, quote):
             )
             if not taken:
                 raise SoldOut(variant)
-            sold_out_now = (
-                sold_out_now or not Variant.objects.filter(pk=variant.pk, stock__gt=0).exists()
-            )
+            if not Variant.objects.filter(pk=variant.pk, stock__gt=0).exists():
+                sold_out_now.append(variant.pk)
         OrderLine.objects.create(
             order=order,
             variant=variant,
@@ -274,12 +332,14 @@ def line_items(order):
     return items
 
 
-def start_order(cart, details, shipping_rate_id, *, digest=None, site=None):
+def start_order(cart, details, shipping_rate_id, *, digest=None, site=None, client_network=None):
     """Create the order for ``cart`` holding its stock, and open its payment page.
 
     ``digest`` (from the review page) must match what the basket costs now, else
-    PricesChanged. Raises CheckoutError (or SoldOut, DiscountUnavailable) with a message
-    for the reader; then no order is left holding anything and nothing is charged.
+    PricesChanged. ``client_network`` (``ratelimit.client_network``) is the reader's IP
+    network, which the limit on unpaid orders counts. Raises CheckoutError (or SoldOut,
+    DiscountUnavailable, UnpaidOrdersLimit) with a message for the reader; then no order is
+    left holding anything and nothing is charged.
     """
     config = shop_settings(site)
     if not config.is_open:
@@ -298,15 +358,17 @@ def start_order(cart, details, shipping_rate_id, *, digest=None, site=None):
     except InvalidAmount as error:
         raise CheckoutError(str(error)) from error
 
+    network = network_digest(client_network)
     with transaction.atomic():
         _release_earlier_orders(cart)
-        order = _create_order(cart, details, quote, config)
+        if _holds_stock(quote):
+            _check_unpaid_limits(details, network, config)
+        order = _create_order(cart, details, quote, config, network)
         sold_out_now = _take_stock(order, quote)
         _claim_discount(order, quote, details.email)
         orders.assign_number(order)
         history.record(order, OrderEvent.Kind.CHECKOUT_STARTED)
-        if sold_out_now:
-            transaction.on_commit(invalidate_pages)
+        display.availability_changed(sold_out_now)
 
     try:
         checkout = payments.start_checkout(
@@ -333,7 +395,7 @@ def start_order(cart, details, shipping_rate_id, *, digest=None, site=None):
         logger.warning("Could not open a checkout for order %s: %s", order.number, error)
         with transaction.atomic():
             locked = Order.objects.select_for_update().get(pk=order.pk)
-            _release(locked)
+            stock.release_stock(locked)
             Order.objects.filter(pk=order.pk).update(
                 status=Order.Status.CANCELLED, cancelled_at=timezone.now()
             )
@@ -355,20 +417,6 @@ def start_order(cart, details, shipping_rate_id, *, digest=None, site=None):
 # --- Letting go of unpaid orders ------------------------------------------------------------------
 
 
-def _release(order):
-    """Put an order's held units and discount use back (once), and empty the page cache
-    when that brings an item back from sold out."""
-    was_sold_out = Variant.objects.filter(
-        pk__in=order.lines.filter(stock_state=OrderLine.StockState.HELD).values("variant_id"),
-        track_stock=True,
-        stock__lte=0,
-    ).exists()
-    returned = stock.release_stock(order)
-    if returned and was_sold_out:
-        transaction.on_commit(invalidate_pages)
-    return returned
-
-
 def _expire(order, kind):
     """Move one unpaid order to expired and put back what it held, writing why (``kind``,
     an OrderEvent.Kind) to its history; False when another worker (or a payment) got to it
@@ -378,7 +426,7 @@ def _expire(order, kind):
     )
     if not moved:
         return False
-    _release(order)
+    stock.release_stock(order)
     history.record(order, kind)
     return True
 
@@ -392,7 +440,9 @@ def expire_order(order, kind):
 def release_expired_reservations(now=None):
     """Periodic job: expire orders still awaiting payment whose hold has run out and put
     their stock back. Each order moves with a conditional update, so several workers
-    running this at once release each order once. Returns how many it expired."""
+    running this at once release each order once. Also forgets the network of every order
+    no longer awaiting payment (it is kept only to count unpaid orders). Returns how many
+    it expired."""
     now = now or timezone.now()
     due = Order.objects.filter(
         status=Order.Status.AWAITING_PAYMENT, reserved_until__lt=now
@@ -402,4 +452,7 @@ def release_expired_reservations(now=None):
         order = Order.objects.filter(pk=order_id).first()
         if order is not None and expire_order(order, OrderEvent.Kind.HOLD_EXPIRED):
             expired += 1
+    Order.objects.exclude(status=Order.Status.AWAITING_PAYMENT).exclude(client_network="").update(
+        client_network=""
+    )
     return expired

@@ -4,6 +4,13 @@ product's prefetched variants and images so a listing costs a fixed number of qu
 
 Used by the catalogue views, the site search's "From the shop" group and the product
 block in article bodies.
+
+Which cached pages show a product, so that stock running out (or coming back) clears
+only those: the pages that show availability name their tags (``masthead.core.page_tags``)
+before reading it, and ``availability_changed`` renews them. The shop home names
+CATALOGUE_TAG, a category page its category's tag, a product page and every product block
+in an article body the product's tag; a product's availability changing renews all three.
+Readers buying never empty the whole page cache (only editors' changes do).
 """
 
 from dataclasses import dataclass, field
@@ -13,6 +20,7 @@ from django.db.models import Prefetch
 from django.utils.translation import gettext_lazy as _
 from wagtail.images import get_image_model
 
+from masthead.core import page_tags
 from masthead.shop.models import Product, ProductImage, Variant
 
 # Square pictures on product cards (the grid, search results, the article block) and on the
@@ -26,6 +34,36 @@ PRODUCT_RENDITIONS = (
 THUMBNAIL_RENDITIONS = ("fill-160x160|format-webp", "fill-320x320|format-webp")
 # Below this many units a variant says how many are left.
 LOW_STOCK = 3
+# Every page listing the whole catalogue (the shop home, a page at a time).
+CATALOGUE_TAG = "shop:catalogue"
+
+
+def product_tag(slug):
+    """The tag of the pages that show the product with this slug."""
+    return f"shop:product:{slug}"
+
+
+def category_tag(slug):
+    """The tag of the pages of the category with this slug."""
+    return f"shop:category:{slug}"
+
+
+def availability_changed(variant_ids):
+    """Clear the cached pages that show these variants' products (their product pages,
+    their categories' pages, the shop home and the articles with a block naming them),
+    now and again after the commit: one of them sold out or came back."""
+    variant_ids = list(variant_ids)
+    if not variant_ids:
+        return
+    rows = (
+        Product.objects.filter(variants__in=variant_ids)
+        .values_list("slug", "category__slug")
+        .distinct()
+    )
+    tags = {CATALOGUE_TAG}
+    for slug, category_slug in rows:
+        tags.update((product_tag(slug), category_tag(category_slug)))
+    page_tags.invalidate(*sorted(tags))
 
 
 class Availability(models.TextChoices):

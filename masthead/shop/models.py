@@ -13,9 +13,10 @@ interleaving can sell a unit twice.
 """
 
 import uuid
+from urllib.parse import urlsplit
 
 from django.conf import settings
-from django.core.validators import MaxValueValidator, MinValueValidator
+from django.core.validators import MaxValueValidator, MinValueValidator, URLValidator
 from django.db import models
 from django.db.models import Q
 from django.urls import reverse
@@ -31,16 +32,34 @@ from wagtail.fields import RichTextField
 from wagtail.models import Orderable
 from wagtail.search import index
 
+from masthead.core import ratelimit
 from masthead.payments.money import MAX_AMOUNT, format_money
 
 CURRENCIES = [("GBP", "GBP"), ("EUR", "EUR"), ("USD", "USD")]
 PRODUCT_RICH_TEXT_FEATURES = ["bold", "italic", "link", "ol", "ul"]
+# A tracking link is shown to readers and editors as a link: nothing but a web address
+# (never javascript:, data: or a path on this site).
+TRACKING_URL_SCHEMES = ["http", "https"]
+
+
+def web_link(url):
+    """``url`` when it is an absolute http(s) address with a host, else ""."""
+    text = (url or "").strip()
+    if not text or any(ord(character) <= 32 or ord(character) == 127 for character in text):
+        return ""
+    try:
+        parts = urlsplit(text)
+    except ValueError:
+        return ""
+    if parts.scheme.lower() not in TRACKING_URL_SCHEMES or not parts.hostname:
+        return ""
+    return text
 
 
 @register_setting(icon="tag")
 class ShopSettings(BaseSiteSetting):
-    """How the shop sells: currency, VAT, how long stock is held while a reader pays, and
-    the order numbers it hands out."""
+    """How the shop sells: currency, VAT, how long stock is held while a reader pays, how
+    much of it one buyer may hold at once, and the order numbers it hands out."""
 
     is_open = models.BooleanField(
         _("shop is open"),
@@ -69,6 +88,29 @@ class ShopSettings(BaseSiteSetting):
             "Held items are not offered to other shoppers."
         ),
     )
+    # Held stock is unavailable to everyone else until it is paid for or released: these keep
+    # one buyer (or a script with many baskets) from holding a limited item for everyone.
+    max_units_per_item = models.PositiveIntegerField(
+        _("most units of one item per order"),
+        default=10,
+        validators=[MinValueValidator(1), MaxValueValidator(99)],
+        help_text=_("For items whose stock is tracked; items made to order are not limited."),
+    )
+    max_unpaid_orders_per_network = models.PositiveIntegerField(
+        _("unpaid orders per internet connection"),
+        default=3,
+        validators=[MinValueValidator(1)],
+        help_text=_(
+            "How many orders holding stock may wait for payment at once from one IP address "
+            "(for IPv6, one /64 network)."
+        ),
+    )
+    max_unpaid_orders_per_email = models.PositiveIntegerField(
+        _("unpaid orders per email address"),
+        default=3,
+        validators=[MinValueValidator(1)],
+        help_text=_("How many orders holding stock may wait for payment at once for one email."),
+    )
     order_prefix = models.CharField(
         _("order number prefix"),
         max_length=6,
@@ -95,6 +137,14 @@ class ShopSettings(BaseSiteSetting):
             heading=_("VAT"),
         ),
         FieldPanel("reservation_minutes"),
+        MultiFieldPanel(
+            [
+                FieldPanel("max_units_per_item"),
+                FieldPanel("max_unpaid_orders_per_network"),
+                FieldPanel("max_unpaid_orders_per_email"),
+            ],
+            heading=_("Limits per buyer"),
+        ),
         FieldPanel("order_prefix"),
         FieldPanel("dispatch_note"),
         FieldPanel("returns_policy"),
@@ -549,6 +599,13 @@ class Order(models.Model):
         db_index=True,
     )
     email = models.EmailField(_("email"))
+    # The mailbox the address reaches (``ratelimit.mailbox``: lower case, no +tag, no Gmail
+    # dots), which per-customer limits count, so "A.B+1@gmail.com" is the same customer.
+    mailbox = models.CharField(max_length=254, blank=True, db_index=True)
+    # A keyed digest of the IP network the reader started paying from (an IPv6 /64 counts
+    # as one): it bounds unpaid orders per network, so the expiry job blanks it once the
+    # order no longer awaits payment.
+    client_network = models.CharField(max_length=64, blank=True, db_index=True)
     currency = models.CharField(_("currency"), max_length=3, default="GBP")
     subtotal = models.PositiveIntegerField(_("items"))
     discount_total = models.PositiveIntegerField(_("discount"), default=0)
@@ -606,6 +663,13 @@ class Order(models.Model):
 
     def __str__(self):
         return self.number or f"order {self.pk}"
+
+    def save(self, *args, **kwargs):
+        self.mailbox = ratelimit.mailbox(self.email)[:254]
+        update_fields = kwargs.get("update_fields")
+        if update_fields is not None and "email" in update_fields:
+            kwargs["update_fields"] = {*update_fields, "mailbox"}
+        super().save(*args, **kwargs)
 
     @property
     def is_paid(self):
@@ -696,7 +760,12 @@ class Shipment(models.Model):
     order = models.ForeignKey(Order, on_delete=models.CASCADE, related_name="shipments")
     carrier = models.CharField(_("carrier"), max_length=100)
     tracking_number = models.CharField(_("tracking number"), max_length=100, blank=True)
-    tracking_url = models.URLField(_("tracking link"), max_length=500, blank=True)
+    tracking_url = models.URLField(
+        _("tracking link"),
+        max_length=500,
+        blank=True,
+        validators=[URLValidator(schemes=TRACKING_URL_SCHEMES)],
+    )
     dispatched_at = models.DateTimeField(_("dispatched"), auto_now_add=True)
     email_sent_at = models.DateTimeField(null=True, blank=True)
     external_id = models.CharField(
@@ -716,6 +785,12 @@ class Shipment(models.Model):
 
     def __str__(self):
         return f"{self.carrier} {self.tracking_number}".strip()
+
+    @property
+    def tracking_link(self):
+        """The tracking link to put in an ``href``: only an absolute http(s) address,
+        whatever reached the database."""
+        return web_link(self.tracking_url)
 
 
 class ShipmentLine(models.Model):
@@ -788,6 +863,7 @@ class OrderEvent(models.Model):
         PAID_LATE = "paid_late", _("Paid after the hold ran out")
         PAID_LATE_SOLD_OUT = "paid_late_sold_out", _("Paid after the items sold out")
         AMOUNT_MISMATCH = "amount_mismatch", _("Amount paid differs from the total")
+        PAYMENT_MISMATCH = "payment_mismatch", _("Payment event not matching the order")
         PAYMENT_FAILED = "payment_failed", _("Payment attempt failed")
         DISPUTE_OPENED = "dispute_opened", _("Dispute opened")
         CONFIRMATION_RESENT = "confirmation_resent", _("Confirmation sent again")
@@ -851,6 +927,24 @@ def _payment_settling(p):
 def _amount_mismatch(p):
     return gettext("The provider reported %(paid)s; the order total is %(total)s.") % {
         "paid": format_money(p["paid"], p["paid_currency"]),
+        "total": format_money(p["total"], p["currency"]),
+    }
+
+
+def _payment_mismatch(p):
+    if p["provider"] != p["expected_provider"]:
+        return gettext(
+            "An event from %(provider)s was ignored: this order was started with "
+            "%(expected)s. Nothing changed."
+        ) % {"provider": p["provider"], "expected": p["expected_provider"]}
+    return gettext(
+        "A payment of %(paid)s (%(provider)s %(payment)s) was ignored: this order was charged "
+        "%(total)s, so it was not marked paid and no stock was committed. Check the payment "
+        "in the provider's dashboard."
+    ) % {
+        "paid": format_money(p["paid"], p["paid_currency"]),
+        "provider": p["provider"],
+        "payment": p["payment"] or "-",
         "total": format_money(p["total"], p["currency"]),
     }
 
@@ -943,6 +1037,7 @@ EVENT_SENTENCES = {
         gettext_noop("Paid after the hold ran out, and the items had sold out: refunding in full.")
     ),
     OrderEvent.Kind.AMOUNT_MISMATCH: _amount_mismatch,
+    OrderEvent.Kind.PAYMENT_MISMATCH: _payment_mismatch,
     OrderEvent.Kind.PAYMENT_FAILED: lambda p: (
         gettext("A payment attempt failed%(reason)s.")
         % {"reason": f": {p['reason']}" if p["reason"] else ""}

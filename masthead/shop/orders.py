@@ -31,6 +31,7 @@ from masthead.shop.models import (
     Shipment,
     ShipmentLine,
     Variant,
+    web_link,
 )
 from masthead.shop.pricing import shop_settings_for
 from masthead.shop.refunds import RefundPlan
@@ -152,11 +153,14 @@ def _status_after_dispatch(order):
 
 
 def _record_shipment(order, cleaned, carrier, tracking_number, tracking_url, external_id, user):
+    # Whoever sent it (an editor, a provider's webhook), a tracking link is kept only when
+    # it is a web address: it becomes a link in emails and on pages.
+    tracking_url = web_link(tracking_url)
     shipment = Shipment.objects.create(
         order=order,
         carrier=carrier[:100],
         tracking_number=tracking_number[:100],
-        tracking_url=tracking_url[:500],
+        tracking_url=tracking_url if len(tracking_url) <= 500 else "",
         external_id=external_id[:100],
     )
     for line, quantity in cleaned.items():
@@ -192,7 +196,7 @@ def mark_dispatched(order, quantities, carrier, tracking_number="", tracking_url
     tracking_url = (tracking_url or "").strip()
     if not carrier:
         raise OrderActionError(_("Say which carrier took the parcel."))
-    if tracking_url and not tracking_url.startswith(("https://", "http://")):
+    if tracking_url and not web_link(tracking_url):
         raise OrderActionError(_("A tracking link must start with https://."))
     with transaction.atomic():
         order = _locked(order)

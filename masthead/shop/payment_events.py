@@ -8,6 +8,13 @@ update), so events arriving twice or out of order change nothing twice.
 
 An event's ``reference`` is the order's primary key (see ``checkout.start_order``).
 
+**An event must match what it pays for.** Every event about an order must come from the
+provider the order was started with (``Order.provider``, set when the order is created), and
+a payment must be for exactly the order's total in its currency. An event that does not
+match changes nothing (no paid order, no stock committed, no expiry, no refund): it is
+written to the order's history as PAYMENT_MISMATCH, which the order's admin page shows
+to editors, and logged.
+
 - **Paid** (CheckoutCompleted with ``paid``, or PaymentSucceeded for a checkout): an order
   awaiting payment becomes paid, its held units and discount use become committed, the
   items are taken out of the basket it came from, the ORDERS side takes over
@@ -40,12 +47,11 @@ from django.db import transaction
 from django.db.models import F
 from django.utils import timezone
 
-from masthead.core.cache import invalidate_pages
 from masthead.newsletter import consent as newsletter_consent
 from masthead.newsletter import services as newsletter
 from masthead.payments import events
 from masthead.shop import cart as carts
-from masthead.shop import history, orders
+from masthead.shop import display, history, orders
 from masthead.shop.checkout import NEWSLETTER_WORDING, NEWSLETTER_WORDING_VERSION, expire_order
 from masthead.shop.models import DiscountCode, Order, OrderEvent, OrderLine, Variant
 
@@ -63,8 +69,50 @@ def _order_id(reference):
     return int(text) if text.isdigit() and len(text) <= 18 else None
 
 
+def _record_mismatch(order, event, amount=None, currency=""):
+    logger.warning(
+        "Order %s: ignored %s event %s that does not match it",
+        order.number,
+        event.provider,
+        event.provider_event_id,
+    )
+    history.record(
+        order,
+        OrderEvent.Kind.PAYMENT_MISMATCH,
+        provider=event.provider,
+        expected_provider=order.provider,
+        event=event.provider_event_id,
+        payment=getattr(event, "payment_id", ""),
+        paid=amount,
+        paid_currency=currency.upper(),
+        total=order.total,
+        currency=order.currency,
+    )
+
+
 def _order_for(event):
-    """The order an event is about (row locked), or None when it is not one of ours."""
+    """The order an event is about (row locked), or None when it is not one of ours or
+    comes from another provider than the order was started with (then written to the
+    order's history)."""
+    order = _find_order(event)
+    if order is not None and order.provider and event.provider != order.provider:
+        _record_mismatch(
+            order, event, getattr(event, "amount", None), getattr(event, "currency", "")
+        )
+        return None
+    return order
+
+
+def _pays_the_total(order, event):
+    """Whether a payment event is for exactly the order's total and currency; if not, it
+    is written to the order's history."""
+    if event.amount == order.total and event.currency.upper() == order.currency:
+        return True
+    _record_mismatch(order, event, event.amount, event.currency)
+    return False
+
+
+def _find_order(event):
     rows = Order.objects.select_for_update()
     order_id = _order_id(event.reference)
     if order_id is not None:
@@ -113,10 +161,11 @@ def _retake_stock(order):
                 ).update(stock_state=OrderLine.StockState.COMMITTED)
     except _Unavailable:
         return False
-    if Variant.objects.filter(
-        pk__in=[line.variant_id for line in lines], track_stock=True, stock=0
-    ).exists():
-        transaction.on_commit(invalidate_pages)
+    display.availability_changed(
+        Variant.objects.filter(
+            pk__in=[line.variant_id for line in lines], track_stock=True, stock=0
+        ).values_list("pk", flat=True)
+    )
     return True
 
 
@@ -157,6 +206,8 @@ def _opt_in_to_newsletter(order_id):
 
 
 def _mark_paid(order, event):
+    if not _pays_the_total(order, event):
+        return
     if order.paid_at is not None:
         if not order.payment_id and event.payment_id:
             order.payment_id = event.payment_id
@@ -187,15 +238,6 @@ def _mark_paid(order, event):
     order.provider = order.provider or event.provider
     order.status = Order.Status.PAID
     order.save()
-    if event.amount != order.total or event.currency.upper() != order.currency:
-        history.record(
-            order,
-            OrderEvent.Kind.AMOUNT_MISMATCH,
-            paid=event.amount,
-            paid_currency=event.currency.upper(),
-            total=order.total,
-            currency=order.currency,
-        )
     if not stock_ok:
         history.record(order, OrderEvent.Kind.PAID_LATE_SOLD_OUT)
         orders.cancel_after_commit(order, orders.SOLD_OUT_REASON)
@@ -218,6 +260,8 @@ def _on_checkout_completed(event):
         logger.warning("Checkout completed for unknown order %s", event.reference)
         return
     if not event.paid:
+        if not _pays_the_total(order, event):
+            return
         held_until = timezone.now() + SETTLING_HOLD
         extended = Order.objects.filter(
             pk=order.pk, status=Order.Status.AWAITING_PAYMENT, reserved_until__lt=held_until

@@ -5,7 +5,8 @@ payment all call it, and none of them takes a price, a quantity's value or a cur
 the reader's browser. It reads each variant's current price and stock, checks the discount
 code, picks the shipping zone and rate, and says what (if anything) stands in the way of
 buying: a price that changed since the item went into the basket, stock that ran out, an
-item taken off sale, or a country the shop does not ship to.
+item taken off sale, more of a tracked item than one order may hold
+(``ShopSettings.max_units_per_item``), or a country the shop does not ship to.
 
 All money is integer minor units in the shop's currency (``ShopSettings.currency``).
 """
@@ -17,6 +18,7 @@ from django.utils.formats import date_format
 from django.utils.translation import gettext as _
 from wagtail.models import Site
 
+from masthead.core import ratelimit
 from masthead.payments.money import format_money
 from masthead.shop.countries import country_name
 from masthead.shop.models import (
@@ -151,11 +153,6 @@ def shop_settings_for_request(request):
     return ShopSettings.for_request(request)
 
 
-def normalise_email(email):
-    """An email address as compared for a code's per-customer limit."""
-    return (email or "").strip().lower()
-
-
 def _money(amount, currency):
     return format_money(amount, currency)
 
@@ -172,12 +169,13 @@ def find_discount(code):
 
 
 def uses_by_customer(discount, email):
-    """How many orders from ``email`` hold or have used ``discount``."""
-    email = normalise_email(email)
-    if not email:
+    """How many orders to the mailbox ``email`` reaches (``ratelimit.mailbox``, so a +tag
+    or Gmail's dots make no new customer) hold or have used ``discount``."""
+    mailbox = ratelimit.mailbox(email)
+    if not mailbox:
         return 0
     return Order.objects.filter(
-        discount=discount, email__iexact=email, discount_state__in=COUNTED_DISCOUNT_STATES
+        discount=discount, mailbox=mailbox, discount_state__in=COUNTED_DISCOUNT_STATES
     ).count()
 
 
@@ -308,7 +306,7 @@ def held_for_cart(cart):
     return held
 
 
-def _price_line(request, variant, currency, held=0):
+def _price_line(request, variant, currency, held=0, max_units=None):
     quantity = request.quantity
     if variant is None or not variant.product.live:
         return PricedLine(
@@ -331,7 +329,11 @@ def _price_line(request, variant, currency, held=0):
         held_for_reader=held,
     )
     left = line.stock_left
-    if left is not None and left < quantity:
+    if left is not None and max_units is not None and quantity > max_units:
+        line.problem = _(
+            "You can buy at most %(max)d of %(item)s in one order; please lower the quantity."
+        ) % {"max": max_units, "item": variant}
+    elif left is not None and left < quantity:
         if left <= 0:
             line.problem = _("%(item)s is sold out; please remove it.") % {"item": variant}
         else:
@@ -381,6 +383,7 @@ def quote(
             variants.get(request.variant_id),
             currency,
             held.get(request.variant_id, 0),
+            settings_.max_units_per_item,
         )
         for request in requests
     ]

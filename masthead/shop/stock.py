@@ -3,11 +3,25 @@
 Each line moves to ``released`` with a conditional update on its current stock state, and
 the discount use with one on the order's discount state, so the expiry job on two workers,
 a cancel racing an expiry or a retried task give units and uses back exactly once.
+
+Units put back on a variant that was sold out clear the cached pages showing its product
+(``display.availability_changed``); nothing else here touches the page cache.
 """
 
 from django.db.models import F
 
+from masthead.shop import display
 from masthead.shop.models import DiscountCode, Order, OrderLine, OrderRefund, Variant
+
+
+def _put_on_sale(variant_id, units):
+    """Add ``units`` to a variant's stock; True when it was sold out until now."""
+    if Variant.objects.filter(pk=variant_id, track_stock=True, stock__lte=0).update(
+        stock=F("stock") + units
+    ):
+        return True
+    Variant.objects.filter(pk=variant_id).update(stock=F("stock") + units)
+    return False
 
 
 def restocked_quantities(order):
@@ -26,6 +40,7 @@ def release_stock(order):
     put back (0 when another caller already did it)."""
     restocked = restocked_quantities(order)
     returned = 0
+    back_on_sale = []
     lines = OrderLine.objects.filter(
         order=order, stock_state__in=[OrderLine.StockState.HELD, OrderLine.StockState.COMMITTED]
     )
@@ -40,8 +55,10 @@ def release_stock(order):
         else:
             units = line.quantity - line.quantity_dispatched - restocked.get(line.pk, 0)
         if units > 0:
-            Variant.objects.filter(pk=line.variant_id).update(stock=F("stock") + units)
+            if _put_on_sale(line.variant_id, units):
+                back_on_sale.append(line.variant_id)
             returned += units
+    display.availability_changed(back_on_sale)
     release_discount(order, Order.DiscountState.HELD)
     return returned
 
@@ -64,5 +81,9 @@ def release_discount(order, state):
 def put_back(line, quantity):
     """Put ``quantity`` units of a sold line back on sale (a refund with "restock" ticked);
     units of a line that is no longer sold (released, untracked) have nowhere to go."""
-    if line.variant_id and line.stock_state == OrderLine.StockState.COMMITTED:
-        Variant.objects.filter(pk=line.variant_id).update(stock=F("stock") + quantity)
+    if (
+        line.variant_id
+        and line.stock_state == OrderLine.StockState.COMMITTED
+        and _put_on_sale(line.variant_id, quantity)
+    ):
+        display.availability_changed([line.variant_id])

@@ -1,6 +1,7 @@
 """The shop in Wagtail's admin: one "Shop" menu holding the catalogue (products, categories,
 shipping zones, discount codes), the orders and the fulfilment queue, and the audit-log
-wording of the editors' order actions. The viewsets and views are in ``admin/``."""
+wording of the editors' order actions and of exporting orders. The viewsets and views are
+in ``admin/``."""
 
 from django.utils.translation import gettext_lazy as _
 from wagtail import hooks
@@ -15,7 +16,7 @@ from masthead.shop.admin.catalogue import (
     ShippingZoneViewSet,
 )
 from masthead.shop.admin.fulfilment import FulfilmentViewSet
-from masthead.shop.admin.orders import OrderViewSet
+from masthead.shop.admin.orders import EXPORT_LOG_ACTION, OrderViewSet
 
 
 class ShopAdminGroup(SnippetViewSetGroup):
@@ -54,3 +55,4 @@ def register_order_log_actions(log_actions):
         _("Resend order confirmation"),
         _("Order confirmation sent again"),
     )
+    log_actions.register_action(EXPORT_LOG_ACTION, _("Export orders"), _("Orders exported"))

@@ -2,7 +2,8 @@
 its payment handler, the periodic jobs (releasing expired stock holds and old baskets,
 asking again for refunds whose asker died), its share of the demo, the page-cache
 invalidation for catalogue changes, the margin on the funding page, the product block in
-article bodies and the products in the site search."""
+article bodies, the products in the site search, and the filter that keeps the Printful
+webhook's secret out of Django's request logs."""
 
 from masthead.core.blocks import register_body_block
 from masthead.core.cache_invalidation import invalidate_pages_on_change
@@ -11,7 +12,7 @@ from masthead.core.funding import register_income_source
 from masthead.core.scheduler import register_periodic_job
 from masthead.core.search import register_search_source
 from masthead.payments.registry import register_handler
-from masthead.shop import cart, checkout, demo, orders, payment_events, search
+from masthead.shop import cart, checkout, demo, log_filters, orders, payment_events, search
 from masthead.shop.blocks import ProductBlock
 from masthead.shop.models import (
     Category,
@@ -44,3 +45,4 @@ def connect():
         template=search.SEARCH_TEMPLATE,
         stylesheets=search.SEARCH_STYLESHEETS,
     )
+    log_filters.hide_secret_from_request_logs()

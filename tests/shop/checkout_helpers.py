@@ -1,6 +1,7 @@
 """Shared steps for the cart and checkout tests: add to the basket, fill in each checkout
 step and pay on the demo provider's page, as a reader's browser would."""
 
+import json
 import re
 
 from masthead.payments.providers.demo import DemoProvider
@@ -79,3 +80,20 @@ def abandon_on_demo(order):
     DemoProvider().abandon(order.checkout_id)
     order.refresh_from_db()
     return order
+
+
+def offers(client, product):
+    """A product page as ``client`` gets it: whether it came from the page cache ("hit" or
+    "miss") and each variant's availability in its structured data ({sku: "InStock"})."""
+    response = client.get(product.get_absolute_url())
+    scripts = re.findall(
+        r'<script type="application/ld\+json">(.*?)</script>', response.content.decode(), re.S
+    )
+    data = next(
+        item
+        for item in map(json.loads, scripts)
+        if isinstance(item, dict) and item.get("@type") == "Product"
+    )
+    return response["X-Cache"], {
+        offer["sku"]: offer["availability"].rsplit("/", 1)[-1] for offer in data["offers"]
+    }

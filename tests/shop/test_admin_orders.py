@@ -81,6 +81,23 @@ def test_the_export_is_csv_with_formula_cells_defused(editor, tee_s):
     assert rows[0]["Name"] == "'=HYPERLINK(1)"
 
 
+def test_exporting_orders_is_written_to_the_audit_log_with_the_editor(editor, tee_s):
+    from wagtail.models import ModelLogEntry
+
+    make_order([(tee_s, 1)])
+    assert not ModelLogEntry.objects.filter(action="shop.export_orders").exists()
+
+    editor.get("/admin/orders/?status=paid")
+    assert not ModelLogEntry.objects.filter(action="shop.export_orders").exists()
+    response = editor.get("/admin/orders/?status=paid&export=csv")
+
+    assert response.status_code == 200
+    [entry] = ModelLogEntry.objects.filter(action="shop.export_orders")
+    assert entry.user.username == "editor"
+    assert entry.data == {"format": "csv", "query": "status=paid&export=csv"}
+    assert entry.message == "Orders exported"
+
+
 def test_an_orders_page_shows_lines_totals_address_history_and_the_actions(editor, tee_s):
     order = make_order([(tee_s, 2)])
     history.record(

@@ -2,6 +2,7 @@
 the demo checkout page, and what the webhooks make of it."""
 
 import pytest
+from django.test import Client
 
 from masthead.shop.models import CartLine, Order, OrderLine
 from tests.shop.checkout_helpers import (
@@ -9,6 +10,7 @@ from tests.shop.checkout_helpers import (
     add_to_cart,
     checkout_to_payment,
     latest_order,
+    offers,
     pay_on_demo,
 )
 from tests.shop.factories import make_default_zones
@@ -81,16 +83,22 @@ def test_abandoning_the_payment_releases_the_stock_and_keeps_the_basket(client, 
     assert "No payment was made" in page
 
 
-def test_holding_the_last_units_empties_the_page_cache_so_the_product_shows_sold_out(
+def test_holding_the_last_units_refreshes_the_cached_product_page_so_it_shows_sold_out(
     client, catalogue, zones, django_capture_on_commit_callbacks
 ):
-    from masthead.core.cache import current_generation
-
+    reader = Client()
+    assert offers(reader, catalogue.tee)[0] == "miss"
+    assert offers(reader, catalogue.tee) == (
+        "hit",
+        {"TEE-S": "InStock", "TEE-M": "LimitedAvailability", "TEE-L": "OutOfStock"},
+    )
     add_to_cart(client, catalogue.tee.variants.get(sku="TEE-M"), 2)
-    before = current_generation()
 
     with django_capture_on_commit_callbacks(execute=True):
         checkout_to_payment(client, zones["uk"].rates.first())
 
-    assert current_generation() != before
     assert catalogue.tee.variants.get(sku="TEE-M").stock == 0
+    assert offers(reader, catalogue.tee) == (
+        "miss",
+        {"TEE-S": "InStock", "TEE-M": "OutOfStock", "TEE-L": "OutOfStock"},
+    )

@@ -15,6 +15,7 @@ from tests.shop.checkout_helpers import (
     add_to_cart,
     checkout_to_payment,
     latest_order,
+    offers,
     pay_on_demo,
 )
 from tests.shop.factories import make_code, make_default_zones
@@ -63,17 +64,25 @@ def test_expired_reservations_are_released_once(reserved, medium):
     assert history(reserved).count("The time to pay ran out; the items went back on sale.") == 1
 
 
-def test_a_release_that_brings_an_item_back_empties_the_page_cache(
-    reserved, django_capture_on_commit_callbacks
+def test_a_release_that_brings_an_item_back_refreshes_the_cached_product_page(
+    reserved, catalogue, django_capture_on_commit_callbacks
 ):
-    from masthead.core.cache import current_generation
+    from django.test import Client
 
-    before = current_generation()
+    reader = Client()
+    reader.get(catalogue.tee.get_absolute_url())
+    assert offers(reader, catalogue.tee) == (
+        "hit",
+        {"TEE-S": "InStock", "TEE-M": "OutOfStock", "TEE-L": "OutOfStock"},
+    )
     run_out_the_clock(reserved)
     with django_capture_on_commit_callbacks(execute=True):
         release_expired_reservations()
 
-    assert current_generation() != before
+    assert offers(reader, catalogue.tee) == (
+        "miss",
+        {"TEE-S": "InStock", "TEE-M": "LimitedAvailability", "TEE-L": "OutOfStock"},
+    )
 
 
 def test_a_payment_after_expiry_with_stock_left_retakes_it_and_pays(reserved, medium, client):

@@ -31,7 +31,7 @@ from masthead.shop.fulfilment.base import (
     ShipmentUpdate,
     StatusUpdate,
 )
-from masthead.shop.models import Variant
+from masthead.shop.models import Variant, web_link
 
 logger = logging.getLogger("masthead.shop")
 
@@ -220,7 +220,8 @@ class PrintfulProvider(FulfilmentProvider):
                     external_id=f"printful-{shipment['id']}",
                     carrier=str(shipment.get("carrier") or "Printful"),
                     tracking_number=str(shipment.get("tracking_number") or ""),
-                    tracking_url=str(shipment.get("tracking_url") or ""),
+                    # Shown to readers as a link: a web address or nothing.
+                    tracking_url=web_link(str(shipment.get("tracking_url") or "")),
                     items=_shipped_lines(shipment, order),
                 )
             ]

@@ -7,6 +7,10 @@ whose Origin (or Referer) is not this site and rate-limits per IP, and all it ca
 an item the reader can see into the reader's own basket (the basket cookie is SameSite=Lax,
 so another site's form never carries it anyway). Everything else here is per reader:
 never cached, and its forms carry a CSRF token as usual.
+
+Per-IP limits count an IPv6 /64 as one client (``ratelimit.client_network``). Discount
+codes are rate-limited per basket and per network, on top of the one answer every unusable
+code gets (``cart.apply_discount``), so codes cannot be found by trying them.
 """
 
 import logging
@@ -89,11 +93,12 @@ def add(request):
     if not is_same_site(request):
         return render(request, "shop/refused.html", status=403)
     limit, window = settings.SHOP_CART_ADD_LIMIT_PER_IP
-    ip_address = ratelimit.client_ip(request) or "unknown"
-    if not ratelimit.allow(f"shop-cart-add:{ip_address}", limit, window):
+    network = ratelimit.client_network(request) or "unknown"
+    if not ratelimit.allow(f"shop-cart-add:{network}", limit, window):
         return render(request, "shop/rate_limited.html", status=429)
     existing = carts.cart_from_request(request)
-    if not pricing.shop_settings_for_request(request).is_open:
+    config = pricing.shop_settings_for_request(request)
+    if not config.is_open:
         return _cart_page(
             request,
             existing,
@@ -103,7 +108,12 @@ def add(request):
     try:
         with transaction.atomic():
             basket = existing or Cart.objects.create()
-            line = carts.add(basket, request.POST.get("variant"), request.POST.get("quantity"))
+            line = carts.add(
+                basket,
+                request.POST.get("variant"),
+                request.POST.get("quantity"),
+                shop_settings=config,
+            )
     except carts.CartError as error:
         return _cart_page(request, existing, error=str(error), status=400)
     messages.success(
@@ -114,11 +124,34 @@ def add(request):
     return carts.remember(redirect(_next_url(request)), basket)
 
 
+class TooManyCodes(carts.CartError):
+    """More discount codes tried from this basket or network than the limits allow."""
+
+
+def _count_code_attempt(request, basket):
+    """Count one discount code tried, per basket and per network; TooManyCodes once
+    either limit is reached."""
+    network = ratelimit.client_network(request) or "unknown"
+    for key, (limit, window) in (
+        (f"shop-discount-basket:{basket.pk}", settings.SHOP_DISCOUNT_LIMIT_PER_BASKET),
+        (f"shop-discount-network:{network}", settings.SHOP_DISCOUNT_LIMIT_PER_IP),
+    ):
+        if not ratelimit.allow(key, limit, window):
+            raise TooManyCodes(
+                _("Too many codes were tried just now. Please wait a while and try again.")
+            )
+
+
 def _apply(request, basket):
     """Do what the basket form asked; returns the message to show."""
     action = request.POST.get("action", "")
     if action == "update":
-        line = carts.set_quantity(basket, request.POST.get("line"), request.POST.get("quantity"))
+        line = carts.set_quantity(
+            basket,
+            request.POST.get("line"),
+            request.POST.get("quantity"),
+            shop_settings=pricing.shop_settings_for_request(request),
+        )
         if line is None:
             return _("The item was removed from your basket.")
         return _("Quantity updated.")
@@ -126,6 +159,7 @@ def _apply(request, basket):
         carts.remove(basket, request.POST.get("line"))
         return _("The item was removed from your basket.")
     if action == "apply_discount":
+        _count_code_attempt(request, basket)
         discount = carts.apply_discount(basket, request.POST.get("code", ""))
         return _("The code %(code)s (%(label)s) is applied.") % {
             "code": discount.code,
@@ -151,6 +185,8 @@ def update(request):
     try:
         with transaction.atomic():
             message = _apply(request, basket)
+    except TooManyCodes as error:
+        return _cart_page(request, basket, error=str(error), status=429)
     except carts.CartError as error:
         return _cart_page(request, basket, error=str(error), status=400)
     messages.success(request, message)

@@ -4,6 +4,9 @@ They are the same for every visitor, so the page cache keeps them whole: nothing
 depend on who is looking (no cart count, no CSRF token; the add-to-cart form posts without
 one and the cart view defends itself). Only products on sale are shown; anything else, and
 any category or product that does not exist, is a 404.
+
+Each names its page-cache tag before reading any stock (``display``), so an item selling
+out or coming back clears only the pages that show it.
 """
 
 from django.http import Http404
@@ -11,14 +14,18 @@ from django.shortcuts import get_object_or_404, render
 from django.utils.html import strip_tags
 from django.utils.translation import gettext_lazy as _
 
+from masthead.core import page_tags
 from masthead.publishing.models import paginate
 from masthead.shop.display import (
+    CATALOGUE_TAG,
     PRODUCT_RENDITIONS,
     THUMBNAIL_RENDITIONS,
     Availability,
     availability,
+    category_tag,
     live_products,
     product_card,
+    product_tag,
     with_card_data,
 )
 from masthead.shop.models import Category, Product, ShopSettings
@@ -46,6 +53,7 @@ def _cards(products):
 def shop_home(request):
     """The shop's front: its categories, the featured products and every product on sale,
     a page at a time. When the shop is closed the catalogue stays visible with a notice."""
+    page_tags.tag(CATALOGUE_TAG)
     shop = _shop_settings(request)
     products = paginate(request, with_card_data(live_products()), per_page=PRODUCTS_PER_PAGE)
     featured = []
@@ -68,6 +76,7 @@ def shop_home(request):
 
 def category(request, slug):
     """The products on sale in one category, a page at a time."""
+    page_tags.tag(category_tag(slug))
     shop = _shop_settings(request)
     found = get_object_or_404(Category, slug=slug)
     products = paginate(
@@ -93,6 +102,7 @@ def category(request, slug):
 def product(request, slug):
     """A product's page: pictures, price, description and the variant picker, which posts to
     the cart without JavaScript."""
+    page_tags.tag(product_tag(slug))
     shop = _shop_settings(request)
     renditions = (*PRODUCT_RENDITIONS, *THUMBNAIL_RENDITIONS)
     found = get_object_or_404(with_card_data(Product.objects.live(), renditions), slug=slug)

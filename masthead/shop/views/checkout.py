@@ -7,12 +7,18 @@ step prices the basket afresh from the database (``pricing.quote``), and the rev
 form carries the figures it showed with a keyed digest of them. ``pay`` prices everything
 again and refuses unless what was posted, the digest and the fresh figures all agree, so a
 changed price, quantity, item or currency in a post starts no order and charges nothing.
+
+Starting to pay holds stock for everyone else, so ``pay`` is rate-limited per IP network
+(an IPv6 /64 counts as one) and per mailbox (``ratelimit.mailbox``: case, +tags and Gmail
+dots make no new address), and ``checkout.start_order`` bounds the unpaid orders one
+network or mailbox may have at once.
 """
 
 import logging
 import re
 
 from django import forms
+from django.conf import settings
 from django.contrib import messages
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
@@ -20,6 +26,7 @@ from django.utils.translation import gettext_lazy
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_http_methods, require_POST
 
+from masthead.core import ratelimit
 from masthead.shop import cart as carts
 from masthead.shop import checkout, pricing
 from masthead.shop.countries import COUNTRIES, country_name
@@ -280,6 +287,18 @@ def _posted_matches(request, quote):
     return post.get("currency") == quote.currency and post.get("total") == str(quote.total)
 
 
+def _may_start_paying(request, reader):
+    """Count one start of payment for the reader's network and mailbox; False once either
+    has started more than its limit allows in the window."""
+    network = ratelimit.client_network(request) or "unknown"
+    limit, window = settings.SHOP_CHECKOUT_LIMIT_PER_IP
+    if not ratelimit.allow(f"shop-checkout-network:{network}", limit, window):
+        return False
+    mailbox = ratelimit.hashed(ratelimit.mailbox(reader.email))
+    limit, window = settings.SHOP_CHECKOUT_LIMIT_PER_ADDRESS
+    return ratelimit.allow(f"shop-checkout-address:{mailbox}", limit, window)
+
+
 @never_cache
 @require_POST
 def pay(request):
@@ -288,6 +307,12 @@ def pay(request):
     basket, reader, rate_id, away = _review_inputs(request)
     if away is not None:
         return away
+    if not _may_start_paying(request, reader):
+        error = _(
+            "Payment was started too many times in a short while. Nothing was charged; "
+            "please wait a few minutes and try again."
+        )
+        return _review_page(request, basket, reader, rate_id, error=error, status=429)
     quote = checkout.quote_for(basket, reader, rate_id)
     digest = request.POST.get("digest", "")
     if not _posted_matches(request, quote) or not checkout.digest_matches(quote, digest):
@@ -295,9 +320,17 @@ def pay(request):
             request, basket, reader, rate_id, error=str(checkout.PricesChanged()), status=409
         )
     try:
-        started = checkout.start_order(basket, reader, rate_id, digest=digest)
+        started = checkout.start_order(
+            basket,
+            reader,
+            rate_id,
+            digest=digest,
+            client_network=ratelimit.client_network(request),
+        )
     except checkout.PaymentUnavailable as error:
         return _review_page(request, basket, reader, rate_id, error=str(error), status=503)
+    except checkout.UnpaidOrdersLimit as error:
+        return _review_page(request, basket, reader, rate_id, error=str(error), status=429)
     except checkout.CheckoutError as error:
         return _review_page(request, basket, reader, rate_id, error=str(error), status=409)
     return redirect(started.checkout_url)
