@@ -9,6 +9,26 @@ import multiprocessing
 import os
 from pathlib import Path
 
+from gunicorn.glogging import Logger
+
+from masthead.core.error_reports import mask_url_passwords
+from masthead.shop.log_filters import hide_secret
+
+
+class MaskedAccessLogger(Logger):
+    """gunicorn's logger, with the Printful webhook's secret (the last part of its address)
+    and any URL password masked in the access log's request line and path."""
+
+    def atoms(self, resp, req, environ, request_time):
+        atoms = super().atoms(resp, req, environ, request_time)
+        for key in ("r", "U", "f"):
+            if isinstance(atoms.get(key), str):
+                atoms[key] = mask_url_passwords(hide_secret(atoms[key]))
+        return atoms
+
+
+logger_class = MaskedAccessLogger
+
 workers = int(os.environ.get("WEB_CONCURRENCY", multiprocessing.cpu_count()))
 threads = int(os.environ.get("GUNICORN_THREADS", "4"))
 worker_class = "gthread" if threads > 1 else "sync"

@@ -36,19 +36,27 @@ class CredentialsReporterFilter(SafeExceptionReporterFilter):
         return cleansed
 
 
-class MaskCredentialsLogFilter(logging.Filter):
-    """Rewrites a log record so that no URL password in its message or arguments is
-    written to any handler."""
+class MaskingLogFilter(logging.Filter):
+    """Rewrites a log record through ``mask`` (a function of the text), in its message and
+    its traceback, so that no handler writes what ``mask`` hides."""
+
+    @staticmethod
+    def mask(text):
+        return text
 
     def filter(self, record):
         message = record.getMessage()
-        masked = mask_url_passwords(message)
+        masked = self.mask(message)
         if masked != message:
             record.msg = masked
             record.args = None
         if record.exc_info and not record.exc_text:
             # Formatters reuse exc_text when it is set: the traceback is written masked.
-            record.exc_text = mask_url_passwords(
-                logging.Formatter().formatException(record.exc_info)
-            )
+            record.exc_text = self.mask(logging.Formatter().formatException(record.exc_info))
         return True
+
+
+class MaskCredentialsLogFilter(MaskingLogFilter):
+    """No URL password in any log line."""
+
+    mask = staticmethod(mask_url_passwords)

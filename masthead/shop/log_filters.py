@@ -12,6 +12,8 @@ from it by its own ``location`` (see the README's Security section).
 import logging
 import re
 
+from masthead.core.error_reports import MaskingLogFilter
+
 MASK = "********"
 # The webhook's path segment after /webhooks/printful/, wherever the shop is mounted.
 _WEBHOOK_SECRET = re.compile(r"(/webhooks/printful/)[^/\s?#\"']+")
@@ -24,20 +26,11 @@ def hide_secret(text):
     return _WEBHOOK_SECRET.sub(lambda match: f"{match[1]}{MASK}", text)
 
 
-class HidePrintfulSecret(logging.Filter):
+class HidePrintfulSecret(MaskingLogFilter):
     """Rewrites a log record so that the Printful webhook's secret is in neither its message
     nor its traceback."""
 
-    def filter(self, record):
-        message = record.getMessage()
-        hidden = hide_secret(message)
-        if hidden != message:
-            record.msg = hidden
-            record.args = None
-        if record.exc_info and not record.exc_text:
-            # Formatters reuse exc_text when it is set: the traceback is written hidden.
-            record.exc_text = hide_secret(logging.Formatter().formatException(record.exc_info))
-        return True
+    mask = staticmethod(hide_secret)
 
 
 def hide_secret_from_request_logs():

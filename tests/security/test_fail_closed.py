@@ -6,12 +6,16 @@ import logging
 import secrets
 import subprocess
 import sys
+from datetime import timedelta
+from types import SimpleNamespace
 
 import pytest
 from django.test import RequestFactory
 from django.views.debug import ExceptionReporter
+from gunicorn.config import Config
 
 from masthead.core.error_reports import MaskCredentialsLogFilter, mask_url_passwords
+from masthead.gunicorn_config import MaskedAccessLogger
 from tests.test_settings import PROJECT_DIR, clean_environment, run_manage
 
 REAL_KEY = secrets.token_urlsafe(48)
@@ -153,3 +157,20 @@ def test_demo_content_refuses_to_run_in_production(tmp_path):
         **variables,
     )
     assert shell.stdout.strip() == "0", shell.stderr
+
+
+def test_gunicorns_access_log_never_writes_the_printful_secret():
+    environ = {
+        "REQUEST_METHOD": "POST",
+        "RAW_URI": "/shop/webhooks/printful/hook-s3cret-123/",
+        "PATH_INFO": "/shop/webhooks/printful/hook-s3cret-123/",
+        "SERVER_PROTOCOL": "HTTP/1.1",
+        "REMOTE_ADDR": "127.0.0.1",
+        "HTTP_REFERER": "https://user:pw-456@example.org/",
+    }
+    response = SimpleNamespace(status="200 OK", headers=[], sent=2)
+    atoms = MaskedAccessLogger(Config()).atoms(response, [], environ, timedelta(seconds=0.01))
+
+    assert atoms["r"] == "POST /shop/webhooks/printful/********/ HTTP/1.1"
+    assert atoms["U"] == "/shop/webhooks/printful/********/"
+    assert atoms["f"] == "https://user:********@example.org/"
