@@ -110,6 +110,8 @@ INSTALLED_APPS = [
 
 MIDDLEWARE = [
     "masthead.core.middleware.NulBytesMiddleware",
+    # Outside the page cache, so that cached pages get the current policies too.
+    "masthead.core.security_headers.SecurityHeadersMiddleware",
     "masthead.core.cache.AnonymousPageCacheMiddleware",
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",

@@ -244,7 +244,7 @@ def test_embed_card_without_title_shows_the_host(settings):
 
 
 @pytest.mark.django_db
-def test_embed_that_is_known_is_embedded(client, tree):
+def test_embed_from_a_provider_not_allowed_stays_a_link_even_when_wagtail_knows_it(client, tree):
     url = "https://video.example/watch/99"
     Embed.objects.create(
         url=url,
@@ -258,12 +258,38 @@ def test_embed_that_is_known_is_embedded(client, tree):
     article = make_article(
         tree.section, title="The council meeting in full", body=every_block_body(make_image(), url)
     )
-    content = get_page(client, article.url)
-    assert '<iframe src="https://video.example/embed/99" title="Council meeting"></iframe>' in (
-        content
+    parts = PageParts(get_page(client, article.url))
+
+    assert [card["href"] for card in parts.find("a", **{"class": "embed-card__link"})] == [url]
+    assert parts.find("figure", **{"class": "embed-card"}) == [{"class": "embed-card"}]
+    assert not parts.find("iframe")
+
+
+@pytest.mark.django_db
+def test_embed_from_an_allowed_provider_is_a_link_card_that_plays_after_a_click(client, tree):
+    url = "https://www.youtube.com/watch?v=aqz-KE-bpKQ&t=42"
+    article = make_article(
+        tree.section, title="The council meeting in full", body=every_block_body(make_image(), url)
     )
-    assert "embed-card" not in content
+    content = get_page(client, article.url)
+    parts = PageParts(content)
+
+    assert not parts.find("iframe")
+    assert [card["href"] for card in parts.find("a", **{"class": "embed-card__link"})] == [url]
+    assert parts.find("figure", **{"class": "embed-card embed-card--video"}) == [
+        {
+            "class": "embed-card embed-card--video",
+            "data-embed-player": "https://www.youtube-nocookie.com/embed/aqz-KE-bpKQ?autoplay=1",
+            "data-embed-sandbox": "allow-scripts allow-same-origin allow-presentation allow-popups",
+            "data-embed-allow": "autoplay; encrypted-media; fullscreen; picture-in-picture",
+            "data-embed-title": "Video tour of the reading room",
+        }
+    ]
+    assert parts.find("p", **{"class": "embed-card__play", "hidden": None})
+    assert "Play the video here" in content
+    assert "Loads YouTube's player, which may set cookies." in content
     assert "<figcaption>A tour filmed by library staff.</figcaption>" in content
+    assert parts.find("script", src="/static/js/embeds.js")
 
 
 @pytest.mark.django_db

@@ -1,34 +1,24 @@
-"""Template helpers for the reader-facing pages: embeds that never break a page, share
-links, pagination links, and the rendered fragments that every reader shares
-(``{% fragment %}``, ``{% page_fragment %}`` and their ``{% live %}`` holes)."""
+"""Template helpers for the reader-facing pages: embeds as link cards that play on a
+click, safe links, share links, pagination links, and the rendered fragments that every
+reader shares (``{% fragment %}``, ``{% page_fragment %}`` and their ``{% live %}``
+holes)."""
 
-import logging
 import secrets
 from urllib.parse import quote, urlencode, urlsplit
 
 from django import template
-from django.core.cache import cache
 from django.db.models import Model
 from django.template.loader import render_to_string
 from django.utils.safestring import mark_safe
 from django.utils.translation import gettext_lazy as _
-from wagtail.embeds import embeds
 from wagtail.models import Page, Site
 
 from masthead.core.cache import has_personal_cookie
+from masthead.core.embeds import PLAYER_FEATURES, SANDBOX, player_for
 from masthead.core.fragments import rendered_fragment
 from masthead.core.links import is_safe_link
 
 register = template.Library()
-logger = logging.getLogger("masthead.embeds")
-
-# A provider that failed is not asked again for a while, so an uncached page that holds a
-# dead embed does not wait on the network at every render.
-EMBED_FAILURE_SECONDS = 15 * 60
-
-
-def _embed_failure_key(url):
-    return f"masthead:embed-failed:{embeds.get_embed_hash(url)}"
 
 
 @register.filter
@@ -47,21 +37,18 @@ def safe_link(url):
 
 @register.simple_tag
 def embed_or_link(value):
-    """Render an embed block: the provider's embed when it can be had, otherwise a plain
-    link card (title or host, the URL and the caption), never an error."""
+    """Render an embed block as a link card (title or host, the URL and the caption). When
+    an allowed provider plays the link, the card also carries the player, which
+    ``static/js/embeds.js`` loads in a sandboxed frame once the reader asks for it."""
     url = value.get("url") or ""
-    context = {"url": url, "title": value.get("title") or "", "caption": value.get("caption")}
-    if url and cache.get(_embed_failure_key(url)) is None:
-        try:
-            embed = embeds.get_embed(url)
-        except Exception:
-            # Unknown provider, refused connection, timeout, bad response: readers get the link.
-            logger.warning("Embed for %s could not be loaded; showing a link instead.", url)
-            cache.set(_embed_failure_key(url), True, timeout=EMBED_FAILURE_SECONDS)
-        else:
-            if embed.html:
-                context["embed"] = embed
-                return render_to_string("core/includes/embed.html", context)
+    context = {
+        "url": url if is_safe_link(url) else "",
+        "title": value.get("title") or "",
+        "caption": value.get("caption"),
+        "player": player_for(url),
+        "sandbox": SANDBOX,
+        "features": "; ".join(PLAYER_FEATURES),
+    }
     return render_to_string("core/includes/embed_card.html", context)
 
 
