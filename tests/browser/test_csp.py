@@ -174,6 +174,9 @@ def test_reader_pages_break_no_policy(watch, newsroom):
     expect(card.get_by_text("Loads YouTube's player, which may set cookies.")).to_be_visible()
     card.scroll_into_view_if_needed()
     watch.check("embed before the click", screenshot="embed-card")
+    page.set_viewport_size(VIEWPORTS["phone"])
+    card.scroll_into_view_if_needed()
+    watch.check("embed on a phone", screenshot="embed-card-phone", full_page=False)
     card.get_by_role("button", name="Play the video here").click()
     frame = card.locator("iframe")
     expect(frame).to_have_attribute(
@@ -186,6 +189,10 @@ def test_reader_pages_break_no_policy(watch, newsroom):
     expect(page.frame_locator("figure.embed-card iframe").get_by_text("A stand-in")).to_be_visible()
     box = frame.bounding_box()
     assert round(box["width"] / box["height"], 2) == round(16 / 9, 2)
+    watch.check(
+        "embed after the click on a phone", screenshot="embed-playing-phone", full_page=False
+    )
+    page.set_viewport_size(VIEWPORTS["desktop"])
     watch.check("embed after the click", screenshot="embed-playing")
 
     # The shop, from the catalogue through every checkout step to the order page.
