@@ -162,6 +162,10 @@ def test_the_migration_converts_the_stored_history(tee):
     executor = MigrationExecutor(connection)
     executor.loader.build_graph()
     executor.migrate(after)
+    # The database as the rest of the suite expects it: every later migration applied again.
+    executor = MigrationExecutor(connection)
+    executor.loader.build_graph()
+    executor.migrate(executor.loader.graph.leaf_nodes())
 
     events = OrderEvent.objects.filter(order=order).order_by("pk")
     assert [(event.kind, event.parameters) for event in events] == [
