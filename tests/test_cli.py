@@ -17,6 +17,7 @@ PROJECT_DIR = Path(__file__).resolve().parent.parent
 MASTHEAD = Path(sys.executable).parent / "masthead"
 BASE_ENVIRONMENT_KEYS = ("PATH", "HOME", "LANG", "LC_ALL", "TMPDIR", "VIRTUAL_ENV")
 
+
 def environment(data_dir, **variables):
     """A clean environment for the command: its own data directory, nothing else of ours."""
     values = {key: os.environ[key] for key in BASE_ENVIRONMENT_KEYS if key in os.environ}
