@@ -435,6 +435,8 @@ SHOP_CHECKOUT_LIMIT_PER_IP = (int(env("SHOP_CHECKOUT_LIMIT_PER_IP", "20")), 3600
 SHOP_CHECKOUT_LIMIT_PER_ADDRESS = (int(env("SHOP_CHECKOUT_LIMIT_PER_ADDRESS", "10")), 3600)
 SHOP_DISCOUNT_LIMIT_PER_BASKET = (int(env("SHOP_DISCOUNT_LIMIT_PER_BASKET", "10")), 3600)
 SHOP_DISCOUNT_LIMIT_PER_IP = (int(env("SHOP_DISCOUNT_LIMIT_PER_IP", "30")), 3600)
+# Orders never paid lose the reader's email, name, address and phone after this many days.
+SHOP_UNPAID_RETENTION_DAYS = int(env("SHOP_UNPAID_RETENTION_DAYS", "30"))
 
 # --- Donations -----------------------------------------------------------------------------------
 

@@ -12,7 +12,16 @@ from masthead.core.funding import register_income_source
 from masthead.core.scheduler import register_periodic_job
 from masthead.core.search import register_search_source
 from masthead.payments.registry import register_handler
-from masthead.shop import cart, checkout, demo, log_filters, orders, payment_events, search
+from masthead.shop import (
+    cart,
+    checkout,
+    demo,
+    log_filters,
+    orders,
+    payment_events,
+    retention,
+    search,
+)
 from masthead.shop.blocks import ProductBlock
 from masthead.shop.models import (
     Category,
@@ -31,6 +40,7 @@ def connect():
         "shop.release_expired_reservations", checkout.release_expired_reservations
     )
     register_periodic_job("shop.delete_stale_carts", cart.delete_stale_carts, every=3600)
+    register_periodic_job("shop.trim_unpaid_orders", retention.trim_unpaid_orders, every=3600)
     register_periodic_job("shop.resume_stale_refunds", orders.resume_stale_refunds, every=300)
     # The catalogue is on cached pages; carts and orders are reader activity and never are.
     invalidate_pages_on_change(Category, Product, ProductImage, Variant, ShippingZone, ShippingRate)
