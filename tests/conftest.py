@@ -1,6 +1,7 @@
 """Fixtures shared by the whole suite: a real SMTP server on loopback, and email settings
 that send to it."""
 
+import asyncio
 import email
 import email.policy
 import socket
@@ -90,10 +91,8 @@ def smtp_server():
         controller.stop()
 
 
-@pytest.fixture
-def smtp_mailbox(smtp_server, settings):
-    """Route Django's email to the real SMTP server; returns the server's handler."""
-    controller, handler = smtp_server
+def send_email_to(settings, controller):
+    """Route Django's email to the SMTP server behind ``controller``."""
     settings.EMAIL_BACKEND = "django.core.mail.backends.smtp.EmailBackend"
     settings.EMAIL_HOST = controller.hostname
     settings.EMAIL_PORT = controller.port
@@ -101,4 +100,42 @@ def smtp_mailbox(smtp_server, settings):
     settings.EMAIL_USE_SSL = False
     settings.EMAIL_HOST_USER = ""
     settings.EMAIL_HOST_PASSWORD = ""
+
+
+@pytest.fixture
+def smtp_mailbox(smtp_server, settings):
+    """Route Django's email to the real SMTP server; returns the server's handler."""
+    controller, handler = smtp_server
+    send_email_to(settings, controller)
     return handler
+
+
+# How long the slow SMTP server takes over each message.
+SLOW_SMTP_SECONDS = 3
+
+
+class SlowHandler(RecordingHandler):
+    """An SMTP server that takes its time over every message, and says when one arrives."""
+
+    def __init__(self):
+        super().__init__()
+        self.delivering = threading.Event()
+
+    async def handle_DATA(self, server, session, envelope):
+        self.delivering.set()
+        await asyncio.sleep(SLOW_SMTP_SECONDS)
+        return await super().handle_DATA(server, session, envelope)
+
+
+@pytest.fixture
+def slow_mailbox(settings):
+    """Django's email routed to a real SMTP server that is slow to accept each message, for
+    showing that nothing waits on an email while it is being delivered."""
+    handler = SlowHandler()
+    controller = Controller(handler, hostname="127.0.0.1", port=free_port())
+    controller.start()
+    send_email_to(settings, controller)
+    try:
+        yield handler
+    finally:
+        controller.stop()

@@ -1,12 +1,10 @@
 """Receipts: one per payment, sent with no database lock held while the SMTP server talks."""
 
-import asyncio
 import threading
 import time
 from datetime import timedelta
 
 import pytest
-from aiosmtpd.controller import Controller
 from django.core import mail
 from django.db import connection
 from django.utils import timezone
@@ -14,42 +12,7 @@ from django.utils import timezone
 from masthead.donations.emails import send_receipt
 from masthead.donations.models import Donation
 from masthead.donations.tasks import retry_stalled_receipts
-from tests.conftest import RecordingHandler, free_port
-
-# How long the slow SMTP server takes over each message.
-SLOW_SECONDS = 3
-
-
-class SlowHandler(RecordingHandler):
-    """An SMTP server that takes its time over every message, and says when one arrives."""
-
-    def __init__(self):
-        super().__init__()
-        self.delivering = threading.Event()
-
-    async def handle_DATA(self, server, session, envelope):
-        self.delivering.set()
-        await asyncio.sleep(SLOW_SECONDS)
-        return await super().handle_DATA(server, session, envelope)
-
-
-@pytest.fixture
-def slow_mailbox(settings):
-    """Django's email routed to a real SMTP server that is slow to accept each message."""
-    handler = SlowHandler()
-    controller = Controller(handler, hostname="127.0.0.1", port=free_port())
-    controller.start()
-    settings.EMAIL_BACKEND = "django.core.mail.backends.smtp.EmailBackend"
-    settings.EMAIL_HOST = controller.hostname
-    settings.EMAIL_PORT = controller.port
-    settings.EMAIL_USE_TLS = False
-    settings.EMAIL_USE_SSL = False
-    settings.EMAIL_HOST_USER = ""
-    settings.EMAIL_HOST_PASSWORD = ""
-    try:
-        yield handler
-    finally:
-        controller.stop()
+from tests.conftest import SLOW_SMTP_SECONDS, free_port
 
 
 def paid_donation(email="giver@example.org", **fields):
@@ -87,7 +50,7 @@ def test_a_write_to_the_donation_is_not_blocked_while_its_receipt_is_delivered(
         waited = time.monotonic() - started
         still_delivering = sender.is_alive()
     finally:
-        sender.join(SLOW_SECONDS * 3)
+        sender.join(SLOW_SMTP_SECONDS * 3)
 
     assert waited < 1
     assert still_delivering

@@ -7,60 +7,24 @@ holds the database's only write lock, so any write from another thread would wai
 on PostgreSQL a locked order row makes a write to that order wait.
 """
 
-import asyncio
 import threading
 import time
 
 import pytest
-from aiosmtpd.controller import Controller
 from django.db import connections
 
 from masthead.payments.providers import stripe as stripe_provider
 from masthead.shop import orders
 from masthead.shop.models import Order, OrderRefund, Shipment
-from tests.conftest import RecordingHandler, free_port
+from tests.conftest import SLOW_SMTP_SECONDS
 from tests.payments import stripe_payloads
 from tests.payments.conftest import RecordedHTTPClient
 from tests.shop.order_helpers import line_for, make_order
 
 pytestmark = pytest.mark.django_db(transaction=True, serialized_rollback=True)
 
-# How long the slow SMTP server takes over each message.
-SLOW_SECONDS = 3
 # How long the slow provider waits for the test to let it answer.
 PROVIDER_WAIT_SECONDS = 6
-
-
-class SlowHandler(RecordingHandler):
-    """An SMTP server that takes its time over every message, and says when one arrives."""
-
-    def __init__(self):
-        super().__init__()
-        self.delivering = threading.Event()
-
-    async def handle_DATA(self, server, session, envelope):
-        self.delivering.set()
-        await asyncio.sleep(SLOW_SECONDS)
-        return await super().handle_DATA(server, session, envelope)
-
-
-@pytest.fixture
-def slow_mailbox(settings):
-    """Django's email routed to a real SMTP server that is slow to accept each message."""
-    handler = SlowHandler()
-    controller = Controller(handler, hostname="127.0.0.1", port=free_port())
-    controller.start()
-    settings.EMAIL_BACKEND = "django.core.mail.backends.smtp.EmailBackend"
-    settings.EMAIL_HOST = controller.hostname
-    settings.EMAIL_PORT = controller.port
-    settings.EMAIL_USE_TLS = False
-    settings.EMAIL_USE_SSL = False
-    settings.EMAIL_HOST_USER = ""
-    settings.EMAIL_HOST_PASSWORD = ""
-    try:
-        yield handler
-    finally:
-        controller.stop()
 
 
 class SlowStripe(RecordedHTTPClient):
@@ -129,7 +93,7 @@ def test_another_order_can_be_saved_while_a_dispatch_email_is_delivered(tee, slo
         waited = timed_write(other, "01632 960001")
         still_delivering = dispatcher.is_alive()
     finally:
-        dispatcher.join(SLOW_SECONDS * 3)
+        dispatcher.join(SLOW_SMTP_SECONDS * 3)
 
     assert waited < 1
     assert still_delivering
@@ -150,7 +114,7 @@ def test_the_order_can_be_saved_while_its_refund_email_is_delivered(tee, slow_ma
         waited = timed_write(order, "01632 960002")
         still_delivering = refunder.is_alive()
     finally:
-        refunder.join(SLOW_SECONDS * 3)
+        refunder.join(SLOW_SMTP_SECONDS * 3)
 
     assert waited < 1
     assert still_delivering
