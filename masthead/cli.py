@@ -3,6 +3,7 @@
 masthead demo      set up the demo outlet and serve it with its task worker
 masthead serve     run the web server (gunicorn) on MASTHEAD_BIND (127.0.0.1:8000)
 masthead worker    run the background task worker (also publishes scheduled pages)
+masthead cache clear  empty the page cache for every web process (after an upgrade)
 masthead <cmd>     any management command: migrate, createsuperuser, check, ...
 """
 

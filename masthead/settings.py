@@ -67,6 +67,13 @@ if PRODUCTION:
         )
     if DEBUG:
         raise ImproperlyConfigured("DEBUG must be off in production mode.")
+    # Without it a shell that never loaded the service's environment would migrate (and
+    # serve) a new, empty SQLite file under MASTHEAD_DATA_DIR instead of the real database.
+    if not env("DATABASE_URL"):
+        raise ImproperlyConfigured(
+            "Production mode needs DATABASE_URL and does not fall back to SQLite; load the "
+            "service's environment first: set -a; . /etc/masthead/masthead.env; set +a"
+        )
 
 # --- Applications --------------------------------------------------------------------------------
 

@@ -12,6 +12,9 @@ import urllib.request
 from pathlib import Path
 
 import pytest
+from django.core.cache.backends.filebased import FileBasedCache
+
+from masthead.core.cache import GENERATION_KEY
 
 PROJECT_DIR = Path(__file__).resolve().parent.parent
 MASTHEAD = Path(sys.executable).parent / "masthead"
@@ -156,3 +159,14 @@ def test_the_demo_process_stops_when_whatever_started_it_dies(tmp_path):
     else:
         os.kill(child_pid, signal.SIGKILL)
         pytest.fail("the child outlived its parent")
+
+
+def test_cache_clear_starts_a_new_page_cache_generation_in_the_shared_cache(tmp_path):
+    shared = FileBasedCache(str(tmp_path / "cache"), {})
+    shared.set(GENERATION_KEY, "before-the-upgrade", timeout=None)
+
+    result = masthead(tmp_path, "cache", "clear", CACHE_URL=f"file://{tmp_path / 'cache'}")
+
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.startswith("Emptied the page cache")
+    assert shared.get(GENERATION_KEY) not in {None, "before-the-upgrade"}

@@ -62,12 +62,13 @@ def settings_values(data_dir, *names, **variables):
     return json.loads(result.stdout)
 
 
-def production_variables(**overrides):
+def production_variables(data_dir, **overrides):
     variables = {
         "MASTHEAD_MODE": "production",
         "SECRET_KEY": secrets.token_urlsafe(48),
         "ALLOWED_HOSTS": "news.example.org",
         "SITE_URL": "https://news.example.org",
+        "DATABASE_URL": f"sqlite:///{data_dir / 'production.sqlite3'}",
     }
     variables.update(overrides)
     return {key: value for key, value in variables.items() if value is not None}
@@ -77,7 +78,9 @@ def production_variables(**overrides):
 
 
 def test_production_without_secret_key_refuses_to_start_with_a_clear_message(tmp_path):
-    result = run_manage(tmp_path, "check", "--deploy", **production_variables(SECRET_KEY=None))
+    result = run_manage(
+        tmp_path, "check", "--deploy", **production_variables(tmp_path, SECRET_KEY=None)
+    )
 
     assert result.returncode == 1
     assert "Production mode needs a real SECRET_KEY" in result.stderr
@@ -85,22 +88,26 @@ def test_production_without_secret_key_refuses_to_start_with_a_clear_message(tmp
 
 
 def test_production_with_a_short_secret_key_refuses_to_start(tmp_path):
-    result = run_manage(tmp_path, "check", **production_variables(SECRET_KEY="too-short-a-key"))
+    result = run_manage(
+        tmp_path, "check", **production_variables(tmp_path, SECRET_KEY="too-short-a-key")
+    )
 
     assert result.returncode == 1
     assert "Production mode needs a real SECRET_KEY" in result.stderr
 
 
 def test_production_without_allowed_hosts_refuses_to_start(tmp_path):
-    result = run_manage(tmp_path, "check", "--deploy", **production_variables(ALLOWED_HOSTS=None))
+    result = run_manage(
+        tmp_path, "check", "--deploy", **production_variables(tmp_path, ALLOWED_HOSTS=None)
+    )
 
     assert result.returncode == 1
     assert "Production mode needs ALLOWED_HOSTS" in result.stderr
 
 
 def test_production_refuses_a_wildcard_host_and_debug(tmp_path):
-    wildcard = run_manage(tmp_path, "check", **production_variables(ALLOWED_HOSTS="*"))
-    debug = run_manage(tmp_path, "check", **production_variables(DEBUG="1"))
+    wildcard = run_manage(tmp_path, "check", **production_variables(tmp_path, ALLOWED_HOSTS="*"))
+    debug = run_manage(tmp_path, "check", **production_variables(tmp_path, DEBUG="1"))
 
     assert wildcard.returncode == 1
     assert "Production mode needs ALLOWED_HOSTS" in wildcard.stderr
@@ -108,8 +115,26 @@ def test_production_refuses_a_wildcard_host_and_debug(tmp_path):
     assert "DEBUG must be off in production mode." in debug.stderr
 
 
+def test_production_without_database_url_refuses_the_sqlite_default_in_one_line(tmp_path):
+    result = run_manage(tmp_path, "migrate", **production_variables(tmp_path, DATABASE_URL=None))
+
+    assert result.returncode == 1
+    assert result.stderr == (
+        "masthead: configuration error: Production mode needs DATABASE_URL and does not fall "
+        "back to SQLite; load the service's environment first: "
+        "set -a; . /etc/masthead/masthead.env; set +a\n"
+    )
+    assert not (tmp_path / "masthead.sqlite3").exists()
+
+
+def test_production_takes_an_explicit_sqlite_database_url(tmp_path):
+    database = settings_values(tmp_path, "DATABASES", **production_variables(tmp_path))
+
+    assert database["DATABASES"]["default"]["NAME"] == str(tmp_path / "production.sqlite3")
+
+
 def test_production_configuration_passes_check_deploy_without_warnings(tmp_path):
-    result = run_manage(tmp_path, "check", "--deploy", **production_variables())
+    result = run_manage(tmp_path, "check", "--deploy", **production_variables(tmp_path))
 
     output = result.stdout + result.stderr
     assert result.returncode == 0, output
@@ -127,7 +152,7 @@ def test_production_security_settings(tmp_path):
         "SECURE_PROXY_SSL_HEADER",
         "X_FRAME_OPTIONS",
         "WHITENOISE_USE_FINDERS",
-        **production_variables(SECURE_SSL_REDIRECT="0"),
+        **production_variables(tmp_path, SECURE_SSL_REDIRECT="0"),
     )
 
     assert values == {
