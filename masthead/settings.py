@@ -117,6 +117,8 @@ INSTALLED_APPS = [
 
 MIDDLEWARE = [
     "masthead.core.middleware.NulBytesMiddleware",
+    # Before the host check and the HTTPS redirect, which a load balancer's probe must pass.
+    "masthead.core.middleware.HealthCheckMiddleware",
     # Outside the page cache, so that cached pages get the current policies too.
     "masthead.core.security_headers.SecurityHeadersMiddleware",
     "masthead.core.cache.AnonymousPageCacheMiddleware",
