@@ -50,6 +50,9 @@ DATA_DIR.mkdir(parents=True, exist_ok=True)
 
 _DEMO_SECRET_KEY = "masthead-demo-key-not-for-production"  # noqa: S105 - refused in production
 SECRET_KEY = env("SECRET_KEY", _DEMO_SECRET_KEY)
+# Earlier keys, still accepted for signatures made with them (links in emails already sent,
+# sessions) while a new SECRET_KEY takes over: comma-separated, newest first.
+SECRET_KEY_FALLBACKS = env_list("SECRET_KEY_FALLBACKS")
 DEBUG = env_bool("DEBUG", default=False)
 ALLOWED_HOSTS = env_list("ALLOWED_HOSTS", "" if PRODUCTION else "127.0.0.1,localhost,[::1]")
 CSRF_TRUSTED_ORIGINS = env_list("CSRF_TRUSTED_ORIGINS")
@@ -464,6 +467,14 @@ DONATIONS_RECEIPT_LEASE_SECONDS = int(env("DONATIONS_RECEIPT_LEASE_SECONDS", "60
 # Gifts never paid (abandoned or failed checkouts) lose the donor's address, name and message
 # after this many days; their amounts stay for the figures.
 DONATIONS_UNPAID_RETENTION_DAYS = int(env("DONATIONS_UNPAID_RETENTION_DAYS", "30"))
+
+# --- Backups -------------------------------------------------------------------------------------
+
+# Where `masthead backup` writes its archives when given no path, how many of them it keeps
+# there, and how often the worker makes one (0: never; run `masthead backup` yourself).
+BACKUP_DIR = Path(env("BACKUP_DIR", str(DATA_DIR / "backups")))
+BACKUP_KEEP = int(env("BACKUP_KEEP", "7"))
+BACKUP_EVERY_HOURS = float(env("BACKUP_EVERY_HOURS", "0"))
 
 # --- Static and media files ----------------------------------------------------------------------
 

@@ -1,11 +1,13 @@
 """Core's connections to Django's and Wagtail's own events, made once from
 ``CoreConfig.ready()``: whatever changes what readers see empties the page cache, and every
-image file saved loses its location and device metadata; expired sessions are deleted hourly."""
+image file saved loses its location and device metadata; expired sessions are deleted hourly,
+and a backup is made when BACKUP_EVERY_HOURS says one is due."""
 
 from django.db.models.signals import post_delete, post_save, pre_save
 from wagtail.images import get_image_model
 from wagtail.signals import page_published, page_unpublished, post_page_move
 
+from masthead.core.backup import backup_if_due
 from masthead.core.cache_invalidation import (
     invalidate_now_and_after_commit,
     invalidate_on_delete,
@@ -30,3 +32,5 @@ def connect():
         clean_uploaded_image, sender=get_image_model(), dispatch_uid="masthead-image-metadata"
     )
     register_periodic_job("core.clear-expired-sessions", clear_expired_sessions, every=3600)
+    # Looks every few minutes; backs up only when BACKUP_EVERY_HOURS is set and due.
+    register_periodic_job("core.backup", backup_if_due, every=300)
