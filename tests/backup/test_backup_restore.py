@@ -300,3 +300,23 @@ def test_the_major_version_of_pg_dump_is_read_from_its_answer():
     assert backup.tool_major_version(debian) == 15
     assert backup.tool_major_version("pg_restore (PostgreSQL) 9.6.24\n") == 9
     assert backup.tool_major_version("not a version") is None
+
+
+@pytest.mark.django_db
+def test_media_in_an_object_store_are_named_in_the_manifest_not_copied(tmp_path):
+    media_root = tmp_path / "media"
+    media_root.mkdir()
+    (media_root / "stale.jpg").write_bytes(b"not the store's")
+    object_store = {
+        "default": {"BACKEND": "django.core.files.storage.InMemoryStorage"},
+        "staticfiles": settings.STORAGES["staticfiles"],
+    }
+    with override_settings(STORAGES=object_store, MEDIA_ROOT=media_root):
+        archive = backup.create_backup(tmp_path / "one.tar.gz")
+
+    with tarfile.open(archive) as opened:
+        manifest = json.load(opened.extractfile("manifest.json"))
+        names = opened.getnames()
+    assert manifest["media"]["included"] is False
+    assert manifest["media"]["storage"] == "django.core.files.storage.InMemoryStorage"
+    assert [name for name in names if name.startswith("media/")] == []
