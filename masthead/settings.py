@@ -623,7 +623,12 @@ if PRODUCTION:
     SECURE_SSL_REDIRECT = env_bool("SECURE_SSL_REDIRECT", True)
     SECURE_HSTS_SECONDS = int(env("SECURE_HSTS_SECONDS", "31536000"))
     SECURE_HSTS_INCLUDE_SUBDOMAINS = env_bool("SECURE_HSTS_INCLUDE_SUBDOMAINS", True)
-    SECURE_HSTS_PRELOAD = env_bool("SECURE_HSTS_PRELOAD", True)
+    # Preloading asks browsers to hard-code HTTPS for the domain and every subdomain, and
+    # takes months to undo: only on request (https://hstspreload.org).
+    SECURE_HSTS_PRELOAD = env_bool("SECURE_HSTS_PRELOAD", False)
+    if not SECURE_HSTS_PRELOAD:
+        # `check --deploy` would otherwise warn that the site cannot be preloaded.
+        SILENCED_SYSTEM_CHECKS = ["security.W021"]
     SESSION_COOKIE_SECURE = True
     CSRF_COOKIE_SECURE = True
 
@@ -633,9 +638,19 @@ LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
     "filters": {"credentials": {"()": "masthead.core.error_reports.MaskCredentialsLogFilter"}},
-    "handlers": {"console": {"class": "logging.StreamHandler", "filters": ["credentials"]}},
+    "handlers": {
+        "console": {"class": "logging.StreamHandler", "filters": ["credentials"]},
+        "null": {"class": "logging.NullHandler"},
+    },
     "root": {"handlers": ["console"], "level": env("LOG_LEVEL", "WARNING")},
     "loggers": {
-        "masthead": {"handlers": ["console"], "level": env("LOG_LEVEL", "INFO"), "propagate": False}
+        "masthead": {
+            "handlers": ["console"],
+            "level": env("LOG_LEVEL", "INFO"),
+            "propagate": False,
+        },
+        # A request naming a host not in ALLOWED_HOSTS (scanners probing by IP address) is
+        # answered 400 and forgotten: logged, it would email the admins once per request.
+        "django.security.DisallowedHost": {"handlers": ["null"], "propagate": False},
     },
 }

@@ -138,8 +138,22 @@ def test_production_configuration_passes_check_deploy_without_warnings(tmp_path)
 
     output = result.stdout + result.stderr
     assert result.returncode == 0, output
-    assert "System check identified no issues (0 silenced)." in output
+    # The one silenced: that HSTS preloading is off, which is for the outlet to ask for.
+    assert "System check identified no issues (1 silenced)." in output
     assert "WARNING" not in output
+
+
+def test_hsts_preload_is_opt_in(tmp_path):
+    default = settings_values(
+        tmp_path, "SECURE_HSTS_PRELOAD", "SILENCED_SYSTEM_CHECKS", **production_variables(tmp_path)
+    )
+    opted_in = run_manage(
+        tmp_path, "check", "--deploy", **production_variables(tmp_path, SECURE_HSTS_PRELOAD="1")
+    )
+
+    assert default == {"SECURE_HSTS_PRELOAD": False, "SILENCED_SYSTEM_CHECKS": ["security.W021"]}
+    assert opted_in.returncode == 0, opted_in.stderr
+    assert "System check identified no issues (0 silenced)." in opted_in.stdout
 
 
 def test_production_security_settings(tmp_path):
@@ -147,6 +161,7 @@ def test_production_security_settings(tmp_path):
         tmp_path,
         "SECURE_SSL_REDIRECT",
         "SECURE_HSTS_SECONDS",
+        "SECURE_HSTS_PRELOAD",
         "SESSION_COOKIE_SECURE",
         "CSRF_COOKIE_SECURE",
         "SECURE_PROXY_SSL_HEADER",
@@ -158,6 +173,7 @@ def test_production_security_settings(tmp_path):
     assert values == {
         "SECURE_SSL_REDIRECT": False,
         "SECURE_HSTS_SECONDS": 31536000,
+        "SECURE_HSTS_PRELOAD": False,
         "SESSION_COOKIE_SECURE": True,
         "CSRF_COOKIE_SECURE": True,
         "SECURE_PROXY_SSL_HEADER": ["HTTP_X_FORWARDED_PROTO", "https"],

@@ -13,6 +13,7 @@ from masthead.core.cache_invalidation import (
     invalidate_on_delete,
     invalidate_on_save,
 )
+from masthead.core.emails import use_site_host_in_message_ids
 from masthead.core.images import clean_uploaded_image
 from masthead.core.retention import clear_expired_sessions
 from masthead.core.scheduler import register_periodic_job
@@ -32,5 +33,6 @@ def connect():
         clean_uploaded_image, sender=get_image_model(), dispatch_uid="masthead-image-metadata"
     )
     register_periodic_job("core.clear-expired-sessions", clear_expired_sessions, every=3600)
+    use_site_host_in_message_ids()
     # Looks every few minutes; backs up only when BACKUP_EVERY_HOURS is set and due.
     register_periodic_job("core.backup", backup_if_due, every=300)

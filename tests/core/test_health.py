@@ -73,3 +73,12 @@ def test_a_crash_in_the_health_check_answers_503_without_emailing_the_admins(
     assert response.status_code == 503
     assert response.json() == {"status": "unavailable"}
     assert mail.outbox == []
+
+
+def test_a_request_for_an_unknown_host_is_refused_without_emailing_the_admins(
+    client, production_like
+):
+    response = client.get("/", HTTP_HOST="203.0.113.9")
+
+    assert response.status_code == 400
+    assert mail.outbox == []

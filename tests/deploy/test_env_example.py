@@ -2,8 +2,12 @@
 (``EnvironmentFile=``) for the services, and by bash (``set -a; . masthead.env; set +a``)
 for the commands an operator types. Both must read every line, and agree on every value."""
 
+import json
 import os
+import re
+import secrets
 import subprocess
+import sys
 from pathlib import Path
 
 PROJECT_DIR = Path(__file__).resolve().parent.parent.parent
@@ -195,3 +199,36 @@ def test_bash_and_systemd_read_the_same_value_for_every_variable(tmp_path):
     assert parsed["EMAIL_URL"] == (
         "smtp://newsroom%40example.org:change-me@smtp.example.org:587?tls=1"
     )
+
+
+def test_the_examples_log_levels_are_the_defaults_the_readme_states(tmp_path):
+    readme = (PROJECT_DIR / "README.md").read_text()
+    row = re.search(
+        r"^\| `LOG_LEVEL` \| `(\w+)` \(`(\w+)` for Masthead's own loggers\) \|", readme, re.M
+    )
+    variables = parse_systemd_environment_file(EXAMPLE.read_text())
+    variables.update(
+        {
+            "PATH": os.environ["PATH"],
+            "SECRET_KEY": secrets.token_urlsafe(64),
+            "MASTHEAD_DATA_DIR": str(tmp_path),
+            "STATIC_ROOT": str(tmp_path / "static"),
+            "MEDIA_ROOT": str(tmp_path / "media"),
+        }
+    )
+    script = (
+        "import json, masthead.settings as s; "
+        "print(json.dumps([s.LOGGING['root']['level'], s.LOGGING['loggers']['masthead']['level']]))"
+    )
+
+    result = subprocess.run(
+        [sys.executable, "-c", script],
+        cwd=PROJECT_DIR,
+        env=variables,
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+
+    assert result.returncode == 0, result.stderr
+    assert json.loads(result.stdout) == [row[1], row[2]] == ["WARNING", "INFO"]

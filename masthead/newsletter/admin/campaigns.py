@@ -198,10 +198,15 @@ class CampaignViewSet(ModelViewSet):
         except campaigns.CampaignError as error:
             messages.error(request, str(error))
         else:
-            messages.success(
-                request, _("Done: %(status)s.") % {"status": campaign.get_status_display()}
-            )
+            messages.success(request, self._done_message(action, campaign))
         return self._back(campaign)
+
+    def _done_message(self, action, campaign):
+        if action == "send_now":
+            # A task gathers the recipients, so until a worker takes it the campaign's
+            # status is still "Scheduled" (for now), which reads as if nothing happened.
+            return _("Sending: the campaign is on its way to its recipients.")
+        return _("Done: %(status)s.") % {"status": campaign.get_status_display()}
 
 
 viewsets = [CampaignViewSet("campaigns")]
