@@ -26,16 +26,27 @@ def _absolute(path):
     return f"{settings.SITE_URL}{path}"
 
 
-def link_signature(subscriber_id, secret, purpose, campaign_id=0):
-    """The HMAC that proves a link was made by us for this subscriber and purpose."""
+def link_signature(subscriber_id, secret, purpose, campaign_id=0, key=None):
+    """The HMAC that proves a link was made by us for this subscriber and purpose (with
+    SECRET_KEY, or ``key``)."""
     value = f"{purpose}:{subscriber_id}:{campaign_id}:{secret}"
-    return salted_hmac(LINK_SALT, value, algorithm="sha256").hexdigest()[:32]
+    return salted_hmac(LINK_SALT, value, secret=key, algorithm="sha256").hexdigest()[:32]
+
+
+def _signature_matches(subscriber, signature, purpose, campaign_id=0, length=32):
+    """Whether ``signature`` (cut to ``length``) was made for this subscriber and purpose with
+    SECRET_KEY or one of SECRET_KEY_FALLBACKS, so links in emails already sent keep working
+    while the key is rotated."""
+    for key in (settings.SECRET_KEY, *settings.SECRET_KEY_FALLBACKS):
+        expected = link_signature(subscriber.pk, subscriber.secret, purpose, campaign_id, key)
+        if constant_time_compare(expected[:length], signature or ""):
+            return True
+    return False
 
 
 def check_link_signature(subscriber, signature, purpose, campaign_id=0):
     """Whether ``signature`` is the one we would put in this subscriber's link."""
-    expected = link_signature(subscriber.pk, subscriber.secret, purpose, campaign_id)
-    return constant_time_compare(expected, signature or "")
+    return _signature_matches(subscriber, signature, purpose, campaign_id)
 
 
 def preferences_path(subscriber):
@@ -96,8 +107,9 @@ def subscriber_id_from_mailbox_token(token, subscriber_lookup):
     subscriber = subscriber_lookup(int(subscriber_id))
     if subscriber is None:
         return None
-    expected = link_signature(subscriber.pk, subscriber.secret, "mailbox")[:16]
-    return subscriber.pk if constant_time_compare(expected, signature) else None
+    return (
+        subscriber.pk if _signature_matches(subscriber, signature, "mailbox", length=16) else None
+    )
 
 
 # --- Confirmation links (double opt-in) ----------------------------------------------------------
@@ -168,8 +180,7 @@ def read_confirmation_token(token, subscriber_lookup):
     subscriber = subscriber_lookup(subscriber_id)
     if subscriber is None:
         raise ConfirmationInvalid
-    expected = link_signature(subscriber.pk, subscriber.secret, "confirm")[:12]
-    if not constant_time_compare(expected, key):
+    if not _signature_matches(subscriber, key, "confirm", length=12):
         raise ConfirmationInvalid
     return Confirmation(subscriber_id, consent_record_id, newsletter_ids, name)
 

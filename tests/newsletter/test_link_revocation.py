@@ -76,3 +76,20 @@ def test_an_editor_revokes_a_readers_links_and_the_log_says_who(client, reader):
     assert client.get(old_preferences).status_code == 400
     entry = ModelLogEntry.objects.get(action="newsletter.revoke_links")
     assert (entry.user.username, int(entry.object_id)) == ("desk", reader.pk)
+
+
+def test_links_sent_before_a_key_rotation_keep_working_while_the_old_key_is_a_fallback(
+    client, reader, settings
+):
+    old_key = settings.SECRET_KEY
+    preferences = tokens.preferences_path(reader)
+    unsubscribe = tokens.unsubscribe_path(reader)
+
+    settings.SECRET_KEY = "a-new-secret-key-" + "x" * 40
+    settings.SECRET_KEY_FALLBACKS = [old_key]
+    assert client.get(preferences).status_code == 200
+    assert client.get(unsubscribe).status_code == 200
+
+    settings.SECRET_KEY_FALLBACKS = []
+    assert client.get(preferences).status_code == 400
+    assert client.get(tokens.preferences_path(reader)).status_code == 200
