@@ -203,9 +203,8 @@ def base_environment(data_dir, database_url):
             "DEBUG": "",
         }
     )
-    env.pop("DATABASE_URL", None)
-    if database_url:
-        env["DATABASE_URL"] = database_url
+    # Production mode never falls back to a default database: name the SQLite file too.
+    env["DATABASE_URL"] = database_url or f"sqlite:///{data_dir / 'masthead.sqlite3'}"
     return env
 
 
