@@ -3,7 +3,9 @@
 masthead demo      set up the demo outlet and serve it with its task worker
 masthead serve     run the web server (gunicorn) on MASTHEAD_BIND (127.0.0.1:8000)
 masthead worker    run the background task worker (also publishes scheduled pages)
-masthead cache clear  empty the page cache for every web process (after an upgrade)
+masthead cache clear      empty the page cache for every web process (after an upgrade)
+masthead backup [PATH]    one archive of the database, the media and a manifest
+masthead restore ARCHIVE  put an archive back into an empty database and media root
 masthead <cmd>     any management command: migrate, createsuperuser, check, ...
 """
 
