@@ -253,12 +253,16 @@ def _destination(path, now, suffix):
         return directory
     directory.mkdir(parents=True, exist_ok=True)
     stem = f"masthead-{now:%Y%m%d-%H%M%S}"
-    candidate = directory / f"{stem}{suffix}"
-    number = 1
-    while candidate.exists():
-        candidate = directory / f"{stem}-{number}{suffix}"
-        number += 1
-    return candidate
+    # Several archives in one second are numbered after the highest number already there,
+    # so a name freed by pruning the oldest archive is never reused for a newer one.
+    taken = [
+        int(match.group(1) or 0)
+        for path in directory.iterdir()
+        if (match := re.match(rf"^{stem}(?:-(\d+))?\.(?:tar\.gz|zip)$", path.name))
+    ]
+    if not taken:
+        return directory / f"{stem}{suffix}"
+    return directory / f"{stem}-{max(taken) + 1}{suffix}"
 
 
 def create_backup(path=None, archive_format="tar.gz"):
