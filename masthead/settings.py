@@ -475,6 +475,13 @@ DONATIONS_UNPAID_RETENTION_DAYS = int(env("DONATIONS_UNPAID_RETENTION_DAYS", "30
 BACKUP_DIR = Path(env("BACKUP_DIR", str(DATA_DIR / "backups")))
 BACKUP_KEEP = int(env("BACKUP_KEEP", "7"))
 BACKUP_EVERY_HOURS = float(env("BACKUP_EVERY_HOURS", "0"))
+# Each archive written into BACKUP_DIR is also uploaded to this S3-compatible bucket, under
+# BACKUP_S3_PREFIX, which keeps BACKUP_KEEP too (needs boto3; AWS_ACCESS_KEY_ID and
+# AWS_SECRET_ACCESS_KEY as boto3 reads them). The endpoint names a store that is not AWS.
+BACKUP_S3_BUCKET = env("BACKUP_S3_BUCKET")
+BACKUP_S3_PREFIX = env("BACKUP_S3_PREFIX", "masthead-backups/")
+BACKUP_S3_ENDPOINT_URL = env("BACKUP_S3_ENDPOINT_URL")
+BACKUP_S3_REGION = env("BACKUP_S3_REGION")
 
 # --- Static and media files ----------------------------------------------------------------------
 

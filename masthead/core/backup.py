@@ -9,6 +9,9 @@ One archive (``.tar.gz``, or ``.zip`` when the path asks for it) holds:
 - ``manifest.json``, written last: Masthead's, Django's and Wagtail's versions, the database
   vendor, the applied migrations, when it was made, and each file's size and SHA-256.
 
+With BACKUP_S3_BUCKET set, each archive in BACKUP_DIR is uploaded to that bucket as well
+(``masthead.core.backup_offsite``), so a lost disk does not take the backups with it.
+
 An archive is written under a temporary name and renamed when complete, so retention and
 restore never see half an archive.
 """
@@ -38,6 +41,7 @@ from django.db import connection, connections
 from django.db.migrations.recorder import MigrationRecorder
 from wagtail.models import Page, Revision
 
+from masthead.core import backup_offsite
 from masthead.core.cache import invalidate_pages
 
 logger = logging.getLogger(__name__)
@@ -308,7 +312,37 @@ def create_backup(path=None, archive_format="tar.gz"):
     os.replace(partial, destination)
     if destination.parent.resolve() == Path(settings.BACKUP_DIR).resolve():
         prune_backups()
+        if backup_offsite.configured():
+            _send_offsite(destination, backup_offsite.configured_prefix())
     return destination
+
+
+def _send_offsite(archive, prefix):
+    """Upload ``archive`` to the bucket and keep only the newest BACKUP_KEEP there."""
+    try:
+        location = backup_offsite.upload(archive, prefix)
+        backup_offsite.prune(prefix, settings.BACKUP_KEEP)
+    except backup_offsite.OffsiteError as error:
+        raise BackupError(f"{archive} was written, but {error}") from error
+    logger.info("Backup uploaded to %s", location)
+    return location
+
+
+def create_offsite_backup(url, archive_format="tar.gz"):
+    """Write one archive and upload it to ``s3://bucket/prefix/``; return where it went.
+
+    The archive is written on this machine first (beside BACKUP_DIR) and deleted after the
+    upload; retention in the bucket is left to the bucket's own lifecycle rules."""
+    try:
+        prefix = backup_offsite.parse_s3_url(url)
+    except backup_offsite.OffsiteError as error:
+        raise BackupError(str(error)) from error
+    with backup_offsite.temporary_directory() as work:
+        archive = create_backup(work, archive_format=archive_format)
+        try:
+            return backup_offsite.upload(archive, prefix)
+        except backup_offsite.OffsiteError as error:
+            raise BackupError(str(error)) from error
 
 
 def archives_in(directory):
@@ -406,6 +440,12 @@ def target_in_use():
     return ""
 
 
+def _refuse_if_in_use():
+    in_use = target_in_use()
+    if in_use:
+        raise BackupError(f"Refusing to restore: {in_use}. Use --force to overwrite it.")
+
+
 def _restore_sqlite(dump):
     connections.close_all()
     source = sqlite3.connect(dump)
@@ -437,14 +477,24 @@ def _restore_postgres(dump):
 
 def restore_backup(archive, *, force=False):
     """Restore an archive made by ``create_backup`` into the configured database and
-    MEDIA_ROOT, which must hold no outlet yet unless ``force`` is given."""
+    MEDIA_ROOT, which must hold no outlet yet unless ``force`` is given.
+
+    ``archive`` may be ``s3://bucket/key``, or ``s3://bucket/prefix/`` for the newest archive
+    there: it is downloaded first (after the check that the target is empty)."""
+    if backup_offsite.is_s3_url(archive):
+        if not force:
+            _refuse_if_in_use()
+        with backup_offsite.temporary_directory() as work:
+            try:
+                local = backup_offsite.download(backup_offsite.parse_s3_url(archive), work)
+            except backup_offsite.OffsiteError as error:
+                raise BackupError(str(error)) from error
+            return restore_backup(local, force=True)
     archive = Path(archive)
     if not archive.is_file():
         raise BackupError(f"{archive} does not exist.")
     if not force:
-        in_use = target_in_use()
-        if in_use:
-            raise BackupError(f"Refusing to restore: {in_use}. Use --force to overwrite it.")
+        _refuse_if_in_use()
     media_root = Path(settings.MEDIA_ROOT)
     media_root.mkdir(parents=True, exist_ok=True)
     # Unpacked beside MEDIA_ROOT, so that media files are moved into place by renaming.

@@ -16,7 +16,11 @@ class Command(BaseCommand):
     )
 
     def add_arguments(self, parser):
-        parser.add_argument("archive", help="The .tar.gz or .zip archive to restore.")
+        parser.add_argument(
+            "archive",
+            help="The .tar.gz or .zip archive to restore, or s3://bucket/key (s3://bucket/prefix/ "
+            "for the newest archive there).",
+        )
         parser.add_argument(
             "--force",
             action="store_true",
