@@ -3,6 +3,8 @@
 masthead demo      set up the demo outlet and serve it with its task worker
 masthead serve     run the web server (gunicorn) on MASTHEAD_BIND (127.0.0.1:8000)
 masthead worker    run the background task worker (also publishes scheduled pages)
+masthead upgrade          after installing a new version: migrate, collectstatic, reload
+                          the web server gracefully, empty the page cache (--env-file FILE)
 masthead cache clear      empty the page cache for every web process (after an upgrade)
 masthead backup [PATH]    one archive of the database, the media and a manifest
 masthead restore ARCHIVE  put an archive back into an empty database and media root

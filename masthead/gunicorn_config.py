@@ -36,7 +36,13 @@ timeout = int(os.environ.get("GUNICORN_TIMEOUT", "30"))
 keepalive = 5
 accesslog = os.environ.get("GUNICORN_ACCESS_LOG") or None
 errorlog = "-"
-preload_app = True
+# Off, so that a graceful reload (HUP, `masthead upgrade`) loads the new code: each new
+# worker imports the application itself. With it on, the master holds the old code and new
+# workers forked from it serve that, mixed with whatever they import later from the new
+# files. A reload starts the new workers before it stops the old ones, which finish the
+# requests they hold; requests that arrive while the new ones import wait in the listening
+# socket's queue, never refused (tests/deploy/test_upgrade.py).
+preload_app = False
 # Restarting a worker caps slow leaks, but also empties its in-process page cache: not
 # every couple of thousand requests, which a busy worker serves in a second.
 max_requests = int(os.environ.get("GUNICORN_MAX_REQUESTS", "100000"))
