@@ -9,8 +9,10 @@ What counts as "what readers see": every page (published, unpublished, moved, de
 saved directly), images (a new focal point or file changes every rendition), site
 settings, sites, tags, page privacy, and whatever models an app adds with
 ``invalidate_pages_on_change()`` from its wiring (publishing its bylines, sources and
-corrections; the shop its catalogue). The signal handlers here are connected by
-``masthead.core.wiring``.
+corrections; the newsletter its lists; donations its costs and goals; the shop its
+catalogue). ``tests/core/test_cache_invalidation_coverage.py`` walks the demo outlet's cached
+pages and fails for any model they read that is neither here nor justified there. The
+signal handlers here are connected by ``masthead.core.wiring``.
 Saving a draft does not: readers see only what is published. Reader activity (a sign-up,
 a donation, an order) must never be registered here, or every reader's action would
 empty the cache for everyone.
@@ -57,9 +59,20 @@ def invalidate_now_and_after_commit(**kwargs):
     transaction.on_commit(invalidate_pages, robust=True)
 
 
-def _is_content(sender):
+def is_content(sender):
+    """Whether saving or deleting a row of ``sender`` changes what readers see."""
     return sender in _content_models or issubclass(
         sender, (Page, AbstractImage, BaseSiteSetting, BaseGenericSetting)
+    )
+
+
+def has_only_defaults(instance):
+    """Whether every field of the settings ``instance`` but its key and site holds the
+    field's default."""
+    return all(
+        getattr(instance, field.attname) == field.get_default()
+        for field in instance._meta.concrete_fields
+        if not (field.primary_key or field.name == "site")
     )
 
 
@@ -67,15 +80,20 @@ def invalidate_on_save(sender, created=False, update_fields=None, **kwargs):
     """A model was saved (Django's post_save): empty the cache if readers can see it."""
     if update_fields and update_fields <= DRAFT_BOOKKEEPING_FIELDS:
         return
-    if created and issubclass(sender, (BaseSiteSetting, BaseGenericSetting)):
-        # Wagtail creates a site's settings with their defaults the first time a page asks
-        # for them, in the middle of rendering it: the page already shows those defaults.
+    # Wagtail creates a site's settings with their defaults the first time a page asks for
+    # them, in the middle of rendering it: the page already shows those defaults. Settings
+    # created with anything else (the demo, an import, a script) are news.
+    if (
+        created
+        and issubclass(sender, (BaseSiteSetting, BaseGenericSetting))
+        and has_only_defaults(kwargs["instance"])
+    ):
         return
-    if _is_content(sender):
+    if is_content(sender):
         invalidate_now_and_after_commit()
 
 
 def invalidate_on_delete(sender, **kwargs):
     """A model was deleted (Django's post_delete): empty the cache if readers saw it."""
-    if _is_content(sender):
+    if is_content(sender):
         invalidate_now_and_after_commit()

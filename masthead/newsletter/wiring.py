@@ -1,13 +1,16 @@
 """Everything the newsletter plugs into elsewhere, connected once from
 ``NewsletterConfig.ready()``: bounces and complaints from anymail's tracking webhooks, the
 periodic start of due campaigns (and restart of stalled ones), the hourly purge of sign-ups
-never confirmed and of old consent evidence (IP address, browser), and its share of the demo."""
+never confirmed and of old consent evidence (IP address, browser), the page-cache
+invalidation for its lists, and its share of the demo."""
 
 from anymail.signals import tracking
 
+from masthead.core.cache_invalidation import invalidate_pages_on_change
 from masthead.core.demo import register_demo_part
 from masthead.core.scheduler import register_periodic_job
 from masthead.newsletter import campaigns, consent, demo, services
+from masthead.newsletter.models import Newsletter
 
 
 def connect():
@@ -20,6 +23,9 @@ def connect():
     register_periodic_job(
         "newsletter.clear-consent-evidence", services.clear_old_consent_evidence, every=3600
     )
+    # The lists are on cached pages (the newsletter page, every sign-up form); subscribers
+    # and their consent are reader activity and never are.
+    invalidate_pages_on_change(Newsletter)
     register_demo_part(
         "newsletter",
         build=demo.build_demo_part,
