@@ -223,6 +223,12 @@ PAGE_CACHE_SECONDS = int(env("PAGE_CACHE_SECONDS", "600"))
 PAGE_CACHE_MAX_AGE = 60
 # How many cached pages each web process also keeps in its own memory.
 PAGE_CACHE_LOCAL_ENTRIES = 256
+# How long a shared cache in front (nginx's micro-cache, a CDN) may keep an anonymous page:
+# its Cache-Control s-maxage. A published change shows within it; 0 stores nothing there.
+EDGE_CACHE_SECONDS = int(env("EDGE_CACHE_SECONDS", "1"))
+# How long a CDN that Masthead purges on publish (FRONTEND_CACHE_BACKEND) may keep a page:
+# Surrogate-Control and CDN-Cache-Control, which nginx ignores. 0 (the default) sends neither.
+CDN_CACHE_SECONDS = int(env("CDN_CACHE_SECONDS", "0"))
 # How long each process keeps the rendered parts of pages that every reader shares (header,
 # footer, an article's text, the home page's listings); publishing replaces them at once
 # anyway. 0 renders every part afresh (masthead.core.fragments).
@@ -235,6 +241,43 @@ SESSION_ENGINE = (
     if CACHES["default"]["BACKEND"].startswith("django_redis")
     else "django.contrib.sessions.backends.db"
 )
+
+# --- Front-end cache purge (a CDN or an HTTP cache in front) ------------------------------------
+
+
+def frontend_cache_from_env():
+    """WAGTAILFRONTENDCACHE from FRONTEND_CACHE_BACKEND (http, cloudflare or cloudfront) and
+    its variables: Wagtail then purges a page's URLs there when it is published or
+    unpublished. Empty: no purging (the pages' s-maxage alone bounds what a CDN keeps)."""
+    backend = env("FRONTEND_CACHE_BACKEND").strip().lower()
+    if not backend:
+        return {}
+    wanted = {
+        "http": ("HTTPBackend", {"LOCATION": "FRONTEND_CACHE_LOCATION"}),
+        "cloudflare": (
+            "CloudflareBackend",
+            {"ZONEID": "CLOUDFLARE_ZONE_ID", "BEARER_TOKEN": "CLOUDFLARE_API_TOKEN"},
+        ),
+        "cloudfront": ("CloudfrontBackend", {"DISTRIBUTION_ID": "CLOUDFRONT_DISTRIBUTION_ID"}),
+    }
+    if backend not in wanted:
+        raise ImproperlyConfigured(
+            f"FRONTEND_CACHE_BACKEND {backend!r} is not supported: use http, cloudflare or "
+            "cloudfront, or leave it empty."
+        )
+    class_name, variables = wanted[backend]
+    config = {"BACKEND": f"wagtail.contrib.frontend_cache.backends.{class_name}"}
+    for key, variable in variables.items():
+        if not env(variable):
+            raise ImproperlyConfigured(f"FRONTEND_CACHE_BACKEND={backend} needs {variable}.")
+        config[key] = env(variable)
+    # CloudFront's credentials come from boto3's own AWS_* variables or instance role.
+    return {"default": config}
+
+
+WAGTAILFRONTENDCACHE = frontend_cache_from_env()
+if WAGTAILFRONTENDCACHE:
+    INSTALLED_APPS.append("wagtail.contrib.frontend_cache")
 
 # --- Background tasks ----------------------------------------------------------------------------
 

@@ -18,6 +18,15 @@ What is never cached: anything but GET and HEAD, requests that carry a session o
 flash-message cookie (signed-in editors, readers mid-form), query strings other than
 ``?page=``, the admin, search, health, documents, static and media files, and any response
 that is not a plain 200 or that sets a cookie, is private, or varies on more than the cookie.
+
+What this cache stores, shared caches in front may keep too (nginx's micro-cache in
+deploy/nginx-masthead.conf, a CDN): such pages say ``Cache-Control: public, max-age=...,
+s-maxage=EDGE_CACHE_SECONDS`` (1 s by default, so a publication shows there within it),
+with ``CDN_CACHE_SECONDS`` for a CDN that Wagtail purges on publish (Surrogate-Control and
+CDN-Cache-Control, which nginx ignores), and name their purge keys in ``Surrogate-Key``
+(Fastly) and ``Cache-Tag`` (Cloudflare): ``masthead`` on every page, ``masthead-page-<id>``
+on a Wagtail page, and the page's tags. Nothing else carries them, so nothing personal is
+ever marked shareable.
 """
 
 import hashlib
@@ -42,6 +51,8 @@ UNCACHED_PREFIXES = ("/admin/", "/django-admin/", "/search/", "/health/", "/docu
 PERSONAL_COOKIES = ("messages",)
 NOT_STORED_HEADERS = frozenset({"set-cookie"})
 PRIVATE_CACHE_CONTROL_WORDS = ("private", "no-cache", "no-store")
+# The purge key every shared page carries: purging it empties a CDN of Masthead's pages.
+SITE_SURROGATE_KEY = "masthead"
 
 _generation = {"value": None, "checked_at": 0.0}
 
@@ -168,6 +179,29 @@ def _entry_tags(entry):
     return entry[3] if len(entry) > 3 else {}
 
 
+def _surrogate_keys(response, tags):
+    keys = [SITE_SURROGATE_KEY]
+    page = (getattr(response, "context_data", None) or {}).get("page")
+    if getattr(page, "pk", None) is not None:
+        keys.append(f"masthead-page-{page.pk}")
+    # Keys are separated by spaces (Surrogate-Key) or commas (Cache-Tag).
+    keys += sorted({"".join(c if c.isalnum() or c in "_.:-" else "-" for c in t) for t in tags})
+    return keys
+
+
+def mark_for_shared_caches(response, tags, edge_seconds, cdn_seconds):
+    """Let nginx's micro-cache and a CDN keep a page this cache stores, briefly (s-maxage),
+    and name the keys to purge it by."""
+    if "s-maxage" not in response.get("Cache-Control", ""):
+        patch_cache_control(response, s_maxage=edge_seconds)
+    if cdn_seconds > 0:
+        response["Surrogate-Control"] = f"max-age={cdn_seconds}"
+        response["CDN-Cache-Control"] = f"max-age={cdn_seconds}"
+    keys = _surrogate_keys(response, tags)
+    response["Surrogate-Key"] = " ".join(keys)
+    response["Cache-Tag"] = ",".join(keys)
+
+
 def _response_from(entry):
     response = HttpResponse(entry[2], headers=entry[1])
     response["X-Cache"] = "hit"
@@ -189,6 +223,8 @@ class AnonymousPageCacheMiddleware:
         self.uncached_prefixes = _uncached_prefixes()
         self.timeout = settings.PAGE_CACHE_SECONDS
         self.max_age = settings.PAGE_CACHE_MAX_AGE
+        self.edge_seconds = settings.EDGE_CACHE_SECONDS
+        self.cdn_seconds = settings.CDN_CACHE_SECONDS
 
     def __call__(self, request):
         if not _is_cacheable_request(request, self.uncached_prefixes):
@@ -217,8 +253,9 @@ class AnonymousPageCacheMiddleware:
 
     def _store(self, generation, url, response, tags):
         if "Cache-Control" not in response:
-            # Short, so a browser or CDN in front shows an edited page within a minute.
+            # Short, so a browser shows an edited page within a minute.
             patch_cache_control(response, public=True, max_age=self.max_age)
+        mark_for_shared_caches(response, tags, self.edge_seconds, self.cdn_seconds)
         headers = {
             name: value
             for name, value in response.items()

@@ -72,7 +72,12 @@ def test_nginx_accepts_the_config(tmp_path):
         check=True,
         capture_output=True,
     )  # fmt: skip
-    site = CONFIG.read_text().replace("/etc/letsencrypt/live/news.example.org", str(tmp_path))
+    # The certificates and the micro-cache's directory are the operator's to create.
+    site = (
+        CONFIG.read_text()
+        .replace("/etc/letsencrypt/live/news.example.org", str(tmp_path))
+        .replace("/var/cache/nginx/masthead", str(tmp_path / "cache"))
+    )
     (tmp_path / "masthead.conf").write_text(site)
     (tmp_path / "nginx.conf").write_text(
         f"pid {tmp_path}/nginx.pid;\n"
