@@ -119,6 +119,10 @@ INSTALLED_APPS = [
 ]
 
 MIDDLEWARE = [
+    # First, so every log line and every response (a cached page's too) carries the id.
+    "masthead.core.request_id.RequestIdMiddleware",
+    # Counts every response; answers /metrics, like the health check, before the host check.
+    "masthead.core.metrics.MetricsMiddleware",
     "masthead.core.middleware.NulBytesMiddleware",
     # Before the host check and the HTTPS redirect, which a load balancer's probe must pass.
     "masthead.core.middleware.HealthCheckMiddleware",
@@ -684,12 +688,41 @@ if PRODUCTION:
 
 # Passwords inside connection URLs are masked in error reports and in every log line.
 DEFAULT_EXCEPTION_REPORTER_FILTER = "masthead.core.error_reports.CredentialsReporterFilter"
+# Error reports (the admins' error emails) start with the request's id (X-Request-ID).
+DEFAULT_EXCEPTION_REPORTER = "masthead.core.request_id.RequestIdExceptionReporter"
+# "text" (the default) or "json": one JSON object per line, for a log collector.
+LOG_FORMAT = env("LOG_FORMAT", "text").strip().lower()
+if LOG_FORMAT not in {"text", "json"}:
+    raise ImproperlyConfigured("LOG_FORMAT must be text or json.")
+# /metrics (Prometheus) answers only a scraper that sends this bearer token and/or comes
+# from one of these networks (comma-separated addresses or CIDR ranges); with neither set
+# it answers 404. With both set, a scrape needs both.
+METRICS_TOKEN = env("METRICS_TOKEN")
+METRICS_ALLOW_IPS = env_list("METRICS_ALLOW_IPS")
+for _network in METRICS_ALLOW_IPS:
+    try:
+        ipaddress.ip_network(_network, strict=False)
+    except ValueError as error:
+        raise ImproperlyConfigured(
+            f"METRICS_ALLOW_IPS: {_network!r} is not an address or network."
+        ) from error
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
-    "filters": {"credentials": {"()": "masthead.core.error_reports.MaskCredentialsLogFilter"}},
+    "filters": {
+        "credentials": {"()": "masthead.core.error_reports.MaskCredentialsLogFilter"},
+        "request_id": {"()": "masthead.core.request_id.RequestIdLogFilter"},
+    },
+    "formatters": {
+        "text": {"()": "masthead.core.logging.TextFormatter"},
+        "json": {"()": "masthead.core.logging.JsonFormatter"},
+    },
     "handlers": {
-        "console": {"class": "logging.StreamHandler", "filters": ["credentials"]},
+        "console": {
+            "class": "logging.StreamHandler",
+            "filters": ["credentials", "request_id"],
+            "formatter": LOG_FORMAT,
+        },
         "null": {"class": "logging.NullHandler"},
     },
     "root": {"handlers": ["console"], "level": env("LOG_LEVEL", "WARNING")},

@@ -11,6 +11,7 @@ from wagtail.contrib.sitemaps.views import sitemap
 from wagtail.documents import urls as wagtaildocs_urls
 
 from masthead.accounts.admin.password_reset import ThrottledPasswordResetView
+from masthead.core import metrics as core_metrics
 from masthead.core import views as core_views
 from masthead.publishing import feeds
 from masthead.publishing import views as publishing_views
@@ -39,6 +40,8 @@ urlpatterns = [
     path("robots.txt", core_views.robots_txt, name="robots_txt"),
     path(".well-known/security.txt", core_views.security_txt, name="security_txt"),
     path("health/", core_views.health, name="health"),
+    # Prometheus' usual path; answered by MetricsMiddleware, before the host check.
+    path("metrics", core_metrics.metrics, name="metrics"),
     path("newsletter/", include("masthead.newsletter.urls")),
     path("payments/", include("masthead.payments.urls")),
     path("shop/", include("masthead.shop.urls")),

@@ -8,8 +8,9 @@ from anymail.signals import tracking
 
 from masthead.core.cache_invalidation import invalidate_pages_on_change
 from masthead.core.demo import register_demo_part
+from masthead.core.metrics import register_collector, register_webhook_endpoint
 from masthead.core.scheduler import register_periodic_job
-from masthead.newsletter import campaigns, consent, demo, services
+from masthead.newsletter import campaigns, consent, demo, metrics, services
 from masthead.newsletter.models import Newsletter
 
 
@@ -32,3 +33,6 @@ def connect():
         remove=demo.remove_demo,
         is_present=demo.demo_is_present,
     )
+    # /metrics: the send rate, and the ESPs' bounce webhooks that fail.
+    register_collector("newsletter", metrics.collect)
+    register_webhook_endpoint("newsletter:anymail")

@@ -1,6 +1,7 @@
 """Everything payments plugs into elsewhere, connected once from ``PaymentsConfig.ready()``:
 the periodic redaction of the payer's details from old provider events and checkouts."""
 
+from masthead.core.metrics import register_webhook_endpoint
 from masthead.core.scheduler import register_periodic_job
 from masthead.payments import retention
 
@@ -13,3 +14,5 @@ def connect():
     register_periodic_job(
         "payments.forget_payers", retention.forget_payers, every=FORGET_PAYERS_EVERY
     )
+    # /metrics counts the deliveries the webhook endpoint refuses or fails.
+    register_webhook_endpoint("payments:webhook")

@@ -9,6 +9,7 @@ from masthead.core.blocks import register_body_block
 from masthead.core.cache_invalidation import invalidate_pages_on_change
 from masthead.core.demo import register_demo_part
 from masthead.core.funding import register_income_source
+from masthead.core.metrics import register_webhook_endpoint
 from masthead.core.scheduler import register_periodic_job
 from masthead.core.search import register_search_source
 from masthead.payments.registry import register_handler
@@ -56,3 +57,5 @@ def connect():
         stylesheets=search.SEARCH_STYLESHEETS,
     )
     log_filters.hide_secret_from_request_logs()
+    # /metrics counts the Printful deliveries refused or failed.
+    register_webhook_endpoint("shop:printful_webhook")
