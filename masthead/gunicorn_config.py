@@ -39,10 +39,26 @@ errorlog = "-"
 # Off, so that a graceful reload (HUP, `masthead upgrade`) loads the new code: each new
 # worker imports the application itself. With it on, the master holds the old code and new
 # workers forked from it serve that, mixed with whatever they import later from the new
-# files. A reload starts the new workers before it stops the old ones, which finish the
+# files. A HUP starts the new workers before it stops the old ones, which finish the
 # requests they hold; requests that arrive while the new ones import wait in the listening
-# socket's queue, never refused (tests/deploy/test_upgrade.py).
+# socket's queue, never refused. `masthead upgrade` does better: old workers stop only once
+# the new ones have imported the application (tests/deploy/test_upgrade.py).
 preload_app = False
+# Linux's name for a worker process once it has loaded the application: `masthead upgrade`
+# (masthead/core/management/commands/upgrade.py, WORKER_READY_NAME) waits for it before it
+# retires the old workers, and `ps -C masthead-web` lists the workers serving requests.
+WORKER_READY_NAME = "masthead-web"
+
+
+def post_worker_init(worker):
+    """Name the worker ``masthead-web`` now that it has imported the application."""
+    try:
+        Path("/proc/self/comm").write_text(WORKER_READY_NAME)
+    except OSError:
+        # Not Linux: `masthead upgrade` cannot replace workers there; a HUP still works.
+        worker.log.debug("Could not name the worker process %s", WORKER_READY_NAME)
+
+
 # Restarting a worker caps slow leaks, but also empties its in-process page cache: not
 # every couple of thousand requests, which a busy worker serves in a second.
 max_requests = int(os.environ.get("GUNICORN_MAX_REQUESTS", "100000"))

@@ -3,10 +3,13 @@
 ``masthead upgrade`` runs, in this order:
 
 1. ``migrate`` and ``collectstatic --no-input``, with the service's environment;
-2. a graceful reload of the web server (gunicorn's HUP): new workers, which import the new
-   code, start before the old ones are told to stop, and the old ones finish the requests
-   they hold (gunicorn_config.py keeps ``preload_app`` off so that the new workers really
-   import the new code, rather than being forked from a master holding the old);
+2. a rolling replacement of the web server's workers: it asks gunicorn for one more worker
+   per running one (TTIN), waits until every new worker has imported the new code
+   (gunicorn_config.py keeps ``preload_app`` off so that they do, and names each worker
+   process ``masthead-web`` once it has), and only then retires the old ones one by one
+   (TTOU), each finishing the requests it holds. Readers never wait for a worker to start,
+   as they do during a plain HUP reload (``systemctl reload masthead-web``), whose new
+   workers start importing as the old ones are told to stop;
 3. ``masthead cache clear``: a new page-cache generation, started only once every old worker
    has gone, so that no process running the old code can fill the new generation with pages
    that link to the old static files.
@@ -28,6 +31,9 @@ from django.core.management import call_command
 from django.core.management.base import BaseCommand, CommandError
 
 DEFAULT_SERVICE = "masthead-web"
+# What masthead/gunicorn_config.py's post_worker_init names a worker once it has loaded the
+# application (Linux's process name, at most 15 characters).
+WORKER_READY_NAME = "masthead-web"
 DEFAULT_RELOAD_TIMEOUT = 60.0
 POLL_SECONDS = 0.1
 
@@ -79,6 +85,14 @@ def children_of(pid):
     return children
 
 
+def is_ready(pid):
+    """Whether worker ``pid`` has loaded the application (and so serves requests)."""
+    try:
+        return Path(f"/proc/{pid}/comm").read_text().strip() == WORKER_READY_NAME
+    except OSError:
+        return False
+
+
 def _is_alive(pid):
     try:
         os.kill(pid, 0)
@@ -93,9 +107,9 @@ class Command(BaseCommand):
     """Migrate, collect static files, reload the web server gracefully, empty the page cache."""
 
     help = (
-        "After installing a new version: migrate, collectstatic, reload the web server "
-        "gracefully (systemctl reload masthead-web, or HUP to the gunicorn in --pidfile), "
-        "then empty the page cache. --env-file loads the service's environment first."
+        "After installing a new version: check, migrate, collectstatic, replace the web "
+        "server's workers by new ones (started before the old ones stop), then empty the page "
+        "cache. --env-file loads the service's environment first."
     )
 
     def add_arguments(self, parser):
@@ -108,13 +122,14 @@ class Command(BaseCommand):
         reload.add_argument(
             "--pidfile",
             help="Reload the gunicorn whose master's process id is in this file "
-            "(gunicorn --pid; the systemd unit writes /run/masthead-web/gunicorn.pid), "
-            "by sending it HUP directly: no root needed when run as the service's user.",
+            "(gunicorn --pid; the systemd unit writes /run/masthead-web/gunicorn.pid): "
+            "no root needed when run as the service's user.",
         )
         reload.add_argument(
             "--service",
             default=DEFAULT_SERVICE,
-            help="Reload this systemd unit with `systemctl reload` (default: %(default)s).",
+            help="Reload the gunicorn this systemd unit runs (its MainPID; as root or the "
+            "unit's user; default: %(default)s).",
         )
         reload.add_argument(
             "--no-reload",
@@ -134,6 +149,8 @@ class Command(BaseCommand):
             return self._run_again_with(options)
         master = None if options["no_reload"] else self._find_master(options)
 
+        # The new code is imported and checked here, before the web server tries it.
+        call_command("check", stdout=self.stdout, stderr=self.stderr)
         self.stdout.write("Migrating the database...")
         call_command("migrate", interactive=False, stdout=self.stdout, stderr=self.stderr)
         self.stdout.write("Collecting static files...")
@@ -209,38 +226,53 @@ class Command(BaseCommand):
         return pid
 
     def _reload(self, master, options):
-        """Ask gunicorn for a graceful reload and wait until none of its old workers is left."""
-        old_workers = children_of(master)
-        if options["pidfile"]:
-            self.stdout.write(f"Reloading the web server (HUP to gunicorn, pid {master})...")
-            os.kill(master, signal.SIGHUP)
-        else:
-            service = options["service"]
-            self.stdout.write(f"Reloading the web server (systemctl reload {service})...")
-            result = subprocess.run(  # noqa: S603
-                ["systemctl", "reload", options["service"]],  # noqa: S607
-                capture_output=True,
-                text=True,
-                check=False,
-            )
-            if result.returncode != 0:
-                raise CommandError(
-                    f"systemctl reload {options['service']} failed: {result.stderr.strip()}"
-                )
+        """Replace every worker by one running the new code, the new ones first."""
         deadline = time.monotonic() + options["reload_timeout"]
-        while True:
+        old_workers = children_of(master)
+        if not old_workers:
+            raise CommandError(f"The web server (pid {master}) has no workers to replace.")
+        count = len(old_workers)
+        self.stdout.write(
+            f"Reloading the web server (gunicorn, pid {master}): starting {count} new workers..."
+        )
+        # One signal at a time, each seen through before the next: signals of one kind sent
+        # together may arrive as one.
+        for added in range(1, count + 1):
+            os.kill(master, signal.SIGTTIN)
+            self._wait(
+                master,
+                deadline,
+                lambda added=added: len(children_of(master) - old_workers) >= added,
+                "the new workers to start",
+            )
+        new_workers = children_of(master) - old_workers
+        self._wait(
+            master,
+            deadline,
+            lambda: all(is_ready(pid) or not _is_alive(pid) for pid in new_workers),
+            "the new workers to load the new code",
+        )
+        self.stdout.write("New workers ready; retiring the old ones...")
+        for retired in range(1, count + 1):
+            os.kill(master, signal.SIGTTOU)
+            self._wait(
+                master,
+                deadline,
+                lambda retired=retired: len(children_of(master) & old_workers) <= count - retired,
+                "the old workers to finish their requests",
+            )
+        self.stdout.write(f"Web server reloaded: {len(children_of(master))} new workers.")
+
+    def _wait(self, master, deadline, condition, what):
+        while not condition():
             if not _is_alive(master):
                 raise CommandError(
                     f"The web server (pid {master}) stopped during the reload: the new code "
                     "may not start; see its log (journalctl -u masthead-web)."
                 )
-            workers = children_of(master)
-            if workers and not workers & old_workers:
-                break
             if time.monotonic() > deadline:
                 raise CommandError(
-                    f"Old workers still running {options['reload_timeout']:g} seconds after "
-                    "the reload; the page cache was not cleared."
+                    f"Gave up waiting for {what} (--reload-timeout); the page cache was not "
+                    "cleared. See the web server's log."
                 )
             time.sleep(POLL_SECONDS)
-        self.stdout.write(f"Web server reloaded: {len(workers)} new workers.")
