@@ -14,8 +14,9 @@ It prints requests/s, p50 and p99 of each, the edge's share of the static throug
 (target: at least 50 %, with p99 under 20 ms), and how many requests for the article
 reached gunicorn during the edge run (its access log): about one per second. Then it checks
 freshness through nginx: another process publishes a new headline and the script polls the
-article through nginx until it shows (within the cache's lifetime, 1-2 s). Each figure is
-appended to bench/RESULTS.md.
+article through nginx until it shows: within 2.5 s, the lifetime as nginx counts it (whole
+seconds, so 1-2 s) and up to 0.5 s for gunicorn's workers to notice the publication. Each
+figure is appended to bench/RESULTS.md.
 
     .venv/bin/python bench/edge.py                    # about two minutes
     .venv/bin/python bench/edge.py --duration 5 --no-record
@@ -54,6 +55,9 @@ EDGE_SECONDS = 1
 TARGET_SHARE = 0.5
 TARGET_P99_MS = 20.0
 STATIC_NAME = "edge-bench-article.html"
+# nginx keeps a page for EDGE_SECONDS counted in whole seconds (so up to one more), and each
+# gunicorn worker notices a publication within 0.5 s (masthead.core.cache).
+FRESHNESS_LIMIT_SECONDS = EDGE_SECONDS + 1.5
 
 
 class Target:
@@ -183,10 +187,16 @@ def main():
             worker_processes="auto",
             access_log=False,
         )
-        status, headers, body = get(nginx.url + article)
-        status, headers, body = get(nginx.url + article)
-        if status != 200 or headers["X-Cache-Status"] != "HIT":
-            raise SystemExit(f"{article} through nginx: {status}, {headers['X-Cache-Status']}")
+        seen = []
+        for _ in range(20):
+            status, headers, body = get(nginx.url + article)
+            seen.append(f"{status} {headers['X-Cache-Status']}")
+            if status == 200 and headers["X-Cache-Status"] == "HIT":
+                break
+            time.sleep(0.1)
+        else:
+            raise SystemExit(f"{article} through nginx never came from its cache: {seen}")
+        log(f"  warming through nginx: {', '.join(seen)}")
         # The same bytes as a file: what nginx serves at best for a page of this size.
         (static_root / STATIC_NAME).write_text(body)
         log(f"  article: {len(body.encode()):,} bytes; nginx on {nginx.url}")
@@ -212,7 +222,7 @@ def main():
             line_for(commit, f"article from gunicorn {args.server.label}", through_gunicorn, args),
         ]
         first_fresh, last_stale, polled = check_freshness(nginx.url, env, outlet)
-        fresh_verdict = "ok" if last_stale < EDGE_SECONDS + 1.0 else "TOO SLOW"
+        fresh_verdict = "ok" if last_stale < FRESHNESS_LIMIT_SECONDS else "TOO SLOW"
         lines.append(
             f"- {datetime.now():%Y-%m-%d %H:%M} | {commit} | sqlite | edge: freshness through "
             f"nginx (EDGE_CACHE_SECONDS={EDGE_SECONDS}) | first new headline "

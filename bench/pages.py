@@ -214,7 +214,9 @@ def build_outlet(env, articles):
     masthead(env, "collectstatic", "--no-input", "-v", "0")
     commands = masthead(env, "help", "--commands", capture=True).split()
     if "demo_content" in commands:
-        masthead(env, "demo_content")
+        # demo_content refuses production mode (it makes accounts with known passwords);
+        # this database is a throwaway one, served in production mode afterwards.
+        masthead({**env, "MASTHEAD_MODE": "demo"}, "demo_content")
     else:
         log("  (no demo_content command: seeding a minimal outlet)")
     if "generate_articles" in commands:
