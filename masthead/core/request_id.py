@@ -12,8 +12,9 @@ has to pass it along.
 
 import contextvars
 import logging
+import os
+import random
 import re
-import uuid
 
 from django.views.debug import ExceptionReporter
 
@@ -30,9 +31,17 @@ def current_request_id():
     return _current.get()
 
 
+# Ids need to be unique, not secret: a generator seeded once per process makes them without
+# a system call per request (os.urandom, which uuid4 calls, is slow in some sandboxes).
+# Reseeded in each forked worker, which would otherwise repeat its parent's sequence.
+_random = random.Random()  # noqa: S311 - unique, not secret
+if hasattr(os, "register_at_fork"):
+    os.register_at_fork(after_in_child=_random.seed)
+
+
 def new_request_id():
     """A fresh id, shaped like nginx's: 32 hexadecimal digits."""
-    return uuid.uuid4().hex
+    return f"{_random.getrandbits(128):032x}"
 
 
 def incoming_request_id(request):

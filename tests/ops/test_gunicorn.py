@@ -6,7 +6,9 @@ proxy sent, and the response echoes it.
 """
 
 import json
+import os
 import re
+import secrets
 import signal
 import socket
 import subprocess
@@ -17,24 +19,33 @@ import urllib.request
 from concurrent.futures import ThreadPoolExecutor
 
 import pytest
+import redis
 
 from tests.conftest import free_port
 from tests.ops import promtext
 from tests.test_settings import PROJECT_DIR, clean_environment
 
 TOKEN = "gunicorn-scrape-token"
-# A Redis database of its own, so no other test's keys mix with these counters.
-REDIS_URL = "redis://127.0.0.1:6379/11"
+REDIS_HOST, REDIS_PORT = "127.0.0.1", 6379
 REFUSED = 24
 GUNICORN_LINE = re.compile(r"\[\d{4}-\d\d-\d\d \d\d:\d\d:\d\d [+-]\d{4}\] \[\d+\] \[[A-Z]+\] ")
 
 
-def redis_reachable():
+def empty_redis_database():
+    """The URL of an empty Redis database (picked at random among the empty ones, so that
+    two test runs at once do not count into the same keys), or None without Redis."""
     try:
-        socket.create_connection(("127.0.0.1", 6379), timeout=0.5).close()
+        socket.create_connection((REDIS_HOST, REDIS_PORT), timeout=0.5).close()
     except OSError:
-        return False
-    return True
+        return None
+    empty = [
+        number
+        for number in range(1, 16)
+        if redis.Redis(REDIS_HOST, REDIS_PORT, db=number, socket_timeout=2).dbsize() == 0
+    ]
+    if not empty:
+        return None
+    return f"redis://{REDIS_HOST}:{REDIS_PORT}/{secrets.choice(empty)}"
 
 
 def get(url, headers=None):
@@ -49,15 +60,16 @@ def get(url, headers=None):
 
 @pytest.fixture
 def server(tmp_path):
-    if not redis_reachable():
-        pytest.skip("Redis is not running on 127.0.0.1:6379 (the counters are shared there)")
+    redis_url = empty_redis_database()
+    if redis_url is None:
+        pytest.skip("No Redis with an empty database on 127.0.0.1:6379 (counters are kept there)")
     port = free_port()
     log_path = tmp_path / "server.log"
     environment = clean_environment(
         tmp_path,
         DJANGO_SETTINGS_MODULE="masthead.settings",
         LOG_FORMAT="json",
-        CACHE_URL=REDIS_URL,
+        CACHE_URL=redis_url,
         METRICS_TOKEN=TOKEN,
         WEB_CONCURRENCY="2",
         GUNICORN_THREADS="2",
@@ -74,7 +86,12 @@ def server(tmp_path):
     ]
     with log_path.open("w") as log:
         process = subprocess.Popen(
-            command, cwd=PROJECT_DIR, env=environment, stdout=log, stderr=subprocess.STDOUT
+            command,
+            cwd=PROJECT_DIR,
+            env=environment,
+            stdout=log,
+            stderr=subprocess.STDOUT,
+            start_new_session=True,
         )
     url = f"http://127.0.0.1:{port}"
     try:
@@ -90,13 +107,17 @@ def server(tmp_path):
             time.sleep(0.2)
         yield url, log_path
     finally:
-        # SIGQUIT: gunicorn's quick shutdown (SIGTERM waits for idle keep-alive threads).
+        # SIGQUIT: gunicorn's quick shutdown; then the whole group, workers included.
         process.send_signal(signal.SIGQUIT)
         try:
-            process.wait(timeout=20)
+            process.wait(timeout=3)
         except subprocess.TimeoutExpired:
-            process.kill()
+            os.killpg(process.pid, signal.SIGKILL)
             process.wait()
+        # Leave the database empty again (only this server wrote Masthead's keys there).
+        client = redis.Redis.from_url(redis_url)
+        for key in client.scan_iter(match="*masthead*"):
+            client.delete(key)
 
 
 def refused_count(url):

@@ -16,7 +16,7 @@ from django.test import Client
 
 from masthead.core.logging import JsonFormatter, TextFormatter
 from masthead.core.request_id import current_request_id
-from tests.test_settings import PROJECT_DIR, clean_environment
+from tests.test_settings import PROJECT_DIR, clean_environment, settings_values
 
 pytestmark = pytest.mark.django_db
 
@@ -171,28 +171,20 @@ def test_the_text_format_puts_the_id_before_the_message():
     assert TextFormatter().format(outside) == "Hello"
 
 
-def _console_formatter(tmp_path, **variables):
-    script = (
-        "import logging, django\n"
-        "django.setup()\n"
-        "handler = logging.getLogger('masthead').handlers[0]\n"
-        "print(type(handler.formatter).__name__)\n"
-    )
-    return subprocess.run(
-        [sys.executable, "-c", script],
-        cwd=PROJECT_DIR,
-        env=clean_environment(tmp_path, DJANGO_SETTINGS_MODULE="masthead.settings", **variables),
-        capture_output=True,
-        text=True,
-        timeout=60,
-    )
-
-
 def test_log_format_chooses_the_formatter_and_refuses_anything_else(tmp_path):
     # The tests run with the default: plain text.
     handler = next(h for h in logging.getLogger("masthead").handlers if h.name == "console")
     assert type(handler.formatter) is TextFormatter
-    assert _console_formatter(tmp_path, LOG_FORMAT="json").stdout.strip() == "JsonFormatter"
-    refused = _console_formatter(tmp_path, LOG_FORMAT="xml")
+    chosen = settings_values(tmp_path, "LOGGING", LOG_FORMAT="JSON")["LOGGING"]
+    assert chosen["handlers"]["console"]["formatter"] == "json"
+    assert chosen["formatters"]["json"] == {"()": "masthead.core.logging.JsonFormatter"}
+    refused = subprocess.run(
+        [sys.executable, "-c", "import masthead.settings"],
+        cwd=PROJECT_DIR,
+        env=clean_environment(tmp_path, LOG_FORMAT="xml"),
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
     assert refused.returncode != 0
     assert "LOG_FORMAT must be text or json." in refused.stderr
