@@ -7,13 +7,16 @@ only. They depend on nothing but the host, the port and rows that only editors c
 saving a Site or a setting starts a new page-cache generation
 (``masthead.core.cache_invalidation``), so each process remembers them for at most a second
 and never across a change. The outlet as emails and other work outside a request see it (the
-default site, its name, absolute links) is here too.
+default site, its name, absolute links) is here too, and SITE_URL as the one place its address
+is set: the demo gives the default Site SITE_URL's host and port, and ``check --deploy``
+warns when the two disagree (``masthead.core.checks``).
 """
 
 import contextlib
 import copy
 import time
 from functools import partial
+from urllib.parse import urlsplit
 
 from django.conf import settings
 from django.db import DatabaseError
@@ -110,3 +113,28 @@ def outlet_name():
 def absolute_url(path):
     """``path`` (site-relative, starting with /) as a full address under SITE_URL."""
     return settings.SITE_URL.rstrip("/") + path
+
+
+def site_url_host_and_port():
+    """The host name and port SITE_URL names (the port from its scheme when it names
+    none)."""
+    parts = urlsplit(settings.SITE_URL)
+    return parts.hostname or "", parts.port or (443 if parts.scheme == "https" else 80)
+
+
+def default_site_matches_site_url():
+    """Whether the default Site's host name and port are SITE_URL's (Wagtail builds
+    canonical links, the sitemap and feeds from the Site, so the two must agree)."""
+    site = default_site()
+    return site is not None and (site.hostname, site.port) == site_url_host_and_port()
+
+
+def use_site_url_for_default_site():
+    """Give the default Site SITE_URL's host name and port, so SITE_URL is the one place
+    the outlet's address is set; answers a line for the console."""
+    site = default_site()
+    if site is None:
+        return "There is no site to give SITE_URL's address to."
+    site.hostname, site.port = site_url_host_and_port()
+    site.save(update_fields=["hostname", "port"])
+    return f"The default site answers at {settings.SITE_URL}/ (SITE_URL)."
