@@ -5,6 +5,7 @@ JSON), and in the error email a failure sends the admins."""
 import io
 import json
 import logging
+import os
 import re
 import subprocess
 import sys
@@ -15,7 +16,7 @@ from django.core.cache import cache
 from django.test import Client
 
 from masthead.core.logging import JsonFormatter, TextFormatter
-from masthead.core.request_id import current_request_id
+from masthead.core.request_id import current_request_id, new_request_id
 from tests.test_settings import PROJECT_DIR, clean_environment, settings_values
 
 pytestmark = pytest.mark.django_db
@@ -79,6 +80,22 @@ def test_an_id_that_could_corrupt_a_log_line_is_replaced(client, incoming):
     response = client.get("/robots.txt", HTTP_X_REQUEST_ID=incoming)
 
     assert GENERATED.fullmatch(response["X-Request-ID"])
+
+
+def test_forked_workers_do_not_repeat_each_others_ids():
+    # gunicorn forks its workers from a process that has made ids already.
+    read_end, write_end = os.pipe()
+    child = os.fork()
+    if child == 0:
+        os.write(write_end, new_request_id().encode())
+        os._exit(0)
+    os.close(write_end)
+    child_id = os.read(read_end, 64).decode()
+    os.close(read_end)
+    os.waitpid(child, 0)
+
+    assert GENERATED.fullmatch(child_id)
+    assert child_id != new_request_id()
 
 
 def test_a_page_served_from_the_cache_carries_the_id_of_its_own_request(client):
