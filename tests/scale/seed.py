@@ -1,6 +1,7 @@
 """Build the outlet the scale-out test serves, inside the test's own committed database.
 
-Run in a subprocess with the cluster's environment (``python -m tests.scale.seed build N``),
+Run in a subprocess with the cluster's environment (``python -m tests.scale.seed build
+SUBSCRIBERS EDITOR_PASSWORD [STOCK]``, 10 units of the tee unless told),
 after ``masthead migrate``: the web and worker processes read this database, so it must be
 committed, which pytest-django's rolled-back test database never is. Prints one JSON line
 with what the test needs: the draft article to publish, the variant to sell, the campaign
@@ -13,7 +14,7 @@ import sys
 import django
 
 
-def build(subscribers, editor_password):
+def build(subscribers, editor_password, stock=10):
     from django.contrib.auth import get_user_model
     from django.db import connection
     from django.utils import timezone
@@ -49,7 +50,7 @@ def build(subscribers, editor_password):
     shop.max_unpaid_orders_per_network = 100
     shop.save()
     zone = make_zone("United Kingdom", "GB", rates=[{"name": "Post", "price": 0}])
-    tee = make_product(title="Last-run tee", variants=[{"sku": "LAST-M", "stock": 10}])
+    tee = make_product(title="Last-run tee", variants=[{"sku": "LAST-M", "stock": stock}])
 
     daily = Newsletter.objects.create(name="Daily briefing", slug="daily")
     now = timezone.now()
@@ -90,9 +91,12 @@ def build(subscribers, editor_password):
 
 def main(argv):
     django.setup()
-    if len(argv) != 4 or argv[1] != "build":
-        raise SystemExit("usage: python -m tests.scale.seed build SUBSCRIBERS EDITOR_PASSWORD")
-    print(json.dumps(build(int(argv[2]), argv[3])))
+    if len(argv) not in {4, 5} or argv[1] != "build":
+        raise SystemExit(
+            "usage: python -m tests.scale.seed build SUBSCRIBERS EDITOR_PASSWORD [STOCK]"
+        )
+    stock = int(argv[4]) if len(argv) == 5 else 10
+    print(json.dumps(build(int(argv[2]), argv[3], stock)))
 
 
 if __name__ == "__main__":
