@@ -165,12 +165,20 @@ def test_failed_webhook_deliveries_are_counted_by_endpoint_and_status(client, to
     client.post("/payments/webhooks/demo/", b"not an event", content_type="application/json")
     client.post("/payments/webhooks/demo/", b"{}", content_type="application/json")
     client.post("/payments/webhooks/nosuch/", b"{}", content_type="application/json")
+    # The ESPs' bounce webhooks (not configured here) and Printful's (a wrong secret).
+    esp = client.post("/newsletter/esp/mailgun/tracking/", b"{}", content_type="application/json")
+    printful = client.post("/shop/webhooks/printful/not-the-secret/", b"{}", "application/json")
+    client.post("/newsletter/subscribe/", {})  # refused, but not a webhook
 
     failures = scrape(client)["masthead_webhook_failures_total"]
 
     assert failures.value(endpoint="payments:webhook", status="400") == 2
     assert failures.value(endpoint="payments:webhook", status="404") == 1
-    assert sum(failures.samples.values()) == 3
+    assert esp.status_code >= 400
+    assert failures.value(endpoint="newsletter:anymail", status=str(esp.status_code)) == 1
+    assert printful.status_code >= 400
+    assert failures.value(endpoint="shop:printful_webhook", status=str(printful.status_code)) == 1
+    assert sum(failures.samples.values()) == 5
 
 
 def test_the_task_queue_depth_and_the_age_of_its_oldest_due_task(client, token):
