@@ -233,6 +233,36 @@ def test_upgrade_migrates_collects_static_reloads_then_empties_the_page_cache(
     assert all(is_ready(pid) for pid in new_workers)
 
 
+@pytest.mark.django_db
+def test_upgrade_finds_the_systemd_units_gunicorn_by_its_main_pid(
+    server, settings, tmp_path, monkeypatch
+):
+    """Without --pidfile the master is the unit's MainPID, as `systemctl show` reports it.
+    systemd cannot run here, so a stand-in `systemctl` answers that one question."""
+    settings.STATIC_ROOT = tmp_path / "static"
+    master = int(server.pidfile.read_text())
+    bin_dir = tmp_path / "bin"
+    bin_dir.mkdir()
+    systemctl = bin_dir / "systemctl"
+    systemctl.write_text(
+        "#!/bin/sh\n"
+        f'echo "$@" >> {tmp_path / "systemctl.log"}\n'
+        f'[ "$1" = show ] && [ "$4" = masthead-web ] && echo {master}\n'
+    )
+    systemctl.chmod(0o755)
+    monkeypatch.setenv("PATH", f"{bin_dir}{os.pathsep}{os.environ['PATH']}")
+    old_workers = children_of(master)
+    write_app(server.directory, "new")
+    output = StringIO()
+
+    call_command("upgrade", stdout=output)
+
+    assert "--property=MainPID --value masthead-web" in (tmp_path / "systemctl.log").read_text()
+    assert f"Web server reloaded: {WORKERS} new workers." in output.getvalue()
+    assert not children_of(master) & old_workers
+    assert server.get() == (200, b"new")
+
+
 def test_upgrade_checks_the_reload_target_before_changing_anything(tmp_path, settings):
     settings.STATIC_ROOT = tmp_path / "static"
     (tmp_path / "stale.pid").write_text("999999999\n")
