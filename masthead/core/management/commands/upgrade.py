@@ -2,7 +2,8 @@
 
 ``masthead upgrade`` runs, in this order:
 
-1. ``migrate`` and ``collectstatic --no-input``, with the service's environment;
+1. ``check`` (which imports the new code), ``migrate`` and ``collectstatic --no-input``,
+   with the service's environment;
 2. a rolling replacement of the web server's workers: it asks gunicorn for one more worker
    per running one (TTIN), waits until every new worker has imported the new code
    (gunicorn_config.py keeps ``preload_app`` off so that they do, and names each worker
