@@ -24,6 +24,7 @@ import argparse
 import json
 import os
 import re
+import shutil
 import signal
 import statistics
 import subprocess
@@ -213,6 +214,7 @@ def main():
         )
         for number in range(1, args.webs + 1)
     ]
+    shutil.rmtree(directory, ignore_errors=True)
     orders_per_second = len(flows) / elapsed
     quantiles = statistics.quantiles(flows, n=100) if len(flows) > 1 else [0] * 99
     p50, p99 = quantiles[49] * 1000, quantiles[98] * 1000
