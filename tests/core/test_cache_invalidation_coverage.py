@@ -21,7 +21,7 @@ from django.core.management import call_command
 from django.db import connection
 from django.test import Client
 from django.urls import Resolver404, resolve
-from wagtail.models import Page, Site
+from wagtail.models import Page
 
 from masthead.core import cache as page_cache
 from masthead.core.cache_invalidation import is_content
@@ -56,6 +56,9 @@ SEED_PATHS = [
     "/funding/",
     "/shop/",
 ]
+# The demo serves at SITE_URL's address (`make demo`); the test client asks as testserver.
+DEMO_SITE_URL = "http://127.0.0.1:8000"
+DEMO_HOSTS = ("testserver", "127.0.0.1:8000")
 # Links a crawler must not follow: not reader pages, or never cached.
 SKIPPED_PREFIXES = ("/admin/", "/django-admin/", "/static/", "/media/", "/documents/")
 # Pages of one kind read the same tables; two of each catch the odd optional part.
@@ -81,7 +84,7 @@ def same_site_path(href):
     """``href`` as a path on this site to crawl, or None when it is elsewhere or skipped."""
     href, _ = urldefrag(href)
     parts = urlsplit(href)
-    if parts.scheme not in ("", "http", "https") or (parts.netloc and parts.netloc != "testserver"):
+    if parts.scheme not in ("", "http", "https") or parts.netloc not in ("", *DEMO_HOSTS):
         return None
     if not parts.path.startswith("/") or parts.path.startswith(SKIPPED_PREFIXES):
         return None
@@ -161,15 +164,12 @@ def crawl_cached_pages():
 
 @pytest.fixture
 def outlet(db, settings, tmp_path):
-    settings.SITE_URL = "http://testserver"
+    settings.SITE_URL = DEMO_SITE_URL
     settings.MEDIA_ROOT = tmp_path / "media"
     settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
     settings.PAYMENTS_PROVIDER = "demo"
     settings.MASTHEAD_ALLOW_DEMO_PAYMENTS = True
     call_command("demo_content", stdout=io.StringIO())
-    site = Site.objects.get(is_default_site=True)
-    site.hostname, site.port = "testserver", 80
-    site.save()
 
 
 @pytest.mark.django_db
@@ -194,6 +194,20 @@ def test_every_model_a_cached_page_shows_empties_the_page_cache(outlet):
     assert missing == {}, "Registered with invalidate_pages_on_change() in no app's wiring"
     # The allow-list says nothing stale: every entry is still read by some cached page.
     assert {model._meta.label for model in read_by} >= set(NOT_INVALIDATING)
+    demo_links_name_site_url()
+
+
+def demo_links_name_site_url():
+    """The demo's canonical links and sitemap name SITE_URL, not http://localhost/ (checked
+    on the outlet the walk above already built, rather than building the demo again)."""
+    home = Client().get("/").content.decode()
+    sitemap = Client().get("/sitemap.xml").content.decode()
+    locations = re.findall(r"<loc>([^<]+)</loc>", sitemap)
+
+    assert f'<link rel="canonical" href="{DEMO_SITE_URL}/">' in home
+    assert len(locations) > 20
+    assert all(url.startswith(f"{DEMO_SITE_URL}/") for url in locations)
+    assert "localhost" not in sitemap
 
 
 @pytest.fixture

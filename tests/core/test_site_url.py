@@ -1,8 +1,8 @@
-"""SITE_URL is the one place the outlet's address is set: the demo gives the default Site
-its host and port, so canonical links and the sitemap name it (not http://localhost/)."""
+"""SITE_URL is the one place the outlet's address is set: ``masthead use_site_url`` (and the
+demo, checked in ``test_cache_invalidation_coverage``) gives the default Site its host and
+port, so canonical links and the sitemap name it (not http://localhost/)."""
 
 import io
-import re
 
 import pytest
 from django.core.management import call_command
@@ -10,6 +10,7 @@ from wagtail.models import Site
 
 from masthead.core.checks import check_default_site
 from masthead.core.sites import default_site_matches_site_url, use_site_url_for_default_site
+from tests.publishing.factories import make_article, make_site_tree
 
 
 @pytest.mark.django_db
@@ -25,21 +26,18 @@ def test_the_default_site_takes_site_urls_host_and_port(settings):
 
 
 @pytest.mark.django_db
-def test_the_demo_links_and_sitemap_name_site_url(client, settings, tmp_path):
-    settings.SITE_URL = "http://127.0.0.1:8000"
-    settings.MEDIA_ROOT = tmp_path / "media"
-    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
-    output = io.StringIO()
-    call_command("demo_content", stdout=output)
+def test_canonical_links_and_the_sitemap_follow_site_url(client, settings):
+    settings.SITE_URL = "https://news.example.org"
+    tree = make_site_tree()
+    article = make_article(tree.section, [], title="Ferry timetable changes")
+    call_command("use_site_url", stdout=io.StringIO())
 
-    home = client.get("/", HTTP_HOST="127.0.0.1:8000").content.decode()
-    sitemap = client.get("/sitemap.xml", HTTP_HOST="127.0.0.1:8000").content.decode()
+    page = client.get(article.url).content.decode()
+    sitemap = client.get("/sitemap.xml").content.decode()
 
-    assert "The default site answers at http://127.0.0.1:8000/" in output.getvalue()
-    assert '<link rel="canonical" href="http://127.0.0.1:8000/">' in home
-    locations = re.findall(r"<loc>([^<]+)</loc>", sitemap)
-    assert len(locations) > 10
-    assert all(url.startswith("http://127.0.0.1:8000/") for url in locations)
+    expected = f"https://news.example.org{article.url}"
+    assert f'<link rel="canonical" href="{expected}">' in page
+    assert f"<loc>{expected}</loc>" in sitemap
     assert "localhost" not in sitemap
 
 
