@@ -69,6 +69,12 @@ def production_variables(data_dir, **overrides):
         "ALLOWED_HOSTS": "news.example.org",
         "SITE_URL": "https://news.example.org",
         "DATABASE_URL": f"sqlite:///{data_dir / 'production.sqlite3'}",
+        # What Masthead's own deploy checks ask for (tests/core/test_deploy_checks.py).
+        "EMAIL_URL": "smtp://mail.example.org:587?tls=1",
+        "ADMIN_EMAILS": "ops@example.org",
+        "PAYMENTS_PROVIDER": "stripe",
+        "STRIPE_SECRET_KEY": "sk_test_placeholder",
+        "STRIPE_WEBHOOK_SECRET": "whsec_placeholder",
     }
     variables.update(overrides)
     return {key: value for key, value in variables.items() if value is not None}
