@@ -141,6 +141,8 @@ MIDDLEWARE = [
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "wagtail.contrib.redirects.middleware.RedirectMiddleware",
+    # A limit that must hold could not be checked (Redis down): "try again shortly", 503.
+    "masthead.core.middleware.LimitsUnavailableMiddleware",
 ]
 
 ROOT_URLCONF = "masthead.urls"
@@ -193,10 +195,15 @@ def cache_from_url(url):
     """Build a CACHES entry from CACHE_URL: redis://, locmem://, dummy:// or file:///path."""
     parts = urlsplit(url)
     if parts.scheme in {"redis", "rediss"}:
+        # Unreachable Redis answers as misses, not errors (masthead.core.resilient_cache).
         return {
-            "BACKEND": "django_redis.cache.RedisCache",
+            "BACKEND": "masthead.core.resilient_cache.ResilientRedisCache",
             "LOCATION": url,
-            "OPTIONS": {"CLIENT_CLASS": "django_redis.client.DefaultClient"},
+            "OPTIONS": {
+                "CLIENT_CLASS": "django_redis.client.DefaultClient",
+                "SOCKET_CONNECT_TIMEOUT": 0.5,
+                "SOCKET_TIMEOUT": 1.0,
+            },
         }
     if parts.scheme == "locmem":
         return {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}
@@ -240,9 +247,11 @@ FRAGMENT_CACHE_SECONDS = int(env("FRAGMENT_CACHE_SECONDS", str(max(PAGE_CACHE_SE
 # How many rendered fragments each web process keeps in memory.
 FRAGMENT_CACHE_ENTRIES = 1000
 
+# With Redis, sessions are read from it and kept in the database too, so that signed-in
+# editors and readers mid-checkout carry on from the database while Redis is down.
 SESSION_ENGINE = (
-    "django.contrib.sessions.backends.cache"
-    if CACHES["default"]["BACKEND"].startswith("django_redis")
+    "django.contrib.sessions.backends.cached_db"
+    if CACHES["default"]["BACKEND"].endswith("ResilientRedisCache")
     else "django.contrib.sessions.backends.db"
 )
 
@@ -337,6 +346,8 @@ globals().update(email_from_url(EMAIL_URL))
 DEFAULT_FROM_EMAIL = env("DEFAULT_FROM_EMAIL", "Masthead <newsroom@localhost>")
 SERVER_EMAIL = env("SERVER_EMAIL", DEFAULT_FROM_EMAIL)
 ADMINS = [("Admin", address) for address in env_list("ADMIN_EMAILS")]
+# At most one error email to ADMINS per kind of error (type and place) in this many seconds.
+ERROR_EMAIL_INTERVAL_SECONDS = int(env("ERROR_EMAIL_INTERVAL_SECONDS", "300"))
 if env("ANYMAIL_ESP"):
     ANYMAIL = {
         key[len("ANYMAIL_") :]: value
@@ -711,6 +722,7 @@ LOGGING = {
     "disable_existing_loggers": False,
     "filters": {
         "credentials": {"()": "masthead.core.error_reports.MaskCredentialsLogFilter"},
+        "require_debug_false": {"()": "django.utils.log.RequireDebugFalse"},
         "request_id": {"()": "masthead.core.request_id.RequestIdLogFilter"},
     },
     "formatters": {
@@ -724,6 +736,12 @@ LOGGING = {
             "formatter": LOG_FORMAT,
         },
         "null": {"class": "logging.NullHandler"},
+        # Django's error emails, one per kind of error per ERROR_EMAIL_INTERVAL_SECONDS.
+        "mail_admins": {
+            "level": "ERROR",
+            "class": "masthead.core.error_reports.ThrottledAdminEmailHandler",
+            "filters": ["require_debug_false", "credentials"],
+        },
     },
     "root": {"handlers": ["console"], "level": env("LOG_LEVEL", "WARNING")},
     "loggers": {
@@ -735,5 +753,8 @@ LOGGING = {
         # A request naming a host not in ALLOWED_HOSTS (scanners probing by IP address) is
         # answered 400 and forgotten: logged, it would email the admins once per request.
         "django.security.DisallowedHost": {"handlers": ["null"], "propagate": False},
+        # Replaces Django's default for this logger (its console handler only spoke under
+        # DEBUG; the root logger's console writes these lines).
+        "django": {"handlers": ["mail_admins"], "level": "INFO"},
     },
 }

@@ -10,6 +10,9 @@ one network, and someone flooding editors' inboxes with password-reset emails.
   or from it, is refused, even with the right password, and attempts while locked do not
   extend the lock. A successful sign-in forgets its account's earlier failures.
 - Password-reset requests are limited per network and per mailbox.
+- While the cache is unreachable no lockout can be checked, so every sign-in is refused
+  (``ratelimit.LimitsUnavailable``, answered 503 by ``core.middleware``); editors already
+  signed in carry on, their sessions being in the database too.
 """
 
 import logging
@@ -21,7 +24,7 @@ from django.contrib.auth import get_user_model
 from django.core.cache import cache
 from django.utils.translation import ngettext
 
-from masthead.core import ratelimit
+from masthead.core import ratelimit, resilient_cache
 
 logger = logging.getLogger(__name__)
 
@@ -54,7 +57,12 @@ def locked_until(username, request):
     time), or None when neither the account nor the network is locked out."""
     keys = [_lock_key(kind, digest) for kind, _limit, digest in _subjects(username, request)]
     now = time.time()
-    ends = [until for until in cache.get_many(keys).values() if until > now]
+    try:
+        with resilient_cache.strict():
+            stored = cache.get_many(keys)
+    except resilient_cache.CacheUnavailable:
+        ratelimit.refuse_unchecked("admin sign-in")
+    ends = [until for until in stored.values() if until > now]
     return max(ends) if ends else None
 
 
@@ -116,11 +124,17 @@ def allow_password_reset(email, request):
     if network:
         limit, window = settings.ADMIN_PASSWORD_RESET_LIMIT_PER_IP
         allowed &= ratelimit.allow(
-            f"password-reset:network:{ratelimit.hashed(network)}", limit, window
+            f"password-reset:network:{ratelimit.hashed(network)}",
+            limit,
+            window,
+            when_unavailable=ratelimit.REFUSE,
         )
     limit, window = settings.ADMIN_PASSWORD_RESET_LIMIT_PER_ADDRESS
     allowed &= ratelimit.allow(
-        f"password-reset:address:{ratelimit.hashed(ratelimit.mailbox(email))}", limit, window
+        f"password-reset:address:{ratelimit.hashed(ratelimit.mailbox(email))}",
+        limit,
+        window,
+        when_unavailable=ratelimit.REFUSE,
     )
     return allowed
 

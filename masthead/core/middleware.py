@@ -3,9 +3,10 @@
 import logging
 
 from django.http import HttpResponseBadRequest, JsonResponse, QueryDict
+from django.shortcuts import render
 from django.urls import reverse
 
-from masthead.core import views
+from masthead.core import ratelimit, views
 
 logger = logging.getLogger(__name__)
 
@@ -42,10 +43,10 @@ class HealthCheckMiddleware:
     A load balancer probes gunicorn directly: by its address (not a name in ALLOWED_HOSTS)
     and over plain HTTP. Further down, Django's host validation would answer it 400 and the
     HTTPS redirect 301, so the probe would take a healthy server for a dead one. The check
-    reveals nothing but whether the database answers, so it needs neither. Its answer is
-    never reported to the admins by email either, even a 503 or a crash: a load balancer
-    asks every few seconds, and one email per probe during an outage helps nobody (the
-    failure is logged).
+    reveals nothing but whether the database and the cache answer, so it needs neither. Its
+    answer is never reported to the admins by email either, even a 503 or a crash: a load
+    balancer asks every few seconds, and one email per probe during an outage helps nobody
+    (the failure is logged).
     """
 
     def __init__(self, get_response):
@@ -62,5 +63,30 @@ class HealthCheckMiddleware:
             response = JsonResponse({"status": "unavailable"}, status=503)
         # Django's request logger (whose errors are emailed to ADMINS) skips a response
         # marked as already logged.
+        response._has_been_logged = True
+        return response
+
+
+class LimitsUnavailableMiddleware:
+    """Answer 503, "try again in a few minutes", when a view was refused because a limit
+    that must hold (sign-in, payments, emails to typed addresses) could not be checked:
+    the shared cache that counts attempts is unreachable (``core.ratelimit``). Anything
+    else a reader does carries on meanwhile."""
+
+    RETRY_AFTER_SECONDS = 60
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        return self.get_response(request)
+
+    def process_exception(self, request, exception):
+        if not isinstance(exception, ratelimit.LimitsUnavailable):
+            return None
+        response = render(request, "core/paused.html", status=503)
+        response["Retry-After"] = str(self.RETRY_AFTER_SECONDS)
+        response["Cache-Control"] = "no-store"
+        # Expected while Redis is down, and already logged once per refusal: no email.
         response._has_been_logged = True
         return response

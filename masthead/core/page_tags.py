@@ -32,6 +32,8 @@ from contextvars import ContextVar
 from django.core.cache import cache
 from django.db import transaction
 
+from masthead.core import resilient_cache
+
 CHECK_SECONDS = 0.5
 
 # The tags of what is being rendered now in this thread: {tag: version}, or None when
@@ -53,11 +55,16 @@ def version(name):
     if known is not None and now - known[1] <= CHECK_SECONDS:
         return known[0]
     key = _shared_key(name)
-    value = cache.get(key)
-    if value is None:
-        value = uuid.uuid4().hex
-        if not cache.add(key, value, timeout=None):
-            value = cache.get(key, value)
+    try:
+        with resilient_cache.strict():
+            value = cache.get(key)
+            if value is None:
+                value = uuid.uuid4().hex
+                if not cache.add(key, value, timeout=None):
+                    value = cache.get(key, value)
+    except resilient_cache.CacheUnavailable:
+        # Redis is down: keep the version this process knows (see core.cache).
+        value = known[0] if known is not None else uuid.uuid4().hex
     _known[name] = (value, now)
     return value
 

@@ -1,17 +1,63 @@
-"""Small fixed-window rate limits kept in Django's cache, shared by every web process."""
+"""Small fixed-window rate limits kept in Django's cache, shared by every web process.
+
+When the shared cache (Redis) cannot be reached nothing can be counted, and each caller
+says what that means for it (``when_unavailable``):
+
+- ``ALLOW`` (fail open) where the limit only spares the site some work and refusing would
+  stop readers reading or browsing: adding to a basket.
+- ``REFUSE`` (fail closed) where the limit is what stands between a stranger and harm:
+  signing in (password guessing), starting a payment (card testing), and anything that
+  emails an address someone typed (sign-in links, password resets, newsletter
+  confirmations, which could otherwise flood a stranger's inbox). ``allow`` then raises
+  ``LimitsUnavailable``, which ``masthead.core.middleware.LimitsUnavailableMiddleware``
+  answers with a 503 page asking the reader to try again in a few minutes.
+"""
 
 import hashlib
 import ipaddress
+import logging
 import time
 
 from django.conf import settings
 from django.core.cache import cache
 
+from masthead.core import resilient_cache
 
-def allow(key, limit, window_seconds):
-    """Count one attempt under ``key``; False once more than ``limit`` were made this window."""
+logger = logging.getLogger(__name__)
+
+ALLOW = "allow"
+REFUSE = "refuse"
+
+
+class LimitsUnavailable(Exception):
+    """A limit that must hold could not be checked: the shared cache is unreachable."""
+
+
+def refuse_unchecked(what):
+    """Raise ``LimitsUnavailable`` for ``what`` (a limit's name), logging it."""
+    logger.warning("Refused %s: the shared cache that counts attempts is unreachable", what)
+    raise LimitsUnavailable(f"{what} cannot be checked while the shared cache is unreachable.")
+
+
+def allow(key, limit, window_seconds, *, when_unavailable):
+    """Count one attempt under ``key``; False once more than ``limit`` were made this window.
+
+    While the shared cache is unreachable: True if ``when_unavailable`` is ``ALLOW``, and
+    ``LimitsUnavailable`` if it is ``REFUSE``."""
+    if when_unavailable not in (ALLOW, REFUSE):
+        raise ValueError(f"when_unavailable must be ALLOW or REFUSE, not {when_unavailable!r}")
     if limit <= 0:
         return True
+    try:
+        with resilient_cache.strict():
+            return _count(key, limit, window_seconds)
+    except resilient_cache.CacheUnavailable:
+        if when_unavailable == ALLOW:
+            return True
+        refuse_unchecked(f"rate limit {key.split(':', 1)[0]!r}")
+
+
+def _count(key, limit, window_seconds):
     window = int(time.time() // window_seconds)
     cache_key = f"ratelimit:{key}:{window}"
     # add() is atomic on every backend we use, incr() too, so concurrent workers count right.

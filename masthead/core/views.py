@@ -4,6 +4,7 @@ import datetime
 import logging
 
 from django.conf import settings
+from django.core.cache import cache
 from django.db import DatabaseError, connection
 from django.http import Http404, HttpResponse, JsonResponse
 from django.shortcuts import render
@@ -12,6 +13,7 @@ from django.utils import timezone
 from django.views.decorators.cache import cache_control, never_cache
 from django.views.decorators.http import require_safe
 
+from masthead.core import resilient_cache
 from masthead.core.models import SiteSettings
 
 # security.txt must say when it stops being valid (RFC 9116 asks for less than a year ahead);
@@ -63,14 +65,25 @@ def security_txt(request):
 @require_safe
 @never_cache
 def health(request):
-    """For load balancers: 200 when the database answers, 503 when it does not."""
+    """For load balancers and monitoring, as JSON: what answers and what does not.
+
+    ``{"status": "ok", "database": "ok", "cache": "ok"}`` with 200 when all is well;
+    ``"status": "degraded"`` still with 200 when only the shared cache (Redis) is down, as
+    the site then serves readers without it (a load balancer must keep sending them);
+    ``"status": "unavailable"`` with 503 when the database does not answer, as nothing
+    works without it.
+    """
+    checks = {"database": "ok", "cache": resilient_cache.status(cache)}
     try:
         with connection.cursor() as cursor:
             cursor.execute("SELECT 1")
     except DatabaseError:
         logger.exception("Health check: the database did not answer")
-        return JsonResponse({"status": "unavailable"}, status=503)
-    return JsonResponse({"status": "ok"})
+        checks["database"] = "unavailable"
+    if checks["database"] != "ok":
+        return JsonResponse({"status": "unavailable", **checks}, status=503)
+    status = "ok" if checks["cache"] == "ok" else "degraded"
+    return JsonResponse({"status": status, **checks})
 
 
 def page_not_found(request, exception):

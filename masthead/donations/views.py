@@ -68,7 +68,9 @@ def _within_network_limit(request, limit_name, per_network_limit):
     named ``limit_name``; False once over it."""
     client = ratelimit.client_network(request) or "unknown"
     limit, window = per_network_limit
-    return ratelimit.allow(f"{limit_name.lower()}:{client}", limit, window)
+    return ratelimit.allow(
+        f"{limit_name.lower()}:{client}", limit, window, when_unavailable=ratelimit.REFUSE
+    )
 
 
 def _rate_limited(request):
@@ -143,7 +145,9 @@ def give(request):
         return _rate_limited(request)
     limit, window = settings.DONATIONS_START_LIMIT_PER_ADDRESS
     mailbox = ratelimit.hashed(ratelimit.mailbox(data["email"]))
-    if not ratelimit.allow(f"donations-start-address:{mailbox}", limit, window):
+    if not ratelimit.allow(
+        f"donations-start-address:{mailbox}", limit, window, when_unavailable=ratelimit.REFUSE
+    ):
         return _rate_limited(request)
     try:
         checkout = start_donation(
@@ -212,7 +216,12 @@ def manage(request):
         return render(request, "donations/manage_request.html", {"form": form}, status=400)
     email = normalise_email(form.cleaned_data["email"])
     limit, window = settings.DONATIONS_MANAGE_LIMIT_PER_ADDRESS
-    if ratelimit.allow(f"donations-manage-address:{ratelimit.hashed(email)}", limit, window):
+    if ratelimit.allow(
+        f"donations-manage-address:{ratelimit.hashed(email)}",
+        limit,
+        window,
+        when_unavailable=ratelimit.REFUSE,
+    ):
         send_manage_link_task.enqueue(email)
     return render(request, "donations/manage_sent.html")
 

@@ -81,14 +81,21 @@ def sign_up(email, name, newsletters, context, wording, wording_version):
         return SignupOutcome.SUPPRESSED
     limit, window = settings.NEWSLETTER_SIGNUP_LIMIT_PER_ADDRESS
     mailbox = ratelimit.hashed(ratelimit.mailbox(email))
-    if not ratelimit.allow(f"newsletter-signup-address:{mailbox}", limit, window):
+    if not ratelimit.allow(
+        f"newsletter-signup-address:{mailbox}", limit, window, when_unavailable=ratelimit.REFUSE
+    ):
         return SignupOutcome.RATE_LIMITED
     # Every form that can start a confirmation email (the sign-up form, the donate form's
     # opt-in) is held to one per-network limit here, whatever its own limits are.
     network = ratelimit.network(context.ip_address)
     if network is not None:
         limit, window = settings.NEWSLETTER_SIGNUP_LIMIT_PER_IP
-        if not ratelimit.allow(f"newsletter-confirmations-network:{network}", limit, window):
+        if not ratelimit.allow(
+            f"newsletter-confirmations-network:{network}",
+            limit,
+            window,
+            when_unavailable=ratelimit.REFUSE,
+        ):
             return SignupOutcome.RATE_LIMITED
     newsletters = list(newsletters)
     with transaction.atomic():

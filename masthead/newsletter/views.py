@@ -64,7 +64,9 @@ def subscribe(request):
     ip_address = ratelimit.client_ip(request) or "unknown"
     network = ratelimit.client_network(request) or "unknown"
     limit, window = settings.NEWSLETTER_SIGNUP_LIMIT_PER_IP
-    if not ratelimit.allow(f"newsletter-signup-ip:{network}", limit, window):
+    if not ratelimit.allow(
+        f"newsletter-signup-ip:{network}", limit, window, when_unavailable=ratelimit.REFUSE
+    ):
         return render(request, "newsletter/rate_limited.html", status=429)
     form = SignupForm(request.POST)
     if form.is_probably_spam():

@@ -28,7 +28,7 @@ def test_health_answers_a_probe_by_ip_address_over_plain_http(client, production
     response = client.get("/health/", HTTP_HOST=PROBE_HOST)
 
     assert response.status_code == 200
-    assert response.json() == {"status": "ok"}
+    assert response.json() == {"status": "ok", "database": "ok", "cache": "ok"}
     assert "no-cache" in response["Cache-Control"]
 
 
@@ -56,7 +56,7 @@ def test_a_database_outage_answers_503_without_emailing_the_admins(
     response = client.get("/health/", HTTP_HOST=PROBE_HOST)
 
     assert response.status_code == 503
-    assert response.json() == {"status": "unavailable"}
+    assert response.json() == {"status": "unavailable", "database": "unavailable", "cache": "ok"}
     assert mail.outbox == []
 
 

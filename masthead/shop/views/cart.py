@@ -94,7 +94,9 @@ def add(request):
         return render(request, "shop/refused.html", status=403)
     limit, window = settings.SHOP_CART_ADD_LIMIT_PER_IP
     network = ratelimit.client_network(request) or "unknown"
-    if not ratelimit.allow(f"shop-cart-add:{network}", limit, window):
+    if not ratelimit.allow(
+        f"shop-cart-add:{network}", limit, window, when_unavailable=ratelimit.ALLOW
+    ):
         return render(request, "shop/rate_limited.html", status=429)
     existing = carts.cart_from_request(request)
     config = pricing.shop_settings_for_request(request)
@@ -136,7 +138,7 @@ def _count_code_attempt(request, basket):
         (f"shop-discount-basket:{basket.pk}", settings.SHOP_DISCOUNT_LIMIT_PER_BASKET),
         (f"shop-discount-network:{network}", settings.SHOP_DISCOUNT_LIMIT_PER_IP),
     ):
-        if not ratelimit.allow(key, limit, window):
+        if not ratelimit.allow(key, limit, window, when_unavailable=ratelimit.REFUSE):
             raise TooManyCodes(
                 _("Too many codes were tried just now. Please wait a while and try again.")
             )

@@ -292,11 +292,15 @@ def _may_start_paying(request, reader):
     has started more than its limit allows in the window."""
     network = ratelimit.client_network(request) or "unknown"
     limit, window = settings.SHOP_CHECKOUT_LIMIT_PER_IP
-    if not ratelimit.allow(f"shop-checkout-network:{network}", limit, window):
+    if not ratelimit.allow(
+        f"shop-checkout-network:{network}", limit, window, when_unavailable=ratelimit.REFUSE
+    ):
         return False
     mailbox = ratelimit.hashed(ratelimit.mailbox(reader.email))
     limit, window = settings.SHOP_CHECKOUT_LIMIT_PER_ADDRESS
-    return ratelimit.allow(f"shop-checkout-address:{mailbox}", limit, window)
+    return ratelimit.allow(
+        f"shop-checkout-address:{mailbox}", limit, window, when_unavailable=ratelimit.REFUSE
+    )
 
 
 @never_cache
