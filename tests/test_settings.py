@@ -287,9 +287,13 @@ def test_cache_url_redis():
     cache = cache_from_url("redis://cache.internal:6379/2")
 
     assert cache == {
-        "BACKEND": "django_redis.cache.RedisCache",
+        "BACKEND": "masthead.core.resilient_cache.ResilientRedisCache",
         "LOCATION": "redis://cache.internal:6379/2",
-        "OPTIONS": {"CLIENT_CLASS": "django_redis.client.DefaultClient"},
+        "OPTIONS": {
+            "CLIENT_CLASS": "django_redis.client.DefaultClient",
+            "SOCKET_CONNECT_TIMEOUT": 0.5,
+            "SOCKET_TIMEOUT": 1.0,
+        },
     }
 
 
@@ -310,10 +314,10 @@ def test_cache_url_unsupported_scheme_is_refused():
         cache_from_url("memcached://127.0.0.1:11211")
 
 
-def test_redis_cache_keeps_sessions_in_the_cache(tmp_path):
+def test_redis_cache_keeps_sessions_in_the_cache_and_the_database(tmp_path):
     values = settings_values(tmp_path, "SESSION_ENGINE", CACHE_URL="redis://127.0.0.1:6379/0")
 
-    assert values["SESSION_ENGINE"] == "django.contrib.sessions.backends.cache"
+    assert values["SESSION_ENGINE"] == "django.contrib.sessions.backends.cached_db"
 
 
 # --- EMAIL_URL -----------------------------------------------------------------------------------
