@@ -25,6 +25,7 @@ import pytest
 from django.apps import apps
 from django.conf import settings
 from django.core.signals import request_started
+from django.db import connection
 from django.http import HttpResponse
 from django.urls import include, path
 from wagtail.models import Page
@@ -100,13 +101,39 @@ def article(db, settings):
     return make_article(tree.section, title="Library opening hours extended")
 
 
+def database_now():
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT now()" if connection.vendor == "postgresql" else "SELECT 1")
+        return cursor.fetchone()[0]
+
+
+def close_connections_left_since(started):
+    """On PostgreSQL, end the sessions the live server's request threads opened since
+    ``started`` and left behind when they ended, so the test database can be flushed and
+    dropped (each thread is gone by then; only its connection lingers)."""
+    if connection.vendor != "postgresql":
+        return
+    for thread in threading.enumerate():
+        if thread.name.endswith("(process_request_thread)"):
+            thread.join(timeout=10)
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname = "
+            "current_database() AND pid <> pg_backend_pid() AND state = 'idle' "
+            "AND backend_start >= %s",
+            [started],
+        )
+
+
 @pytest.fixture
 def edge(live_server, article, tmp_path):
     """nginx with the shipped config in front of the live server."""
+    started = database_now()
     port = urlsplit(live_server.url).port
     server = start_nginx([f"127.0.0.1:{port}"], tmp_path / "nginx")
     yield server
     server.stop()
+    close_connections_left_since(started)
 
 
 def wait_until(condition, timeout, step=0.05):
