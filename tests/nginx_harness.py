@@ -152,7 +152,7 @@ class NginxServer:
         return self.error_log.read_text() if self.error_log.exists() else ""
 
     def stop(self):
-        """Stop nginx (QUIT lets workers finish; TERM, then KILL if it lingers)."""
+        """Stop nginx: TERM (its fast shutdown), then KILL if it lingers."""
         if self.process.poll() is not None:
             return
         self.process.terminate()
