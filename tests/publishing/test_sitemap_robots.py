@@ -77,7 +77,7 @@ def test_health_answers_ok_when_the_database_answers(client):
     response = client.get("/health/")
 
     assert response.status_code == 200
-    assert response.json() == {"status": "ok"}
+    assert response.json() == {"status": "ok", "database": "ok", "cache": "ok"}
     assert "no-cache" in response["Cache-Control"]
 
 
@@ -91,4 +91,4 @@ def test_health_answers_503_when_the_database_does_not(client, monkeypatch):
     response = client.get("/health/")
 
     assert response.status_code == 503
-    assert response.json() == {"status": "unavailable"}
+    assert response.json() == {"status": "unavailable", "database": "unavailable", "cache": "ok"}
