@@ -166,7 +166,12 @@ def give(request):
     except (InvalidAmount, InvalidCheckout) as error:
         form.add_error(None, str(error))
         return _donate_page(request, form, status=400)
-    except (PaymentProviderError, PaymentsUnavailable):
+    except PaymentsUnavailable as error:
+        # The site has no payment provider set up (check --deploy says so): not a crash to
+        # email the admins about at every attempt, and nothing a reader's retry would mend.
+        logger.warning("A gift was refused: %s", error)
+        return render(request, "donations/unavailable.html", {"not_set_up": True}, status=503)
+    except PaymentProviderError:
         logger.exception("Could not open a checkout for a donation")
         return render(request, "donations/unavailable.html", status=503)
     if data["newsletter_opt_in"]:

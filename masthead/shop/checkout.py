@@ -400,12 +400,18 @@ def start_order(cart, details, shipping_rate_id, *, digest=None, site=None, clie
                 status=Order.Status.CANCELLED, cancelled_at=timezone.now()
             )
             history.record(locked, OrderEvent.Kind.CHECKOUT_FAILED, error=str(error))
-        raise PaymentUnavailable(
-            _(
+        if isinstance(error, payments.PaymentsUnavailable):
+            # No provider is set up: waiting will not help, so do not say it would.
+            message = _(
+                "Payments are not set up on this shop yet, so nothing was charged and your "
+                "basket is as it was."
+            )
+        else:
+            message = _(
                 "We could not open the payment page just now, so nothing was charged and your "
                 "basket is as it was. Please try again in a few minutes."
             )
-        ) from error
+        raise PaymentUnavailable(message) from error
     Order.objects.filter(pk=order.pk).update(
         checkout_id=checkout.provider_checkout_id, provider=checkout.provider
     )

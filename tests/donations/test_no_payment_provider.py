@@ -45,5 +45,8 @@ def test_a_gift_posted_anyway_is_refused_and_nothing_is_kept(client, no_payments
     response = client.post("/support/give/", donate_form(), **ORIGIN)
 
     assert response.status_code == 503
-    assert "Payments are unavailable" in response.content.decode()
+    body = response.content.decode()
+    assert "Payments are not set up on this site yet" in body
+    # Waiting would not help, so the page does not ask the donor to try again.
+    assert "try again" not in body
     assert Donation.objects.count() == 0
