@@ -8,6 +8,7 @@ masthead upgrade          after installing a new version: migrate, collectstatic
 masthead cache clear      empty the page cache for every web process (after an upgrade)
 masthead backup [PATH]    one archive of the database, the media and a manifest
 masthead restore ARCHIVE  put an archive back into an empty database and media root
+masthead use_site_url     give the default site SITE_URL's address (upgrade does it too)
 masthead <cmd>     any management command: migrate, createsuperuser, check, ...
 """
 

@@ -12,6 +12,7 @@ page cache); nginx is the real one (tests/nginx_harness.py), skipped where it is
 import http.server
 import json
 import os
+import re
 import subprocess
 import sys
 import threading
@@ -160,6 +161,30 @@ def test_anonymous_pages_are_kept_and_say_so_to_a_cdn(edge, article, django_requ
     keys = second["Surrogate-Key"].split(" ")
     assert keys[:2] == ["masthead", f"masthead-page-{article.pk}"]
     assert second["Cache-Tag"].split(",") == keys
+
+
+@through_nginx
+def test_each_reader_gets_the_id_of_their_own_request_even_from_the_cache(edge, article):
+    seen_by_django = []
+
+    def note_request_id(sender, environ, **kwargs):
+        seen_by_django.append(environ.get("HTTP_X_REQUEST_ID"))
+
+    request_started.connect(note_request_id)
+    try:
+        _, first, _ = get(edge.url + article.url)
+        _, second, _ = get(edge.url + article.url)
+    finally:
+        request_started.disconnect(note_request_id)
+
+    assert second["X-Cache-Status"] == "HIT"
+    # nginx names each request (32 hex digits) and Django logs the request under that name.
+    assert re.fullmatch(r"[0-9a-f]{32}", first["X-Request-ID"])
+    assert seen_by_django == [first["X-Request-ID"]]
+    # The cached copy does not repeat the id of the request that filled it.
+    assert re.fullmatch(r"[0-9a-f]{32}", second["X-Request-ID"])
+    assert second["X-Request-ID"] != first["X-Request-ID"]
+    assert second.get_all("X-Request-ID") == [second["X-Request-ID"]]
 
 
 @through_nginx

@@ -2,8 +2,9 @@
 
 ``masthead upgrade`` runs, in this order:
 
-1. ``check`` (which imports the new code), ``migrate`` and ``collectstatic --no-input``,
-   with the service's environment;
+1. ``check`` (which imports the new code), ``migrate``, ``use_site_url`` (the default
+   Site takes SITE_URL's address) and ``collectstatic --no-input``, with the service's
+   environment;
 2. a rolling replacement of the web server's workers: it asks gunicorn for one more worker
    per running one (TTIN), waits until every new worker has imported the new code
    (gunicorn_config.py keeps ``preload_app`` off so that they do, and names each worker
@@ -154,6 +155,8 @@ class Command(BaseCommand):
         call_command("check", stdout=self.stdout, stderr=self.stderr)
         self.stdout.write("Migrating the database...")
         call_command("migrate", interactive=False, stdout=self.stdout, stderr=self.stderr)
+        # SITE_URL is the one place the outlet's address is set: the default Site follows it.
+        call_command("use_site_url", stdout=self.stdout)
         self.stdout.write("Collecting static files...")
         call_command(
             "collectstatic", interactive=False, verbosity=0, stdout=self.stdout, stderr=self.stderr
