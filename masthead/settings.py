@@ -184,6 +184,19 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
     DATABASES["default"]["TEST"] = {"NAME": str(DATA_DIR / "test.sqlite3")}
 else:
     DATABASES["default"]["CONN_HEALTH_CHECKS"] = True
+    # A database host that is down or unreachable is noticed in seconds, not after the
+    # system's TCP timeouts (minutes): connecting gives up after DATABASE_CONNECT_TIMEOUT,
+    # and keepalives notice a connection whose server has gone silent. Parameters given in
+    # DATABASE_URL's query string win.
+    options = DATABASES["default"].setdefault("OPTIONS", {})
+    options.setdefault("connect_timeout", int(env("DATABASE_CONNECT_TIMEOUT", "5")))
+    for option, value in {
+        "keepalives": 1,
+        "keepalives_idle": 30,
+        "keepalives_interval": 10,
+        "keepalives_count": 3,
+    }.items():
+        options.setdefault(option, value)
 USING_POSTGRES = DATABASES["default"]["ENGINE"].endswith("postgresql")
 
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"

@@ -231,6 +231,28 @@ def test_database_url_selects_sqlite_file_or_postgres(tmp_path):
     assert (database["HOST"], database["PORT"]) == ("db.internal", 6543)
     assert database["CONN_MAX_AGE"] == 60
     assert database["CONN_HEALTH_CHECKS"] is True
+    # An unreachable or silent database server is noticed in seconds.
+    assert database["OPTIONS"]["connect_timeout"] == 5
+    assert database["OPTIONS"]["keepalives"] == 1
+    assert database["OPTIONS"]["keepalives_idle"] == 30
+
+
+def test_database_url_parameters_win_over_the_connection_defaults(tmp_path):
+    database = settings_values(
+        tmp_path,
+        "DATABASES",
+        DATABASE_URL="postgres://newsroom@db.internal/ledger?connect_timeout=20",
+        DATABASE_CONNECT_TIMEOUT="9",
+    )["DATABASES"]["default"]
+    assert database["OPTIONS"]["connect_timeout"] == 20
+
+    configured = settings_values(
+        tmp_path,
+        "DATABASES",
+        DATABASE_URL="postgres://newsroom@db.internal/ledger",
+        DATABASE_CONNECT_TIMEOUT="9",
+    )["DATABASES"]["default"]
+    assert configured["OPTIONS"]["connect_timeout"] == 9
 
 
 def test_unsupported_database_url_is_refused(tmp_path):
