@@ -61,18 +61,8 @@ def current_generation():
     """The generation pages are cached under, re-read from the shared cache when stale."""
     now = time.monotonic()
     if _generation["value"] is None or now - _generation["checked_at"] > GENERATION_CHECK_SECONDS:
-        try:
-            with resilient_cache.strict():
-                value = cache.get(GENERATION_KEY)
-                if value is None:
-                    value = uuid.uuid4().hex
-                    if not cache.add(GENERATION_KEY, value, timeout=None):
-                        value = cache.get(GENERATION_KEY, value)
-        except resilient_cache.CacheUnavailable:
-            # Redis is down: keep the generation this process knows, so that it goes on
-            # serving the pages it holds in memory (an edit made meanwhile on another
-            # process reaches this one when its pages expire or Redis is back).
-            value = _generation["value"] or uuid.uuid4().hex
+        # With Redis down, the generation this process knows (see shared_token).
+        value = resilient_cache.shared_token(cache, GENERATION_KEY, _generation["value"])
         _generation["value"] = value
         _generation["checked_at"] = now
     return _generation["value"]

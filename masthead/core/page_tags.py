@@ -54,17 +54,10 @@ def version(name):
     known = _known.get(name)
     if known is not None and now - known[1] <= CHECK_SECONDS:
         return known[0]
-    key = _shared_key(name)
-    try:
-        with resilient_cache.strict():
-            value = cache.get(key)
-            if value is None:
-                value = uuid.uuid4().hex
-                if not cache.add(key, value, timeout=None):
-                    value = cache.get(key, value)
-    except resilient_cache.CacheUnavailable:
-        # Redis is down: keep the version this process knows (see core.cache).
-        value = known[0] if known is not None else uuid.uuid4().hex
+    # With Redis down, the version this process knows (see shared_token).
+    value = resilient_cache.shared_token(
+        cache, _shared_key(name), known[0] if known is not None else None
+    )
     _known[name] = (value, now)
     return value
 

@@ -29,6 +29,7 @@ import logging
 import socket
 import threading
 import time
+import uuid
 from contextlib import contextmanager
 from contextvars import ContextVar
 from urllib.parse import urlsplit
@@ -357,3 +358,22 @@ def is_available(cache):
     """False while ``cache`` is known to be unreachable (without asking it)."""
     breaker = getattr(cache, "breaker", None)
     return breaker is None or breaker.is_available
+
+
+def shared_token(cache, key, known=None):
+    """The random token kept under ``key`` in the shared ``cache`` (made there when
+    missing, never expiring), as the page-cache generation and page tag versions are.
+
+    While the cache cannot be reached, ``known`` (what this process read last) stands in,
+    so the process goes on serving the pages it holds in memory; an edit made meanwhile on
+    another process reaches it when its pages expire or the cache is back."""
+    try:
+        with strict():
+            value = cache.get(key)
+            if value is None:
+                value = uuid.uuid4().hex
+                if not cache.add(key, value, timeout=None):
+                    value = cache.get(key, value)
+    except CacheUnavailable:
+        value = known or uuid.uuid4().hex
+    return value
