@@ -171,9 +171,15 @@ class CounterBuffer:
         thread.start()
 
     def _run(self):
+        # Event.wait rather than time.sleep, and nothing lets an error end the loop: a dead
+        # flusher would leave every later count in this process unreported, silently.
+        pause = threading.Event()
         while True:
-            time.sleep(self.flush_seconds)
-            self.flush()
+            pause.wait(self.flush_seconds)
+            try:
+                self.flush()
+            except Exception:
+                logger.exception("Metrics: could not flush the counts; will retry")
 
     def flush(self):
         """Add what this process counted to the shared cache; what cannot be added (the
