@@ -6,6 +6,7 @@ console. ``MASTHEAD_MODE=production`` turns on the production checks: it refuses
 to start without a real ``SECRET_KEY`` and ``ALLOWED_HOSTS``.
 """
 
+import hashlib
 import ipaddress
 import os
 from pathlib import Path
@@ -84,6 +85,7 @@ INSTALLED_APPS = [
     "masthead.core",
     "masthead.accounts",
     "masthead.publishing",
+    "masthead.readers",
     "masthead.newsletter",
     "masthead.payments",
     "masthead.donations",
@@ -139,6 +141,9 @@ MIDDLEWARE = [
     "django_otp.middleware.OTPMiddleware",
     "masthead.accounts.middleware.AdminSessionMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
+    # Inside the page cache: a response made for a signed-in reader is private before the
+    # cache sees it.
+    "masthead.readers.sessions.ReaderMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "wagtail.contrib.redirects.middleware.RedirectMiddleware",
     # A limit that must hold could not be checked (Redis down): "try again shortly", 503.
@@ -405,6 +410,30 @@ NEWSLETTER_CONSENT_EVIDENCE_DAYS = int(env("NEWSLETTER_CONSENT_EVIDENCE_DAYS", "
 # Reverse proxies in front of the app (1 for nginx + gunicorn): the reader's IP is read that
 # many hops from the right of X-Forwarded-For; 0 means REMOTE_ADDR.
 TRUSTED_PROXY_COUNT = int(env("TRUSTED_PROXY_COUNT", "0"))
+
+# --- Readers --------------------------------------------------------------------------------------
+
+# What an erased reader's address is kept as: an HMAC with this key (default: derived from
+# SECRET_KEY). Set it once and keep it: with a new key, erased addresses are no longer known.
+READERS_HASH_KEY = env(
+    "READERS_HASH_KEY",
+    hashlib.sha256(f"masthead.readers.hash:{SECRET_KEY}".encode()).hexdigest(),
+)
+# A sign-in link and its 6-digit code work once, within this many minutes, in the browser
+# that asked; a code may be mistyped READERS_CODE_ATTEMPTS times before it stops working.
+READERS_SIGN_IN_MINUTES = int(env("READERS_SIGN_IN_MINUTES", "15"))
+READERS_CODE_ATTEMPTS = int(env("READERS_CODE_ATTEMPTS", "5"))
+# Sign-in emails asked for per network (an IPv6 /64 counts as one) and per mailbox.
+READERS_SIGN_IN_LIMIT_PER_IP = (int(env("READERS_SIGN_IN_LIMIT_PER_IP", "20")), 3600)
+READERS_SIGN_IN_LIMIT_PER_ADDRESS = (int(env("READERS_SIGN_IN_LIMIT_PER_ADDRESS", "5")), 3600)
+# A reader stays signed in on a browser for this many days.
+READERS_SESSION_DAYS = int(env("READERS_SESSION_DAYS", "90"))
+# A copy of a reader's data can be downloaded for this many days, then it is deleted.
+READERS_EXPORT_DAYS = int(env("READERS_EXPORT_DAYS", "7"))
+# A data-rights request must be answered within a month.
+READERS_REQUEST_DUE_DAYS = int(env("READERS_REQUEST_DUE_DAYS", "30"))
+# The register of data-rights requests is kept this many years (to show they were answered).
+READERS_REQUEST_RETENTION_YEARS = int(env("READERS_REQUEST_RETENTION_YEARS", "3"))
 
 # --- Payments ------------------------------------------------------------------------------------
 

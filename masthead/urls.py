@@ -42,6 +42,7 @@ urlpatterns = [
     path("health/", core_views.health, name="health"),
     # Prometheus' usual path; answered by MetricsMiddleware, before the host check.
     path("metrics", core_metrics.metrics, name="metrics"),
+    path("account/", include("masthead.readers.urls")),
     path("newsletter/", include("masthead.newsletter.urls")),
     path("payments/", include("masthead.payments.urls")),
     path("shop/", include("masthead.shop.urls")),
