@@ -430,6 +430,8 @@ READERS_SIGN_IN_LIMIT_PER_ADDRESS = (int(env("READERS_SIGN_IN_LIMIT_PER_ADDRESS"
 READERS_SESSION_DAYS = int(env("READERS_SESSION_DAYS", "90"))
 # A copy of a reader's data can be downloaded for this many days, then it is deleted.
 READERS_EXPORT_DAYS = int(env("READERS_EXPORT_DAYS", "7"))
+# Where the copies of readers' data wait to be downloaded: private, never under MEDIA_ROOT.
+READERS_EXPORT_DIR = Path(env("READERS_EXPORT_DIR", str(DATA_DIR / "reader-exports")))
 # A data-rights request must be answered within a month.
 READERS_REQUEST_DUE_DAYS = int(env("READERS_REQUEST_DUE_DAYS", "30"))
 # The register of data-rights requests is kept this many years (to show they were answered).

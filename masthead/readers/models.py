@@ -121,6 +121,9 @@ class DataRequest(models.Model):
     class Meta:
         verbose_name = _("data request")
         ordering = ["-received_at"]
+        permissions = [
+            ("manage_data_requests", _("Can find readers' data and export or erase it")),
+        ]
 
     def __str__(self):
         return f"{self.get_kind_display()} {self.received_at:%Y-%m-%d}"

@@ -1,5 +1,20 @@
-"""Everything ``readers`` plugs into elsewhere, connected once from ``ReadersConfig.ready()``."""
+"""Everything ``readers`` plugs into elsewhere, connected once from ``ReadersConfig.ready()``:
+its own share of readers' data and the models whose addresses are the outlet's own, the
+retries of erasures that wait for a payment provider, and the retention jobs."""
+
+from masthead.core.scheduler import register_periodic_job
+from masthead.readers import reader_data, retention, tasks
+from masthead.readers.registry import register_not_reader_data, register_personal_data
+
+# Erasures that wait on a payment provider are tried again this often (seconds).
+ERASURE_RETRY_SECONDS = 15 * 60
 
 
 def connect():
     """Connect readers to core's registries."""
+    register_personal_data(reader_data.share)
+    reader_data.register_outlet_addresses(register_not_reader_data)
+    register_periodic_job(
+        "readers.retry-waiting-erasures", tasks.retry_waiting_erasures, every=ERASURE_RETRY_SECONDS
+    )
+    register_periodic_job("readers.retention", retention.enforce, every=3600)
