@@ -43,14 +43,19 @@ def manage_url(email):
 
 
 def donations_for(email):
-    """A donor's donations worth showing them (not abandoned checkouts), newest first."""
+    """A donor's donations worth showing them (not abandoned checkouts), newest first.
+    None for a blank address (what an erased or trimmed gift keeps)."""
+    if not normalise_email(email):
+        return Donation.objects.none()
     return Donation.objects.filter(email__iexact=normalise_email(email)).exclude(
         status__in=[Donation.Status.PENDING, Donation.Status.EXPIRED]
     )
 
 
 def recurring_for(email):
-    """A donor's monthly gifts that started, newest first."""
+    """A donor's monthly gifts that started, newest first (none for a blank address)."""
+    if not normalise_email(email):
+        return RecurringDonation.objects.none()
     return RecurringDonation.objects.filter(
         email__iexact=normalise_email(email), started_at__isnull=False
     )

@@ -40,15 +40,20 @@ def _send(template, subject, to, context):
 
 def _claim_receipt(donation_id):
     """Claim a paid donation's unsent receipt for this sender (committed at once); returns
-    the lease's expiry, or None when it is sent, not paid, or claimed by a live sender."""
+    the lease's expiry, or None when it is sent, not paid, claimed by a live sender, or
+    has no address any more (its donor was erased)."""
     now = timezone.now()
     lease = now + timedelta(seconds=settings.DONATIONS_RECEIPT_LEASE_SECONDS)
-    claimed = Donation.objects.filter(
-        Q(receipt_lease_expires_at__isnull=True) | Q(receipt_lease_expires_at__lt=now),
-        pk=donation_id,
-        receipt_sent_at__isnull=True,
-        paid_at__isnull=False,
-    ).update(receipt_lease_expires_at=lease)
+    claimed = (
+        Donation.objects.filter(
+            Q(receipt_lease_expires_at__isnull=True) | Q(receipt_lease_expires_at__lt=now),
+            pk=donation_id,
+            receipt_sent_at__isnull=True,
+            paid_at__isnull=False,
+        )
+        .exclude(email="")
+        .update(receipt_lease_expires_at=lease)
+    )
     return lease if claimed else None
 
 
@@ -90,6 +95,8 @@ def send_failed_renewal_notice(donation_id):
     if donation is None or donation.status != Donation.Status.FAILED:
         return False
     email = donation.recurring.email if donation.recurring else donation.email
+    if not email:
+        return False
     _send(
         "renewal_failed",
         _("Your monthly support for %(outlet)s could not be taken") % {"outlet": outlet_name()},
@@ -108,7 +115,8 @@ def send_cancellation_confirmation(recurring_id):
     recurring = RecurringDonation.objects.filter(
         pk=recurring_id, status=RecurringDonation.Status.CANCELLED
     ).first()
-    if recurring is None:
+    if recurring is None or not recurring.email:
+        # Erased before the confirmation went: there is no one to tell.
         return False
     _send(
         "cancelled",

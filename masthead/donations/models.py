@@ -18,6 +18,7 @@ from wagtail.contrib.settings.models import BaseSiteSetting, register_setting
 
 from masthead.core.sites import default_site
 from masthead.payments.money import MAX_AMOUNT, InvalidAmount, format_money, parse_amount
+from masthead.readers.models import Reader
 
 CURRENCIES = [("GBP", "GBP"), ("EUR", "EUR"), ("USD", "USD")]
 LARGEST_AMOUNT = MAX_AMOUNT
@@ -202,6 +203,14 @@ class RecurringDonation(models.Model):
 
     reference = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
     email = models.EmailField(db_index=True)
+    reader = models.ForeignKey(
+        Reader,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="monthly_gifts",
+        help_text=_("The reader, once the address was verified by a payment or a sign-in."),
+    )
     amount = models.PositiveIntegerField(help_text=_("Per month, in minor units."))
     currency = models.CharField(max_length=3, default="GBP")
     status = models.CharField(max_length=12, choices=Status.choices, default=Status.PENDING)
@@ -213,6 +222,11 @@ class RecurringDonation(models.Model):
     started_at = models.DateTimeField(null=True, blank=True)
     cancelled_at = models.DateTimeField(null=True, blank=True)
     last_payment_at = models.DateTimeField(null=True, blank=True)
+    current_period_end = models.DateTimeField(
+        null=True,
+        blank=True,
+        help_text=_("When the provider's current monthly period ends: the next payment is due."),
+    )
     provider_updated_at = models.DateTimeField(
         null=True,
         blank=True,
@@ -275,6 +289,14 @@ class Donation(models.Model):
     currency = models.CharField(max_length=3, default="GBP")
     cover_fees = models.BooleanField(default=False)
     email = models.EmailField(db_index=True)
+    reader = models.ForeignKey(
+        Reader,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="donations",
+        help_text=_("The reader, once the address was verified by a payment or a sign-in."),
+    )
     public_name = models.CharField(max_length=80, blank=True)
     message = models.TextField(max_length=500, blank=True)
     anonymous = models.BooleanField(default=True)

@@ -37,6 +37,7 @@ from masthead.donations.tasks import (
     send_receipt_task,
 )
 from masthead.payments import events
+from masthead.readers import identity
 
 logger = logging.getLogger("masthead.donations")
 
@@ -154,8 +155,16 @@ def _mark_paid(donation, payment_id="", when=None):
         else Donation.Status.PAID
     )
     donation.failure_reason = ""
+    _link_reader(donation)
     donation.save()
     _after_commit(send_receipt_task, donation.pk)
+
+
+def _link_reader(gift):
+    """A paid gift verifies its address: link the gift (a donation or a monthly gift) to
+    the address's Reader, made if new, with everything else held under the address."""
+    if gift.reader_id is None and gift.email:
+        gift.reader = identity.verified(gift.email)
 
 
 def _start_recurring(recurring, subscription_id="", customer_id="", when=None):
@@ -172,6 +181,7 @@ def _start_recurring(recurring, subscription_id="", customer_id="", when=None):
         recurring.status = RecurringDonation.Status.ACTIVE
     if recurring.status == RecurringDonation.Status.PAST_DUE:
         recurring.status = RecurringDonation.Status.ACTIVE
+    _link_reader(recurring)
     recurring.save()
 
 
@@ -425,6 +435,8 @@ def _on_subscription_updated(event):
         history.record_amount_change(recurring, previous, DonationEvent.ChangedBy.PROVIDER)
         _accept_confirmed_renewals(recurring)
     recurring.cancel_at_period_end = event.cancel_at_period_end
+    if event.current_period_end is not None:
+        recurring.current_period_end = event.current_period_end
     status = SUBSCRIPTION_STATUSES.get(event.status)
     if status == RecurringDonation.Status.CANCELLED:
         recurring.save()

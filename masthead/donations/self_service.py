@@ -1,5 +1,6 @@
-"""What a donor does on their own page (reached through a signed link, see ``donors``):
-change a monthly amount, stop a monthly gift, or go to the provider's page to change card.
+"""What a donor does on their own page (reached through a signed link, see ``donors``) or
+in their reader account (``account``): change a monthly amount, stop a monthly gift, or go
+to the provider's page to change card.
 
 Each acts at the provider first and only then here, so nothing is recorded that the
 provider refused; the provider's own events then confirm it (``payment_events``).
@@ -30,11 +31,26 @@ def _own_recurring(email, recurring_id):
 
 
 def change_monthly_amount(email, recurring_id, amount):
-    """Change a donor's monthly amount at the provider and here, from the next payment on,
-    and note the change in the supporter's history (renewals at the old amount still
-    raised before it remain acceptable: see ``history.agreed_amounts``)."""
+    """Change a donor's monthly amount (see ``change_amount``), for the donor's own page."""
+    return change_amount(_own_recurring(email, recurring_id), amount)
+
+
+def cancel_monthly(email, recurring_id):
+    """Stop a donor's monthly gift (see ``cancel``), for the donor's own page."""
+    return cancel(_own_recurring(email, recurring_id))
+
+
+def customer_portal_url(email, recurring_id, return_url):
+    """The provider's page for a donor's card (see ``portal_url``), for the donor's own page."""
+    return portal_url(_own_recurring(email, recurring_id), return_url)
+
+
+def change_amount(recurring, amount):
+    """Change a monthly amount at the provider and here, from the next payment on, and note
+    the change in the supporter's history (renewals at the old amount still raised before
+    it remain acceptable: see ``history.agreed_amounts``). ``recurring`` must be one the
+    caller has checked is the donor's own."""
     config = DonationSettings.current()
-    recurring = _own_recurring(email, recurring_id)
     if not recurring.is_live:
         raise NotAllowed(_("This monthly gift has stopped; start a new one instead."))
     validate_amount(
@@ -56,9 +72,10 @@ def change_monthly_amount(email, recurring_id, amount):
     return recurring
 
 
-def cancel_monthly(email, recurring_id):
-    """Stop a donor's monthly gift at the provider and here, and confirm it by email."""
-    recurring = _own_recurring(email, recurring_id)
+def cancel(recurring):
+    """Stop a monthly gift at the provider and here, and confirm it by email. Raises
+    PaymentProviderError (or PaymentsUnavailable) when the provider refuses or cannot be
+    reached; nothing changes here then. Also what an erasure uses (``reader_data``)."""
     if recurring.status == RecurringDonation.Status.CANCELLED:
         return recurring
     payments.cancel_subscription(
@@ -72,9 +89,8 @@ def cancel_monthly(email, recurring_id):
     return recurring
 
 
-def customer_portal_url(email, recurring_id, return_url):
+def portal_url(recurring, return_url):
     """The provider's own page where the donor changes their card."""
-    recurring = _own_recurring(email, recurring_id)
     if not recurring.customer_id:
         raise NotAllowed(_("There is no card on file for this gift yet."))
     return payments.customer_portal_url(

@@ -1,14 +1,16 @@
 """Everything donations plug into elsewhere, connected once from ``DonationsConfig.ready()``:
 the payment-event handler, the periodic retry of stalled receipts and trimming of unpaid
-gifts, the page-cache invalidation for costs and goals, and its share of the demo."""
+gifts, the page-cache invalidation for costs and goals, the reader's account section and
+data share (payments' too), and its share of the demo."""
 
 from masthead.core.cache_invalidation import invalidate_pages_on_change
 from masthead.core.demo import register_demo_part
 from masthead.core.scheduler import register_periodic_job
-from masthead.donations import demo, payment_events, retention, tasks
+from masthead.donations import account, demo, payment_events, reader_data, retention, tasks
 from masthead.donations.checkout import PURPOSE
 from masthead.donations.models import CostCategory, FundingGoal, MonthlyCost
 from masthead.payments.registry import register_handler
+from masthead.readers.registry import register_account_section, register_personal_data
 
 # How often each worker looks for receipts whose sender died, in seconds.
 STALLED_RECEIPTS_EVERY = 60
@@ -30,6 +32,11 @@ def connect():
     # Costs and goals appear on cached pages (the funding bar); donations themselves do
     # not invalidate anything, or every gift would empty the cache for every reader.
     invalidate_pages_on_change(CostCategory, FundingGoal, MonthlyCost)
+    # The reader's account: "Your support", and donations' and payments' share of their data
+    # (payments sits below readers and cannot register itself).
+    register_account_section(account.SECTION)
+    register_personal_data(reader_data.PAYMENTS_SHARE)
+    register_personal_data(reader_data.DONATIONS_SHARE)
     register_demo_part(
         "donations",
         build=demo.build_demo_part,
