@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from urllib.parse import urlsplit
 
 from django.db import transaction
-from django.db.models import Exists, OuterRef
+from django.db.models import Exists, OuterRef, Q
 from django.urls import Resolver404, resolve
 from django.utils import timezone
 
@@ -21,6 +21,7 @@ from masthead.newsletter.models import (
     Suppression,
     normalise_email,
 )
+from masthead.readers.identity import address_hash
 
 MAX_USER_AGENT = 500
 MAX_SOURCE = 500
@@ -78,9 +79,25 @@ def slugs(newsletters):
 # --- Who may be mailed ---------------------------------------------------------------------------
 
 
+def suppression_for(email):
+    """The suppression entry that covers ``email``, or None: one for the address itself
+    (hard bounce, complaint, by hand), or the hash-only entry left when the reader whose
+    mailbox it reaches had their data erased."""
+    if not email:
+        return None
+    return (
+        Suppression.objects.filter(
+            Q(email=normalise_email(email)) | Q(address_hash=address_hash(email))
+        )
+        .order_by("pk")
+        .first()
+    )
+
+
 def is_suppressed(email):
-    """Whether the address is on the suppression list (hard bounce, complaint, by hand)."""
-    return Suppression.objects.filter(email=normalise_email(email)).exists()
+    """Whether the address is on the suppression list (hard bounce, complaint, by hand, or
+    erased at the reader's request)."""
+    return suppression_for(email) is not None
 
 
 def mailable_subscribers(newsletter_ids):
@@ -152,6 +169,10 @@ def suppress_address(email, reason, detail="", source=""):
     also an unsubscribe. Returns (suppression, created); suppressing twice changes nothing.
     """
     email = normalise_email(email)
+    erased = Suppression.objects.filter(address_hash=address_hash(email)).first()
+    if erased is not None:
+        # Already never mailed; storing the address would undo what the erasure removed.
+        return erased, False
     with transaction.atomic():
         suppression, created = Suppression.objects.get_or_create(
             email=email, defaults={"reason": reason, "detail": detail[:500]}

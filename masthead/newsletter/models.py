@@ -124,6 +124,14 @@ class Subscriber(models.Model):
     unsubscribed_at = models.DateTimeField(null=True, blank=True)
     source = models.CharField(max_length=300, blank=True)
     imported = models.BooleanField(default=False)
+    # Set once the address is verified (confirmation, sign-in): the one reader it belongs to.
+    reader = models.ForeignKey(
+        "readers.Reader",
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="subscribers",
+    )
 
     class Meta:
         indexes = [models.Index(fields=["status"])]
@@ -192,22 +200,44 @@ class ConsentRecord(models.Model):
 
 
 class Suppression(models.Model):
-    """An address that must never be mailed again: hard bounce, complaint, or by hand."""
+    """An address that must never be mailed again: hard bounce, complaint, or by hand.
+
+    A reader who had their data erased is remembered by the keyed hash of their mailbox
+    alone (``address_hash``, see ``readers.identity.address_hash``; ``email`` is blank), so
+    a later sign-up or import of the address is refused without the address being kept.
+    """
 
     class Reason(models.TextChoices):
         HARD_BOUNCE = "hard_bounce", _("Hard bounce")
         COMPLAINT = "complaint", _("Spam complaint")
         MANUAL = "manual", _("Added by an editor")
+        ERASED = "erased", _("Erased at the reader's request")
 
-    email = models.EmailField(unique=True)
+    email = models.EmailField(blank=True)
+    address_hash = models.CharField(max_length=64, blank=True, editable=False)
     reason = models.CharField(max_length=20, choices=Reason.choices)
     detail = models.CharField(max_length=500, blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
 
     panels = [FieldPanel("email"), FieldPanel("reason"), FieldPanel("detail")]
 
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(
+                fields=["email"], condition=~Q(email=""), name="unique_suppressed_email"
+            ),
+            models.UniqueConstraint(
+                fields=["address_hash"],
+                condition=~Q(address_hash=""),
+                name="unique_suppressed_address_hash",
+            ),
+            models.CheckConstraint(
+                condition=~Q(email="") | ~Q(address_hash=""), name="suppression_names_an_address"
+            ),
+        ]
+
     def __str__(self):
-        return self.email
+        return self.email or str(_("(an erased reader)"))
 
 
 class Campaign(models.Model):
@@ -301,7 +331,11 @@ class Delivery(models.Model):
         SKIPPED = "skipped", _("Skipped (unsubscribed or suppressed)")
 
     campaign = models.ForeignKey(Campaign, on_delete=models.CASCADE, related_name="deliveries")
-    subscriber = models.ForeignKey(Subscriber, on_delete=models.CASCADE, related_name="deliveries")
+    # Emptied when the reader's data is erased: the row stays, so the campaign's figures
+    # stay true without saying to whom it was sent.
+    subscriber = models.ForeignKey(
+        Subscriber, null=True, on_delete=models.SET_NULL, related_name="deliveries"
+    )
     status = models.CharField(max_length=20, choices=Status.choices, default=Status.PENDING)
     attempts = models.PositiveSmallIntegerField(default=0)
     next_attempt_at = models.DateTimeField(null=True, blank=True)
@@ -321,4 +355,4 @@ class Delivery(models.Model):
         verbose_name_plural = "deliveries"
 
     def __str__(self):
-        return f"{self.campaign} → {self.subscriber} ({self.status})"
+        return f"{self.campaign} → {self.subscriber or _('(erased)')} ({self.status})"

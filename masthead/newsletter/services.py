@@ -21,7 +21,7 @@ from django.utils.translation import gettext as _
 from wagtail.models import Site
 
 from masthead.core import ratelimit
-from masthead.newsletter import tasks
+from masthead.newsletter import consent, tasks
 from masthead.newsletter.consent import (
     MAX_SOURCE,
     is_suppressed,
@@ -38,6 +38,7 @@ from masthead.newsletter.models import (
     new_secret,
     normalise_email,
 )
+from masthead.readers import identity
 
 logger = logging.getLogger("masthead.newsletter")
 
@@ -167,6 +168,11 @@ def confirm_subscription(confirmation, context):
             user_agent=context.user_agent,
             confirmed_at=now,
         )
+    # The click proved the address is its owner's: the subscriber is one of that reader's.
+    reader = identity.verified(subscriber.email, name=subscriber.name)
+    if subscriber.reader_id != reader.pk:
+        Subscriber.objects.filter(pk=subscriber.pk).update(reader=reader)
+    subscriber.reader = reader
     return subscriber, True
 
 
@@ -279,6 +285,119 @@ def update_preferences(subscriber, wanted_newsletters, name, context, wording, w
     return subscriber
 
 
+# --- The reader's account ------------------------------------------------------------------------
+
+ACCOUNT_SOURCE = "account page"
+
+
+class AddressSuppressed(Exception):
+    """The address may not be mailed (a hard bounce, a complaint, an editor's decision), so
+    joining a newsletter is refused; ``suppression`` says why."""
+
+    def __init__(self, suppression):
+        super().__init__(suppression.get_reason_display())
+        self.suppression = suppression
+
+
+def account_subscriber(reader):
+    """The subscriber row a signed-in reader's choices apply to: the one with the reader's
+    own address, else their earliest linked one; None when they have none yet."""
+    subscribers = list(reader.subscribers.order_by("pk"))
+    for subscriber in subscribers:
+        if subscriber.email == normalise_email(reader.email):
+            return subscriber
+    return subscribers[0] if subscribers else None
+
+
+def join_from_account(reader, newsletter, context, wording, wording_version):
+    """A signed-in reader joins ``newsletter`` from their account page. Returns the
+    subscriber and whether anything changed.
+
+    Signing in proved the address is theirs, so no confirmation email is sent, but the
+    consent is recorded as on the preferences page: a CHANGE record with the wording and
+    its version, the source, the time, IP address and browser. A reader with no subscriber
+    row gets one, confirmed and linked. A suppressed address raises ``AddressSuppressed``,
+    except the hash-only entry an erasure left: the same person, verified again, asking
+    again, overrides their own earlier request.
+    """
+    subscriber = account_subscriber(reader)
+    address = subscriber.email if subscriber is not None else normalise_email(reader.email)
+    suppression = consent.suppression_for(address)
+    if suppression is not None and suppression.reason != Suppression.Reason.ERASED:
+        raise AddressSuppressed(suppression)
+    now = timezone.now()
+    with transaction.atomic():
+        if suppression is not None:
+            suppression.delete()
+        if subscriber is None:
+            subscriber, _created = Subscriber.objects.get_or_create(
+                email=address,
+                defaults={
+                    "name": reader.name,
+                    "status": Subscriber.Status.CONFIRMED,
+                    "confirmed_at": now,
+                    "source": ACCOUNT_SOURCE,
+                    "reader": reader,
+                },
+            )
+        subscriber = Subscriber.objects.select_for_update().get(pk=subscriber.pk)
+        if subscriber.reader_id != reader.pk:
+            subscriber.reader = reader
+        joined = newsletter.pk in active_newsletter_ids(subscriber)
+        if joined and subscriber.status == Subscriber.Status.CONFIRMED:
+            subscriber.save(update_fields=["reader"])
+            return subscriber, False
+        Subscription.objects.update_or_create(
+            subscriber=subscriber, newsletter=newsletter, defaults={"is_active": True}
+        )
+        if subscriber.status != Subscriber.Status.CONFIRMED:
+            subscriber.status = Subscriber.Status.CONFIRMED
+            subscriber.confirmed_at = now
+            subscriber.unsubscribed_at = None
+        subscriber.save()
+        ConsentRecord.objects.create(
+            subscriber=subscriber,
+            action=ConsentRecord.Action.CHANGE,
+            newsletters=slugs([newsletter]),
+            wording=wording,
+            wording_version=wording_version,
+            source=context.source,
+            ip_address=context.ip_address,
+            user_agent=context.user_agent,
+            confirmed_at=now,
+        )
+    return subscriber, True
+
+
+def leave_from_account(reader, newsletter, context):
+    """A signed-in reader leaves ``newsletter`` on every subscriber row linked to them,
+    recorded as an OPT_OUT as on the preferences page; leaving the last one is unsubscribing
+    from everything. Returns whether anything changed."""
+    changed = False
+    for subscriber in reader.subscribers.order_by("pk"):
+        with transaction.atomic():
+            subscriber = Subscriber.objects.select_for_update().get(pk=subscriber.pk)
+            active = active_newsletter_ids(subscriber)
+            if newsletter.pk not in active:
+                continue
+            changed = True
+            if active == {newsletter.pk}:
+                unsubscribe_all(subscriber, context)
+                continue
+            Subscription.objects.filter(subscriber=subscriber, newsletter=newsletter).update(
+                is_active=False, updated_at=timezone.now()
+            )
+            ConsentRecord.objects.create(
+                subscriber=subscriber,
+                action=ConsentRecord.Action.OPT_OUT,
+                newsletters=slugs([newsletter]),
+                source=context.source,
+                ip_address=context.ip_address,
+                user_agent=context.user_agent,
+            )
+    return changed
+
+
 # --- CSV import ----------------------------------------------------------------------------------
 
 IMPORT_MAX_ROWS = 100_000
@@ -321,7 +440,8 @@ def import_subscribers(text, filename, uploader, default_newsletters=(), already
     ``newsletters`` holds slugs or names separated by ``;`` (``|`` and ``,`` work too);
     when empty, ``default_newsletters`` apply. Each address is added once: duplicates in
     the file and addresses already known are refused, as are invalid addresses, unknown
-    newsletters, suppressed addresses and people who unsubscribed — each with its line
+    newsletters, suppressed addresses (erased readers' included, known by the keyed hash of
+    their address) and people who unsubscribed — each with its line
     number and reason, so nothing is dropped silently. Every new subscriber gets an IMPORT
     consent record naming the uploader and the file. Only if the uploader declares that
     these people already confirmed are they confirmed and subscribed at once; otherwise
@@ -334,7 +454,14 @@ def import_subscribers(text, filename, uploader, default_newsletters=(), already
     if "email" not in reader.fieldnames:
         raise ImportFileError(_("The first line must name the columns: email, name, newsletters."))
     lookup = _newsletter_lookup()
-    suppressed = set(Suppression.objects.values_list("email", flat=True))
+    suppressed = set(
+        Suppression.objects.exclude(email="").values_list("email", flat=True).iterator()
+    )
+    erased = set(
+        Suppression.objects.exclude(address_hash="")
+        .values_list("address_hash", flat=True)
+        .iterator()
+    )
     existing = dict(Subscriber.objects.values_list("email", "status"))
     seen = {}
     report = ImportReport()
@@ -396,6 +523,9 @@ def import_subscribers(text, filename, uploader, default_newsletters=(), already
                 continue
             if email in suppressed:
                 reject(_("address is on the suppression list"))
+                continue
+            if erased and identity.address_hash(email) in erased:
+                reject(_("erased at the reader's request"))
                 continue
             if existing.get(email) == Subscriber.Status.UNSUBSCRIBED:
                 reject(_("already unsubscribed; their opt-out stands"))

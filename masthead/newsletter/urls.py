@@ -8,7 +8,7 @@ from django.core.exceptions import ImproperlyConfigured
 from django.http import Http404
 from django.urls import URLPattern, include, path
 
-from masthead.newsletter import views
+from masthead.newsletter import account, views
 
 logger = logging.getLogger("masthead.newsletter")
 
@@ -53,5 +53,7 @@ urlpatterns = [
         views.unsubscribe,
         name="unsubscribe",
     ),
+    path("account/<int:newsletter_id>/join/", account.join, name="account_join"),
+    path("account/<int:newsletter_id>/leave/", account.leave, name="account_leave"),
     path("esp/", include((esp_webhooks, "anymail"))),
 ]

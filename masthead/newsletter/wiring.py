@@ -2,7 +2,8 @@
 ``NewsletterConfig.ready()``: bounces and complaints from anymail's tracking webhooks, the
 periodic start of due campaigns (and restart of stalled ones), the hourly purge of sign-ups
 never confirmed and of old consent evidence (IP address, browser), the page-cache
-invalidation for its lists, and its share of the demo."""
+invalidation for its lists, its share of the demo, and its section of the reader's account
+with its share of their personal data."""
 
 from anymail.signals import tracking
 
@@ -10,8 +11,9 @@ from masthead.core.cache_invalidation import invalidate_pages_on_change
 from masthead.core.demo import register_demo_part
 from masthead.core.metrics import register_collector, register_webhook_endpoint
 from masthead.core.scheduler import register_periodic_job
-from masthead.newsletter import campaigns, consent, demo, metrics, services
+from masthead.newsletter import account, campaigns, consent, demo, metrics, reader_data, services
 from masthead.newsletter.models import Newsletter
+from masthead.readers import registry as readers
 
 
 def connect():
@@ -36,3 +38,9 @@ def connect():
     # /metrics: the send rate, and the ESPs' bounce webhooks that fail.
     register_collector("newsletter", metrics.collect)
     register_webhook_endpoint("newsletter:anymail")
+    # The reader's account: "Your newsletters", and the newsletter's share of their data.
+    readers.register_account_section(account.section)
+    readers.register_personal_data(reader_data.share)
+    readers.register_not_reader_data(
+        "newsletter.NewsletterSettings", "the outlet's own sender address"
+    )

@@ -3,7 +3,7 @@ export) and the suppression list."""
 
 import django_filters
 from django.contrib import messages
-from django.core.exceptions import PermissionDenied
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.db.models import Prefetch
 from django.shortcuts import get_object_or_404, redirect
 from django.urls import path, reverse
@@ -156,7 +156,7 @@ class SubscriberInspectView(InspectView):
         context["deliveries"] = subscriber.deliveries.select_related("campaign").order_by(
             "-sent_at", "-pk"
         )[:200]
-        context["suppression"] = Suppression.objects.filter(email=subscriber.email).first()
+        context["suppression"] = consent.suppression_for(subscriber.email)
         return context
 
 
@@ -274,7 +274,33 @@ class SubscriberViewSet(ModelViewSet):
 
 class SuppressionCreateView(CreateView):
     """Adding an address by hand goes through the suppression service, which also records
-    it on the subscriber's consent history."""
+    it on the subscriber's consent history. An address already suppressed, by itself or as
+    an erased reader's keyed hash, is refused with the reason, not stored again."""
+
+    def get_form_class(self):
+        base = super().get_form_class()
+
+        class SuppressionForm(base):
+            def __init__(self, *args, **kwargs):
+                super().__init__(*args, **kwargs)
+                self.fields["email"].required = True
+                self.fields["reason"].choices = [
+                    choice
+                    for choice in self.fields["reason"].choices
+                    if choice[0] != Suppression.Reason.ERASED
+                ]
+
+            def clean_email(self):
+                email = self.cleaned_data["email"]
+                existing = consent.suppression_for(email)
+                if existing is not None:
+                    raise ValidationError(
+                        _("This address is already suppressed: %(reason)s.")
+                        % {"reason": existing.get_reason_display().lower()}
+                    )
+                return email
+
+        return SuppressionForm
 
     def save_instance(self):
         suppression, _created = consent.suppress_address(
