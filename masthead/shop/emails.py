@@ -26,6 +26,9 @@ def order_url(order):
 
 
 def _send(template, subject, to, context):
+    if not to:
+        # The buyer's details were erased (at their request, or after the retention time).
+        return
     send_transactional_email(f"shop/email/{template}", subject, to, context)
 
 

@@ -649,6 +649,19 @@ class Order(models.Model):
     cancelled_at = models.DateTimeField(_("cancelled"), null=True, blank=True)
     refunded_amount = models.PositiveIntegerField(_("refunded"), default=0)
     confirmation_sent_at = models.DateTimeField(null=True, blank=True)
+    # The reader this order belongs to, once its address is verified (paid, or signed in).
+    reader = models.ForeignKey(
+        "readers.Reader",
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="orders",
+        verbose_name=_("reader"),
+    )
+    # When the buyer's personal details were removed (their erasure, or the retention time).
+    personal_data_erased_at = models.DateTimeField(
+        _("personal details erased"), null=True, blank=True
+    )
     # Print on demand
     pod_provider = models.CharField(max_length=20, blank=True)
     pod_order_id = models.CharField(max_length=64, blank=True)

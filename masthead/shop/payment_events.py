@@ -17,7 +17,8 @@ to editors, and logged.
 
 - **Paid** (CheckoutCompleted with ``paid``, or PaymentSucceeded for a checkout): an order
   awaiting payment becomes paid, its held units and discount use become committed, the
-  items are taken out of the basket it came from, the ORDERS side takes over
+  items are taken out of the basket it came from, the order is linked to the Reader of its
+  address (``reader_data.link_paid_order``: paying verified it), the ORDERS side takes over
   (``orders.on_paid``: confirmation email, print on demand) and, only if the reader ticked
   the box, the newsletter's double opt-in starts.
 - **Paid after the hold ran out.** If the order had already expired (its units went back
@@ -51,7 +52,7 @@ from masthead.newsletter import consent as newsletter_consent
 from masthead.newsletter import services as newsletter
 from masthead.payments import events
 from masthead.shop import cart as carts
-from masthead.shop import display, history, orders
+from masthead.shop import display, history, orders, reader_data
 from masthead.shop.checkout import NEWSLETTER_WORDING, NEWSLETTER_WORDING_VERSION, expire_order
 from masthead.shop.models import DiscountCode, Order, OrderEvent, OrderLine, Variant
 
@@ -238,6 +239,8 @@ def _mark_paid(order, event):
     order.provider = order.provider or event.provider
     order.status = Order.Status.PAID
     order.save()
+    # Paying verified the address: the order joins its reader's account.
+    reader_data.link_paid_order(order)
     if not stock_ok:
         history.record(order, OrderEvent.Kind.PAID_LATE_SOLD_OUT)
         orders.cancel_after_commit(order, orders.SOLD_OUT_REASON)

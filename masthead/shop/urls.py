@@ -1,9 +1,10 @@
 """Shop URLs, under /shop/: the catalogue (cached whole for anonymous readers), the cart
-and checkout (per reader, never cached), the order page, and the print-on-demand webhook."""
+and checkout (per reader, never cached), the order page, Order again from the
+reader's account, and the print-on-demand webhook."""
 
 from django.urls import path
 
-from masthead.shop.views import cart, catalogue, checkout, orders, webhooks
+from masthead.shop.views import account, cart, catalogue, checkout, orders, webhooks
 
 app_name = "shop"
 
@@ -20,5 +21,6 @@ urlpatterns = [
     path("checkout/review/", checkout.review, name="checkout_review"),
     path("checkout/pay/", checkout.pay, name="checkout_pay"),
     path("order/<uuid:token>/", orders.order_status, name="order"),
+    path("account/orders/<int:order_id>/again/", account.order_again, name="order_again"),
     path("webhooks/printful/<str:secret>/", webhooks.printful, name="printful_webhook"),
 ]

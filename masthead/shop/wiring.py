@@ -3,7 +3,8 @@ its payment handler, the periodic jobs (releasing expired stock holds and old ba
 asking again for refunds whose asker died), its share of the demo, the page-cache
 invalidation for catalogue changes, the margin on the funding page, the product block in
 article bodies, the products in the site search, and the filter that keeps the Printful
-webhook's secret out of Django's request logs."""
+webhook's secret out of Django's request logs; and, with ``readers``, the "Your orders"
+section of the reader's account page and the shop's share of a reader's personal data."""
 
 from masthead.core.blocks import register_body_block
 from masthead.core.cache_invalidation import invalidate_pages_on_change
@@ -13,13 +14,16 @@ from masthead.core.metrics import register_webhook_endpoint
 from masthead.core.scheduler import register_periodic_job
 from masthead.core.search import register_search_source
 from masthead.payments.registry import register_handler
+from masthead.readers.registry import register_account_section, register_personal_data
 from masthead.shop import (
+    account,
     cart,
     checkout,
     demo,
     log_filters,
     orders,
     payment_events,
+    reader_data,
     retention,
     search,
 )
@@ -56,6 +60,9 @@ def connect():
         template=search.SEARCH_TEMPLATE,
         stylesheets=search.SEARCH_STYLESHEETS,
     )
+    # "Your orders" on the reader's account page, and the shop's share of their data.
+    register_account_section(account.SECTION)
+    register_personal_data(reader_data.SHARE)
     log_filters.hide_secret_from_request_logs()
     # /metrics counts the Printful deliveries refused or failed.
     register_webhook_endpoint("shop:printful_webhook")
