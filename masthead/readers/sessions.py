@@ -11,6 +11,7 @@ identity.
 """
 
 import hashlib
+import re
 import secrets
 from datetime import timedelta
 from functools import wraps
@@ -67,8 +68,43 @@ def reader_required(view):
     return wrapped
 
 
+# (pattern in the User-Agent, name shown to the reader), first match wins: Edge and Opera
+# say "Chrome" too, and Chrome says "Safari".
+BROWSERS = (
+    (r"Edg(?:e|A|iOS)?/", "Edge"),
+    (r"OPR/|Opera", "Opera"),
+    (r"SamsungBrowser/", "Samsung Internet"),
+    (r"Firefox/|FxiOS/", "Firefox"),
+    (r"Chrome/|CriOS/|Chromium/", "Chrome"),
+    (r"Safari/", "Safari"),
+)
+SYSTEMS = (
+    (r"iPhone|iPad|iPod", "iOS"),
+    (r"Android", "Android"),
+    (r"Windows", "Windows"),
+    (r"Mac OS X|Macintosh", "macOS"),
+    (r"CrOS", "ChromeOS"),
+    (r"Linux", "Linux"),
+)
+
+
+def describe_browser(user_agent):
+    """A short description of a browser for the reader's list of signed-in browsers
+    ("Firefox on Linux"), not the whole User-Agent: enough to recognise it, and no more
+    than that is kept."""
+
+    def first(table):
+        return next((name for pattern, name in table if re.search(pattern, user_agent)), "")
+
+    user_agent = user_agent or ""
+    browser, system = first(BROWSERS), first(SYSTEMS)
+    if browser and system:
+        return f"{browser} on {system}"
+    return browser or system or "Unknown browser"
+
+
 def _browser(request):
-    return request.META.get("HTTP_USER_AGENT", "")[:200]
+    return describe_browser(request.META.get("HTTP_USER_AGENT", ""))[:200]
 
 
 def sign_in(request, response, reader):
@@ -111,6 +147,17 @@ def sign_out(request, response, *, everywhere=False):
     return response
 
 
+def current_session(request):
+    """This browser's ReaderSession, or None (looks the reader up)."""
+    return getattr(request, "_reader_session", None) if current_reader(request) else None
+
+
+def end_other_session(reader, session_id):
+    """Sign ``reader`` out of one of their browsers; True if there was such a session."""
+    deleted, _rows = ReaderSession.objects.filter(reader=reader, pk=session_id).delete()
+    return bool(deleted)
+
+
 class ReaderMiddleware:
     """Makes private every response whose view looked up the signed-in reader, so neither
     the page cache nor a proxy keeps a page made for one reader. Sits inside the page
@@ -124,4 +171,13 @@ class ReaderMiddleware:
         if getattr(request, "_reader_looked_up", False):
             add_never_cache_headers(response)
             patch_vary_headers(response, ["Cookie"])
+            if (
+                request._reader is None
+                and HINT_COOKIE in request.COOKIES
+                and HINT_COOKIE not in response.cookies
+            ):
+                # The session ended (expired, or signed out on another browser): the header
+                # should say "Sign in" again.
+                response.delete_cookie(SESSION_COOKIE, samesite="Lax")
+                response.delete_cookie(HINT_COOKIE, samesite="Lax")
         return response
