@@ -246,6 +246,7 @@ def _renewal_donation(event, recurring):
         amount=event.amount,
         currency=event.currency.upper(),
         email=event.email or recurring.email,
+        reader_id=recurring.reader_id,
         anonymous=True,
         provider=event.provider,
         invoice_id=event.invoice_id,

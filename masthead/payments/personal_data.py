@@ -154,12 +154,12 @@ def _events(payer):
     # Ids are matched as whole JSON strings, so "pi_1" does not find "pi_10".
     needles += [Q(text__contains=f'"{object_id}"') for object_id in sorted(payer.ids)]
     found = {}
-    texts = ProviderEvent.objects.annotate(text=Cast("payload", TextField()))
+    texts = ProviderEvent.objects.alias(text=Cast("payload", TextField()))
     for start in range(0, len(needles), IDS_PER_QUERY):
         condition = Q()
         for needle in needles[start : start + IDS_PER_QUERY]:
             condition |= needle
-        for event in texts.filter(condition).defer("text"):
+        for event in texts.filter(condition):
             found[event.pk] = event
     return sorted(found.values(), key=lambda event: event.pk)
 
