@@ -551,6 +551,9 @@ SHOP_DISCOUNT_LIMIT_PER_BASKET = (int(env("SHOP_DISCOUNT_LIMIT_PER_BASKET", "10"
 SHOP_DISCOUNT_LIMIT_PER_IP = (int(env("SHOP_DISCOUNT_LIMIT_PER_IP", "30")), 3600)
 # Orders never paid lose the reader's email, name, address and phone after this many days.
 SHOP_UNPAID_RETENTION_DAYS = int(env("SHOP_UNPAID_RETENTION_DAYS", "30"))
+# Paid orders keep the buyer's name, email, address and phone this many years (UK accounting
+# records: 6), then only the figures, the items and the country stay.
+SHOP_ORDER_ADDRESS_YEARS = int(env("SHOP_ORDER_ADDRESS_YEARS", "6"))
 
 # --- Donations -----------------------------------------------------------------------------------
 

@@ -25,7 +25,6 @@ import logging
 from django.db import DatabaseError, transaction
 from django.db.models import F, Q
 from django.urls import reverse
-from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
@@ -38,11 +37,9 @@ from masthead.shop.models import (
     Order,
     OrderEvent,
     OrderLine,
-    OrderRefund,
-    Shipment,
     ShipmentLine,
 )
-from masthead.shop.retention import PERSONAL_FIELDS
+from masthead.shop.retention import anonymise_orders
 
 logger = logging.getLogger("masthead.shop")
 
@@ -52,11 +49,6 @@ KEPT = gettext_lazy(
     "UK law requires the shop's accounting records to be kept for 6 years (VAT needs the "
     "country). Your baskets are deleted."
 )
-
-# History particulars that are free text (an editor's note or reason, a provider's error)
-# or that lead to the parcel: removed on erasure. Amounts, currencies, item lists, kinds and
-# provider references stay, for the accounts.
-EVENT_FREE_TEXT = ("text", "reason", "error", "tracking_number", "tracking_url")
 
 
 def _mine(reader):
@@ -259,57 +251,6 @@ def prepare_erasure(reader):
             )
             % {"numbers": ", ".join(number or "?" for number in waiting)}
         )
-
-
-def _identifiers(order_rows):
-    """The personal values of the orders, lower case, for finding them in free text."""
-    values = set()
-    for row in order_rows:
-        for name in PERSONAL_FIELDS:
-            value = (row.get(name) or "").strip().lower()
-            if len(value) >= 3:
-                values.add(value)
-    return values
-
-
-def _scrubbed(value, identifiers):
-    """A history particular without anything personal in it."""
-    if isinstance(value, str):
-        lowered = value.lower()
-        return "" if any(item in lowered for item in identifiers) else value
-    if isinstance(value, list):
-        return [_scrubbed(item, identifiers) for item in value]
-    if isinstance(value, dict):
-        return {key: _scrubbed(item, identifiers) for key, item in value.items()}
-    return value
-
-
-def scrub_history(order_ids, identifiers):
-    """Remove free text, tracking and any personal value from the orders' history."""
-    for event in OrderEvent.objects.filter(order_id__in=order_ids):
-        parameters = {
-            key: ("" if key in EVENT_FREE_TEXT else _scrubbed(value, identifiers))
-            for key, value in (event.parameters or {}).items()
-        }
-        if parameters != event.parameters:
-            OrderEvent.objects.filter(pk=event.pk).update(parameters=parameters)
-
-
-def anonymise_orders(order_ids, now=None):
-    """Remove the buyer from the orders ``order_ids`` (see the module docstring), keeping
-    what the accounts need. Returns how many orders changed."""
-    now = now or timezone.now()
-    rows = list(Order.objects.filter(pk__in=order_ids).values(*PERSONAL_FIELDS))
-    changed = Order.objects.filter(pk__in=order_ids).update(
-        **dict.fromkeys(PERSONAL_FIELDS, ""),
-        reader=None,
-        personal_data_erased_at=now,
-        updated_at=now,
-    )
-    Shipment.objects.filter(order_id__in=order_ids).update(tracking_number="", tracking_url="")
-    OrderRefund.objects.filter(order_id__in=order_ids).update(reason="")
-    scrub_history(order_ids, _identifiers(rows))
-    return changed
 
 
 def erase(reader):

@@ -46,6 +46,9 @@ def connect():
     )
     register_periodic_job("shop.delete_stale_carts", cart.delete_stale_carts, every=3600)
     register_periodic_job("shop.trim_unpaid_orders", retention.trim_unpaid_orders, every=3600)
+    register_periodic_job(
+        "shop.anonymise_old_orders", retention.anonymise_old_orders, every=24 * 3600
+    )
     register_periodic_job("shop.resume_stale_refunds", orders.resume_stale_refunds, every=300)
     # The catalogue is on cached pages; carts and orders are reader activity and never are.
     invalidate_pages_on_change(Category, Product, ProductImage, Variant, ShippingZone, ShippingRate)

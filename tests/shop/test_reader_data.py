@@ -14,7 +14,7 @@ from masthead.core.ratelimit import mailbox
 from masthead.readers import registry
 from masthead.readers.models import Reader
 from masthead.readers.registry import ErasureMustWait
-from masthead.shop import emails, history, orders, reader_data
+from masthead.shop import emails, history, orders, reader_data, retention
 from masthead.shop.models import (
     Cart,
     CartLine,
@@ -286,3 +286,31 @@ def test_an_erased_order_makes_no_reader_and_gets_no_email(reader, catalogue, ma
     assert not Reader.objects.exclude(pk=reader.pk).exists()
     assert emails.send_confirmation(order.pk) is True  # claimed, but there is no one to send to
     assert mailoutbox == []
+
+
+# --- Retention ------------------------------------------------------------------------------------
+
+
+def test_paid_orders_lose_the_buyers_details_after_the_retention_years(catalogue, settings):
+    settings.SHOP_ORDER_ADDRESS_YEARS = 6
+    now = timezone.now()
+    old = make_order([(variant("TEE-S"), 1)], **BUYER)
+    history.record(old, OrderEvent.Kind.NOTE, text=f"Call {NAME} on {PHONE}")
+    recent = make_order([(variant("TEE-S"), 1)], **BUYER)
+    Order.objects.filter(pk=old.pk).update(created_at=now - timedelta(days=6 * 366))
+    Order.objects.filter(pk=recent.pk).update(created_at=now - timedelta(days=5 * 365))
+
+    assert retention.anonymise_old_orders(now) == 1
+    assert retention.anonymise_old_orders(now) == 0
+
+    old = Order.objects.get(pk=old.pk)
+    assert (old.email, old.full_name, old.address_line1, old.postcode, old.phone) == ("",) * 5
+    assert (old.country, old.total, old.personal_data_erased_at) == ("GB", 2150, now)
+    assert [event.parameters["text"] for event in old.events.all()] == [""]
+    assert Order.objects.get(pk=recent.pk).email == EMAIL
+
+
+def test_a_year_back_from_the_29th_of_february_is_the_28th():
+    leap_day = timezone.now().replace(year=2028, month=2, day=29)
+
+    assert retention.years_before(leap_day, 6).date().isoformat() == "2022-02-28"
