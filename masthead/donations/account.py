@@ -111,7 +111,7 @@ SECTION = AccountSection(
 
 def _account_url(notice=""):
     query = f"?support={notice}" if notice else ""
-    return f"{reverse('readers:account')}{query}#support"
+    return f"{reverse('readers:account')}{query}#account-support"
 
 
 def _own_monthly_gift(request, recurring_id):

@@ -97,6 +97,20 @@ def test_the_section_shows_the_readers_own_gifts_with_next_payment_and_receipts(
     assert f"/support/account/{recurring.pk}/cancel/" in html
 
 
+def test_the_account_page_carries_the_section_and_says_what_was_done(client, outlet):
+    recurring = monthly_gift(client)
+    sign_in(client, recurring.reader)
+
+    page = client.get("/account/?support=amount")
+
+    html = page.content.decode()
+    assert page.status_code == 200
+    assert 'id="account-support"' in html
+    assert "£5.00 a month" in html
+    assert "Your monthly amount has been changed." in html
+    assert f'action="/support/account/{recurring.pk}/amount/"' in html
+
+
 def test_the_section_says_what_was_done(client, outlet):
     reader = Reader.objects.create(email="a@example.org", mailbox="a@example.org")
     assert "Your monthly gift has been cancelled." in section_html(reader, "?support=cancelled")
@@ -132,7 +146,7 @@ def test_changing_the_amount_acts_at_the_provider_and_comes_back_to_the_account(
     response = client.post(f"/support/account/{recurring.pk}/amount/", {"amount": "7.50"})
 
     assert response.status_code == 302
-    assert response["Location"] == "/account/?support=amount#support"
+    assert response["Location"] == "/account/?support=amount#account-support"
     assert DemoSubscription.objects.get().amount == 750
     recurring.refresh_from_db()
     assert recurring.amount == 750
@@ -165,7 +179,7 @@ def test_cancelling_asks_first_then_stops_the_gift_at_the_provider(
     with django_capture_on_commit_callbacks(execute=True):
         response = client.post(f"/support/account/{recurring.pk}/cancel/")
 
-    assert response["Location"] == "/account/?support=cancelled#support"
+    assert response["Location"] == "/account/?support=cancelled#account-support"
     assert DemoSubscription.objects.get().status == "canceled"
     assert RecurringDonation.objects.get().status == "cancelled"
     subjects = [message.subject for message in smtp_mailbox.wait_for(1)]
@@ -311,7 +325,7 @@ def test_with_stripe_change_card_opens_a_billing_portal_session(client, stripe_g
     [sent] = stripe_api.requests
     assert sent["params"] == {
         "customer": "cus_1",
-        "return_url": "http://testserver/account/#support",
+        "return_url": "http://testserver/account/#account-support",
     }
 
 
