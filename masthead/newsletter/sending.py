@@ -143,9 +143,10 @@ def create_deliveries(campaign):
 
 def claimable_deliveries(campaign, now):
     """Deliveries a batch may take: pending and due, or claimed by a worker whose lease ran
-    out (it died), which puts them back in play."""
+    out (it died), which puts them back in play. Never one whose reader was erased (it has
+    no subscriber left to send to)."""
     due = Q(next_attempt_at__isnull=True) | Q(next_attempt_at__lte=now)
-    return Delivery.objects.filter(campaign=campaign).filter(
+    return Delivery.objects.filter(campaign=campaign, subscriber__isnull=False).filter(
         (Q(status=Delivery.Status.PENDING) & due)
         | Q(status=Delivery.Status.SENDING, lease_expires_at__lt=now)
     )

@@ -11,7 +11,7 @@ from django.contrib.auth.models import User
 from django.db import models
 from django.utils import timezone
 
-from masthead.newsletter import consent, services
+from masthead.newsletter import consent, sending, services
 from masthead.newsletter.models import (
     Campaign,
     ConsentRecord,
@@ -312,3 +312,15 @@ def test_erasing_a_reader_with_no_newsletter_records_still_blocks_a_later_import
 
     assert consent.is_suppressed("donor@example.org")
     assert Suppression.objects.get().email == ""
+
+
+@pytest.mark.django_db
+def test_a_delivery_left_without_its_reader_is_never_claimed_for_sending():
+    reader, *_rest = build_reader_with_everything()
+    tuesday = Campaign.objects.get(subject="Tuesday's briefing")
+    share().erase(reader)
+    # Even if something put it back to pending, there is nobody to send it to.
+    Delivery.objects.filter(campaign=tuesday).update(status=Delivery.Status.PENDING)
+
+    assert sending.claim_deliveries(tuesday, 10, "worker-1") == []
+    assert Delivery.objects.get(campaign=tuesday).status == Delivery.Status.PENDING
