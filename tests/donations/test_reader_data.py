@@ -17,7 +17,7 @@ from masthead.donations.models import Donation, DonationEvent, RecurringDonation
 from masthead.payments.models import DemoPayment, DemoSubscription, ProviderEvent
 from masthead.payments.providers.base import PaymentProviderError
 from masthead.payments.providers.demo import DemoProvider
-from masthead.readers import registry
+from masthead.readers import identity, registry
 from masthead.readers.models import Reader
 from masthead.readers.registry import ErasureMustWait
 from tests.donations.helpers import give_and_pay
@@ -258,3 +258,18 @@ def test_an_erased_gifts_blank_address_opens_no_manage_page(client, supporter):
 
     assert not donors.donations_for("").exists()
     assert not donors.recurring_for(" ").exists()
+
+
+def test_an_editor_can_export_and_erase_an_address_that_never_became_a_reader(outlet):
+    Donation.objects.create(
+        kind="one_off", amount=500, email="Ghost+x@Example.org", status="failed", provider="demo"
+    )
+    unknown = identity.transient("ghost@example.org")
+    assert unknown.pk is None
+
+    copy = reader_data.DONATIONS_SHARE.export(unknown)
+    reader_data.DONATIONS_SHARE.erase(unknown)
+
+    assert [row["email"] for row in copy["donations"]] == ["Ghost+x@Example.org"]
+    assert Donation.objects.get().email == ""
+    assert Reader.objects.count() == 0
