@@ -3,6 +3,7 @@
 import secrets
 
 from django.conf import settings
+from django.contrib import admin
 from django.db import models
 from django.db.models import Count, Q
 from django.utils.translation import gettext_lazy as _
@@ -237,7 +238,12 @@ class Suppression(models.Model):
         ]
 
     def __str__(self):
-        return self.email or str(_("(an erased reader)"))
+        return self.address()
+
+    @admin.display(description=_("Address"))
+    def address(self):
+        """The address, or what stands for it once only its keyed hash is kept."""
+        return self.email or str(_("(an erased reader: only a keyed hash is kept)"))
 
 
 class Campaign(models.Model):

@@ -278,6 +278,9 @@ def test_the_admin_refuses_to_suppress_an_erased_address_by_hand(admin_client):
     assert response.status_code == 200
     assert b"already suppressed: erased at the reader" in response.content
     assert not Suppression.objects.filter(email=EMAIL).exists()
+    listing = admin_client.get("/admin/suppressions/")
+    assert b"an erased reader: only a keyed hash is kept" in listing.content
+    assert EMAIL.encode() not in listing.content
 
 
 @pytest.mark.django_db

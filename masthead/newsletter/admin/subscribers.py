@@ -319,7 +319,7 @@ class SuppressionViewSet(ModelViewSet):
     icon = "warning"
     menu_label = _("Suppression list")
     form_fields = ["email", "reason", "detail"]
-    list_display = ["email", "reason", "detail", "created_at"]
+    list_display = ["address", "reason", "detail", "created_at"]
     list_filter = ["reason"]
     search_fields = ["email"]
     search_backend_name = None
