@@ -2,9 +2,12 @@
 
 Builds a throwaway outlet under bench/work/ (about 1,000 articles), runs Masthead's
 production server (gunicorn, MASTHEAD_MODE=production) on loopback, and measures the home
-page and an article page with `wrk` in three modes:
+page and an article page with `wrk` in four modes:
 
 - cached: the whole-page cache on (what almost every anonymous reader gets);
+- signed-in: the same, with every request carrying a real signed-in reader's cookies (a
+  Reader and a ReaderSession made by ``sessions.sign_in``): a signed-in reader must read
+  cached pages too, so the figures must meet the cached target;
 - uncached: the whole-page cache off (PAGE_CACHE_SECONDS=0), the shared rendered fragments
   warm. Every request goes through Django's middleware, the database (the site, routing the
   path to the page, its privacy check, settings) and the templates; the parts that are the
@@ -29,6 +32,7 @@ script creates and drops its own throwaway database there).
     .venv/bin/python bench/pages.py                  # the whole benchmark, a few minutes
     .venv/bin/python bench/pages.py --duration 5 --servers gthread:2x4
     .venv/bin/python bench/pages.py --modes uncached cold --sqlite-only --no-record
+    .venv/bin/python bench/pages.py --modes signed-in --servers gthread:2x4 --sqlite-only
 """
 
 import argparse
@@ -56,22 +60,27 @@ VENV_PYTHON = ROOT / ".venv" / "bin" / "python"
 PYTHON = str(VENV_PYTHON if VENV_PYTHON.exists() else Path(sys.executable))
 HOST = "127.0.0.1"
 FRESHNESS_LIMIT_SECONDS = 1.0
-MODES = ("cached", "uncached", "cold")
+MODES = ("cached", "signed-in", "uncached", "cold")
+# Modes whose every request must be a page-cache hit.
+CACHED_MODES = ("cached", "signed-in")
 # What each mode means, printed before the figures and kept with them in RESULTS.md.
 MODE_DESCRIPTIONS = {
     "cached": "whole-page cache on",
+    "signed-in": "whole-page cache on, every request with a signed-in reader's cookies",
     "uncached": "whole-page cache off, shared fragments warm",
     "cold": "whole-page cache and shared fragments off",
 }
 # How each mode is named in the figures.
 MODE_LABELS = {
     "cached": "cached",
+    "signed-in": "cached, signed-in reader",
     "uncached": "uncached (fragments warm)",
     "cold": "cold (no page or fragment cache)",
 }
 # The environment of the server in each mode.
 MODE_ENVIRONMENTS = {
     "cached": {"PAGE_CACHE_SECONDS": "600"},
+    "signed-in": {"PAGE_CACHE_SECONDS": "600"},
     "uncached": {"PAGE_CACHE_SECONDS": "0"},
     "cold": {"PAGE_CACHE_SECONDS": "0", "FRAGMENT_CACHE_SECONDS": "0"},
 }
@@ -103,6 +112,21 @@ article = live_articles()[5]
 print(json.dumps({"articles": ArticlePage.objects.live().count(), "article_pk": article.pk,
                   "article_url": article.url, "article_title": article.title}))
 """
+
+# Signs a reader in as the account pages do (a Reader, a ReaderSession, the cookies), and
+# prints the Cookie header their browser would then send.
+SIGN_IN_SNIPPET = """
+import json
+from django.http import HttpResponse
+from django.test import RequestFactory
+from masthead.readers import identity, sessions
+reader = identity.verified({address!r}, name="Bench Reader")
+request = RequestFactory().get("/account/", HTTP_USER_AGENT="wrk (bench/pages.py)")
+response = sessions.sign_in(request, HttpResponse(), reader)
+names = (sessions.SESSION_COOKIE, sessions.HINT_COOKIE)
+print(json.dumps({{"cookie": "; ".join(f"{{n}}={{response.cookies[n].value}}" for n in names)}}))
+"""
+BENCH_READER = "bench.reader@example.org"
 
 
 @dataclass
@@ -359,9 +383,10 @@ class Server:
         self.log_file.close()
 
 
-def fetch(url):
+def fetch(url, cookie=""):
     """GET a page on a new connection: (status, X-Cache header, body)."""
-    request = urllib.request.Request(url, headers={"Connection": "close"})
+    headers = {"Connection": "close", **({"Cookie": cookie} if cookie else {})}
+    request = urllib.request.Request(url, headers=headers)
     try:
         with urllib.request.urlopen(request, timeout=60) as response:
             return response.status, response.headers.get("X-Cache"), response.read().decode()
@@ -373,7 +398,7 @@ def to_ms(value, unit):
     return float(value) * {"us": 0.001, "ms": 1.0, "s": 1000.0, "m": 60_000.0}[unit]
 
 
-def run_wrk(server, path, duration, connections, threads):
+def run_wrk(server, path, duration, connections, threads, cookie=""):
     server.start_sampling()
     result = subprocess.run(
         [
@@ -384,6 +409,7 @@ def run_wrk(server, path, duration, connections, threads):
             "--timeout",
             "10s",
             "--latency",
+            *(["-H", f"Cookie: {cookie}"] if cookie else []),
             server.url(path),
         ],
         capture_output=True,
@@ -420,15 +446,31 @@ def append_result(line, args):
         results.write(line + "\n")
 
 
-def measure(server, database, mode, config, pages, args, commit):
+def sign_in_reader(env):
+    """A real signed-in reader's Cookie header (see SIGN_IN_SNIPPET)."""
+    snippet = SIGN_IN_SNIPPET.format(address=BENCH_READER)
+    return last_json_line(masthead(env, "shell", "-c", snippet, capture=True))["cookie"]
+
+
+def check_signed_in(server, cookie):
+    """Refuse to measure unless the cookies really sign the reader in (their account page
+    names them; a stranger is sent to sign in)."""
+    status, _x_cache, body = fetch(server.url("/account/"), cookie)
+    if status != 200 or BENCH_READER not in body:
+        raise SystemExit(f"the reader's cookies do not sign in: /account/ gave {status}")
+
+
+def measure(server, database, mode, config, pages, args, commit, cookie=""):
     """wrk against each page on a running server; print and record each measurement."""
     for name, path in pages:
-        status, x_cache, _body = fetch(server.url(path))
-        status, x_cache, _body = fetch(server.url(path))
-        expected = "hit" if mode == "cached" else None
+        status, x_cache, _body = fetch(server.url(path), cookie)
+        status, x_cache, body = fetch(server.url(path), cookie)
+        expected = "hit" if mode in CACHED_MODES else None
         if status != 200 or x_cache != expected:
             raise SystemExit(f"{path}: status {status}, X-Cache {x_cache!r}, wanted {expected}")
-        result = run_wrk(server, path, args.duration, args.connections, args.wrk_threads)
+        if cookie and BENCH_READER in body:
+            raise SystemExit(f"{path}: the cached page names the signed-in reader")
+        result = run_wrk(server, path, args.duration, args.connections, args.wrk_threads, cookie)
         line = (
             f"- {datetime.now():%Y-%m-%d %H:%M} | {commit} | {database} | {MODE_LABELS[mode]} | "
             f"{config.label} | {name} | {result.requests_per_second:,.0f} req/s | "
@@ -526,17 +568,23 @@ def bench_database(database, database_url, args, commit):
 
     runs = []
     for mode in args.modes:
-        configs = args.servers if mode == "cached" else args.uncached_servers
+        configs = args.servers if mode in CACHED_MODES else args.uncached_servers
         runs += [(mode, config, config == configs[0]) for config in configs]
+    cookie = sign_in_reader(env) if "signed-in" in args.modes else ""
     for mode, config, first in runs:
         run_env = {**env, **MODE_ENVIRONMENTS[mode]}
         server = Server(run_env, config, data_dir / "gunicorn.log")
         try:
             server.wait_until_ready()
-            # Where pages or fragments are kept, a publication must still show everywhere.
-            if mode != "cold" and config.workers > 1 and first:
+            # Where pages or fragments are kept, a publication must still show everywhere
+            # (signed-in readers get the same cached pages, checked in the cached mode).
+            if mode in ("cached", "uncached") and config.workers > 1 and first:
                 check_freshness(server, run_env, outlet, database, mode, config, commit, args)
-            measure(server, database, mode, config, pages, args, commit)
+            if mode == "signed-in":
+                check_signed_in(server, cookie)
+                measure(server, database, mode, config, pages, args, commit, cookie)
+            else:
+                measure(server, database, mode, config, pages, args, commit)
         finally:
             server.stop()
 
@@ -553,7 +601,7 @@ def parse_arguments():
         type=ServerConfig.parse,
         nargs="+",
         default=[ServerConfig(2, 4), ServerConfig(4, 1), ServerConfig(3, 8)],
-        help="gunicorn configurations for the cached runs: sync:WORKERS or "
+        help="gunicorn configurations for the cached and signed-in runs: sync:WORKERS or "
         "gthread:WORKERSxTHREADS; the first also runs the freshness check",
     )
     parser.add_argument(
