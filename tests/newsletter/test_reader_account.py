@@ -125,9 +125,16 @@ def test_verifying_an_address_links_every_subscriber_row_of_its_mailbox_and_no_o
     other = make_subscriber("jsmithers@gmail.com", [daily])
     elsewhere = make_subscriber("jsmith@example.org", [daily])
 
+    hyphenated = make_subscriber("mary-jane.o'neil+x@ex-ample.co.uk", [daily])
+    lookalike = make_subscriber("mary-janeXo'neil@ex-ample.co.uk", [daily])
+
     reader = identity.verified("JSmith@gmail.com")
+    other_reader = identity.verified("Mary-Jane.O'Neil@ex-ample.co.uk")
 
     assert set(reader.subscribers.all()) == {plain, tagged}
+    assert set(other_reader.subscribers.all()) == {hyphenated}
+    lookalike.refresh_from_db()
+    assert lookalike.reader is None
     other.refresh_from_db()
     elsewhere.refresh_from_db()
     assert other.reader is None and elsewhere.reader is None
