@@ -26,6 +26,7 @@ from django.conf import settings
 from django.contrib.sessions.models import Session
 from django.db import models
 from django.db.models.functions import Cast
+from django.utils.text import format_lazy
 from django.utils.translation import gettext_lazy as _
 
 from masthead.readers.identity import address_hash, normalise
@@ -40,10 +41,13 @@ ERASED_TEXT = "erased reader"
 SHORTEST_NAME_SEARCHED = 5
 FINISHED_OR_WAITING_TASKS = ("SUCCESSFUL", "FAILED", "READY")
 
-KEPT = _(
-    "The register of your data-rights requests (what was asked, when, and when it was "
-    "answered) is kept for READERS_REQUEST_RETENTION_YEARS years, with your address replaced "
-    "by a keyed hash, to show the requests were answered."
+KEPT = format_lazy(
+    _(
+        "The register of your data-rights requests (what was asked, when, and when it was "
+        "answered) is kept for {years} years, with your address replaced by a keyed hash, "
+        "to show the requests were answered."
+    ),
+    years=settings.READERS_REQUEST_RETENTION_YEARS,
 )
 
 
