@@ -338,6 +338,9 @@ def carry_out_erasure(request_id):
                 detail="",
                 email="",
             )
+    except registry.ErasureMustWait as reason:
+        # An app found, while erasing, that it must wait after all: nothing was erased.
+        return _wait(data_request, reason)
     except Exception as error:
         _failed(data_request, error)
         raise

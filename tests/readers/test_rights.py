@@ -16,6 +16,7 @@ from django.core import mail
 from django.urls import reverse
 from django.utils import timezone
 
+from masthead.core.scheduler import periodic_jobs
 from masthead.readers import identity, reader_data, registry, retention, rights, tasks
 from masthead.readers.models import DataRequest, Reader, ReaderSession, SignInRequest
 from masthead.readers.registry import ErasureMustWait, PersonalData
@@ -293,3 +294,28 @@ def test_retention_trims_sign_ins_sessions_and_old_requests(reader):
     assert ReaderSession.objects.get().expires_at == now + timedelta(days=1)
     assert counts["data_requests"] == 1
     assert list(DataRequest.objects.values_list("pk", flat=True)) == [recent.pk]
+
+
+def test_an_app_that_must_wait_while_erasing_rolls_everything_back(
+    reader, django_capture_on_commit_callbacks
+):
+    def erase(reader):
+        raise ErasureMustWait("An order still has items to send.")
+
+    registry.register_personal_data(
+        PersonalData(name="aa-shop", title="Shop", models=(), export=dict, erase=erase)
+    )
+    with django_capture_on_commit_callbacks(execute=True):
+        data_request = tasks.request_erasure(reader)
+    data_request.refresh_from_db()
+    assert (data_request.status, data_request.detail) == (
+        "waiting",
+        "An order still has items to send.",
+    )
+    assert Reader.objects.filter(pk=reader.pk).exists()
+    assert data_request.email == ADDRESS
+
+
+def test_the_worker_runs_the_retries_and_the_retention():
+    jobs = periodic_jobs()
+    assert {"readers.retry-waiting-erasures", "readers.retention"} <= set(jobs)
