@@ -13,10 +13,13 @@ from django.core.cache import cache
 from django.test import Client
 from django.utils import timezone
 
+from masthead.donations.models import Donation
+from masthead.newsletter.models import Subscriber
 from masthead.readers import registry
 from masthead.readers import sign_in as flow
 from masthead.readers.models import Reader, ReaderSession, SignInRequest
 from masthead.readers.sessions import HINT_COOKIE, SESSION_COOKIE
+from masthead.shop.models import Order
 from tests.readers import signed_in
 
 SIGN_IN = "/account/sign-in/"
@@ -463,3 +466,39 @@ def test_signing_in_verifies_the_address_and_every_app_links_its_records(client,
     # One Reader per mailbox, however the address was typed.
     assert Reader.objects.count() == 1
     assert ReaderSession.objects.count() == 2
+
+
+@pytest.mark.django_db
+def test_signing_in_links_the_subscriber_gifts_and_orders_under_that_address(client, ask):
+    subscriber = Subscriber.objects.create(
+        email="giver@example.org", status=Subscriber.Status.CONFIRMED, confirmed_at=timezone.now()
+    )
+    gift = Donation.objects.create(
+        kind=Donation.Kind.ONE_OFF,
+        amount=1000,
+        email="Giver@Example.org",
+        provider="demo",
+        status=Donation.Status.PAID,
+        paid_at=timezone.now(),
+    )
+    order = Order.objects.create(
+        email="giver+shop@example.org",
+        subtotal=1500,
+        total=1500,
+        full_name="Sam Giver",
+        address_line1="1 Quay",
+        city="Riverside",
+        country="GB",
+    )
+    someone_else = Donation.objects.create(
+        kind=Donation.Kind.ONE_OFF, amount=500, email="other@example.org", provider="demo"
+    )
+
+    ask(client, "giver@example.org")
+    client.post(last_email()[0])
+
+    reader = Reader.objects.get()
+    for row in (subscriber, gift, order, someone_else):
+        row.refresh_from_db()
+    assert (subscriber.reader, gift.reader, order.reader) == (reader, reader, reader)
+    assert someone_else.reader is None
