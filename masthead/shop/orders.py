@@ -101,6 +101,10 @@ def resend_confirmation(order, user=None):
     """Send the confirmation again (an editor asked: the reader lost it)."""
     if not order.is_paid:
         raise OrderActionError(_("Only a paid order has a confirmation to send."))
+    if not order.email:
+        raise OrderActionError(
+            _("The buyer's details were erased, so there is no address to send it to.")
+        )
     Order.objects.filter(pk=order.pk).update(confirmation_sent_at=None)
     history.record(order, OrderEvent.Kind.CONFIRMATION_RESENT, user=user)
     _after_commit(tasks.send_confirmation_task, order.pk)

@@ -6,6 +6,7 @@ an erasure waits while a paid order still has items to send."""
 from datetime import timedelta
 
 import pytest
+from django.contrib.auth import get_user_model
 from django.db import connection
 from django.test import Client
 from django.utils import timezone
@@ -314,3 +315,20 @@ def test_a_year_back_from_the_29th_of_february_is_the_28th():
     leap_day = timezone.now().replace(year=2028, month=2, day=29)
 
     assert retention.years_before(leap_day, 6).date().isoformat() == "2022-02-28"
+
+
+def test_editors_see_that_an_order_was_erased_and_cannot_resend_its_confirmation(
+    reader, bought, client
+):
+    client.force_login(
+        get_user_model().objects.create_superuser("boss", "boss@example.org", "pw-123456")
+    )
+    reader_data.erase(reader)
+
+    page = client.get(f"/admin/orders/inspect/{bought.pk}/").content.decode()
+
+    assert "The buyer's details were erased on" in page
+    for secret in (EMAIL, NAME, STREET, POSTCODE, PHONE):
+        assert secret not in page
+    with pytest.raises(orders.OrderActionError, match="erased"):
+        orders.resend_confirmation(Order.objects.get(pk=bought.pk))
