@@ -13,11 +13,12 @@ address lines, the town, the region, the postcode, the phone, the network digest
 tracking numbers and links of its parcels, refund reasons and every free text or personal
 value in its history. The baskets the orders came from are deleted. Unpaid orders are kept
 anonymised like paid ones rather than deleted, so the shop's figures and stock history stay
-whole; one still awaiting payment is expired first, putting its items back on sale.
+whole.
 
-An erasure **waits** while a paid order still has items to send: the address is needed to
-deliver them (the reader is told which order; the erasure is retried once it is
-dispatched, cancelled or refunded).
+An erasure **waits** while a paid order still has items to send (the address is needed to
+deliver them) or a checkout's payment may still arrive (its hold has not run out): the
+reader is told which order, and the erasure is retried until it can go on. One whose hold
+ran out is expired by the erasure itself, putting its items back on sale.
 """
 
 import logging
@@ -25,9 +26,11 @@ import logging
 from django.db import DatabaseError, transaction
 from django.db.models import F, Q
 from django.urls import reverse
+from django.utils import timezone
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy
+from django.utils.translation import gettext_lazy, ngettext
 
+from masthead.core.sites import absolute_url
 from masthead.readers import identity
 from masthead.readers.registry import ErasureMustWait, PersonalData
 from masthead.shop import checkout, orders
@@ -120,7 +123,7 @@ def _order_row(order):
         "payment_provider": order.provider,
         "payment_id": order.payment_id,
         "network_digest": order.client_network,
-        "order_page": reverse("shop:order", args=[order.token]),
+        "order_page": absolute_url(reverse("shop:order", args=[order.token])),
     }
 
 
@@ -240,16 +243,37 @@ def orders_to_send(reader):
     )
 
 
+def orders_being_paid(reader):
+    """The reader's checkouts still waiting for a payment that may yet come (their hold has
+    not run out; a Direct Debit settling keeps it for days)."""
+    return _mine(reader).filter(
+        status=Order.Status.AWAITING_PAYMENT, reserved_until__gt=timezone.now()
+    )
+
+
 def prepare_erasure(reader):
-    """Refuse, for now, to erase a reader whose paid order still has items to send."""
-    waiting = list(orders_to_send(reader).values_list("number", flat=True))
-    if waiting:
+    """Refuse, for now, to erase a reader whose paid order still has items to send, or
+    whose payment may still arrive (it would make an order with no address to send it to)."""
+    to_send = list(orders_to_send(reader).values_list("number", flat=True))
+    if to_send:
+        raise ErasureMustWait(
+            ngettext(
+                "Order %(numbers)s still has items to send to your address. Your shop details "
+                "will be erased once it has been dispatched (or cancelled).",
+                "Orders %(numbers)s still have items to send to your address. Your shop "
+                "details will be erased once they have been dispatched (or cancelled).",
+                len(to_send),
+            )
+            % {"numbers": ", ".join(number or "?" for number in to_send)}
+        )
+    being_paid = list(orders_being_paid(reader).values_list("number", flat=True))
+    if being_paid:
         raise ErasureMustWait(
             _(
-                "Order %(numbers)s still has items to send to your address. Your shop details "
-                "will be erased once it has been dispatched (or cancelled)."
+                "A payment for order %(numbers)s may still arrive. Your shop details will be "
+                "erased once it has been paid and dispatched, or its checkout has ended."
             )
-            % {"numbers": ", ".join(number or "?" for number in waiting)}
+            % {"numbers": ", ".join(number or "?" for number in being_paid)}
         )
 
 

@@ -64,7 +64,7 @@ def reader(catalogue):
 def bought(reader, catalogue):
     """A paid, dispatched and partly refunded order with an address, history and the basket
     it came from; an earlier checkout that expired unpaid; and a checkout still holding
-    stock."""
+    stock after its time to pay ran out."""
     basket = Cart.objects.create(discount_code="SPRING")
     CartLine.objects.create(
         cart=basket, variant=variant("POSTER-A3"), quantity=1, price_when_added=1200
@@ -105,10 +105,9 @@ def bought(reader, catalogue):
     )
     expired = make_order([(variant("TEE-S"), 1)], paid=False, **BUYER)
     Order.objects.filter(pk=expired.pk).update(status=Order.Status.EXPIRED)
+    # A checkout whose hold ran out, not yet released by the periodic job.
     holding = make_order([(variant("TEE-M"), 1)], paid=False, **BUYER)
-    Order.objects.filter(pk=holding.pk).update(
-        reserved_until=timezone.now() + timedelta(minutes=20)
-    )
+    Order.objects.filter(pk=holding.pk).update(reserved_until=timezone.now() - timedelta(minutes=1))
     order.refresh_from_db()
     return order
 
@@ -181,7 +180,7 @@ def test_the_export_holds_orders_with_addresses_lines_parcels_refunds_history_an
         PHONE,
     )
     assert (row["total"], row["refunded"], row["currency"]) == (bought.total, 1800, "GBP")
-    assert row["order_page"] == f"/shop/order/{bought.token}/"
+    assert row["order_page"] == f"http://testserver/shop/order/{bought.token}/"
     assert {(line["order"], line["sku"], line["quantity"]) for line in data["order_lines"]} >= {
         (bought.number, "TEE-S", 2),
         (bought.number, "POSTER-A3", 1),
@@ -274,6 +273,21 @@ def test_erasure_waits_while_a_paid_order_still_has_items_to_send(reader, catalo
     assert order.number in str(waiting.value)
     assert Order.objects.get(pk=order.pk).email == EMAIL
     orders.mark_dispatched(order, {order.lines.get().pk: 1}, "Royal Mail")
+    reader_data.prepare_erasure(reader)
+
+
+def test_erasure_waits_while_a_payment_may_still_arrive(reader, catalogue):
+    checkout = make_order([(variant("TEE-S"), 1)], paid=False, email=EMAIL)
+    Order.objects.filter(pk=checkout.pk).update(
+        reserved_until=timezone.now() + timedelta(minutes=20)
+    )
+
+    with pytest.raises(ErasureMustWait, match=checkout.number):
+        reader_data.prepare_erasure(reader)
+
+    Order.objects.filter(pk=checkout.pk).update(
+        reserved_until=timezone.now() - timedelta(minutes=1)
+    )
     reader_data.prepare_erasure(reader)
 
 
