@@ -211,6 +211,7 @@ class DonationViewSet(ModelViewSet):
     inspect_view_fields = [
         "reference",
         "email",
+        "reader",
         "kind",
         "is_renewal",
         "amount",
