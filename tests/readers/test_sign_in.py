@@ -4,12 +4,14 @@ answer for any address; sign out (here and everywhere); where ``next`` may lead;
 signing in verifies the address and links every app's records to the Reader."""
 
 import re
+import threading
 from datetime import timedelta
 from urllib.parse import urlsplit
 
 import pytest
 from django.core import mail
 from django.core.cache import cache
+from django.db import connection, connections
 from django.test import Client
 from django.utils import timezone
 
@@ -502,3 +504,57 @@ def test_signing_in_links_the_subscriber_gifts_and_orders_under_that_address(cli
         row.refresh_from_db()
     assert (subscriber.reader, gift.reader, order.reader) == (reader, reader, reader)
     assert someone_else.reader is None
+
+
+def all_at_once(count, work):
+    """Run ``work(index)`` in ``count`` threads released together; what each returned."""
+    barrier = threading.Barrier(count)
+    outcomes = [None] * count
+
+    def run(index):
+        try:
+            barrier.wait()
+            outcomes[index] = work(index)
+        finally:
+            connections.close_all()
+
+    threads = [threading.Thread(target=run, args=(index,)) for index in range(count)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=60)
+    return outcomes
+
+
+def browser_with(nonce):
+    browser = Client()
+    browser.cookies[flow.NONCE_COOKIE] = nonce
+    return browser
+
+
+@pytest.mark.postgres
+@pytest.mark.django_db(transaction=True, serialized_rollback=True)
+def test_racing_guesses_get_no_more_tries_and_racing_sign_ins_only_one_session(settings):
+    if connection.vendor != "postgresql":
+        pytest.skip("racing requests are tested on PostgreSQL (set DATABASE_URL=postgres://...)")
+    settings.READERS_CODE_ATTEMPTS = 3
+    asker = Client()
+    asker.post(SIGN_IN, {"email": "reader@example.org"})
+    _link, code = last_email()
+    nonce = asker.cookies[flow.NONCE_COOKIE].value
+    wrong = f"{(int(code) + 1) % 10**6:06d}"
+
+    guesses = all_at_once(
+        10, lambda index: browser_with(nonce).post(CODE, {"code": wrong}).status_code
+    )
+
+    assert guesses == [400] * 10
+    assert SignInRequest.objects.get().attempts == 3
+
+    asker.post(SIGN_IN, {"email": "reader@example.org"})
+    link, _code = last_email()
+    sign_ins = all_at_once(8, lambda index: browser_with(nonce).post(link).status_code)
+
+    assert sorted(sign_ins) == [302] + [410] * 7
+    assert ReaderSession.objects.count() == 1
+    assert Reader.objects.count() == 1
