@@ -226,6 +226,8 @@ def build_export(request_id):
     by_editor = data_request.requested_by_id is not None
     token = None if by_editor else secrets.token_urlsafe(32)
     DataRequest.objects.filter(pk=data_request.pk).update(
+        status=DataRequest.Status.RECEIVED,
+        detail="",
         file_name=name,
         download_hash=_hash(token) if token else "",
         download_expires_at=expires,

@@ -194,3 +194,22 @@ def test_editors_without_the_permission_are_refused(client, django_user_model, r
     superuser = django_user_model.objects.create_superuser("root", "root@outlet.example", "pw")
     request.user = superuser
     assert ManagerMenuItem("x", "/").is_shown(request)
+
+
+def test_a_failed_request_is_run_again_from_the_register_and_logged(
+    manager, reader, only_readers_share, django_capture_on_commit_callbacks
+):
+    failed = rights.open_request(reader, "export", requested_by=manager.user)
+    DataRequest.objects.filter(pk=failed.pk).update(status="failed", detail="Failed (OSError)")
+    register = manager.get(reverse("readers_data_requests")).content.decode()
+    assert reverse("readers_data_retry", args=[failed.pk]) in register
+
+    with django_capture_on_commit_callbacks(execute=True):
+        response = manager.post(reverse("readers_data_retry", args=[failed.pk]))
+    assert response.status_code == 302
+    failed.refresh_from_db()
+    assert failed.file_name and (failed.status, failed.detail) == ("received", "")
+    entry = ModelLogEntry.objects.get(action="readers.request_retried")
+    assert (entry.user, entry.data) == (manager.user, {"request": failed.pk, "kind": "export"})
+    # Only a failed or waiting request can be run again.
+    assert manager.post(reverse("readers_data_retry", args=[failed.pk])).status_code == 404
