@@ -7,23 +7,27 @@ the reader's mailbox.
 
 Erasure happens in two steps, as ``readers.registry`` runs them. First every live monthly
 gift is cancelled at the provider, through the same path as the donor's own cancel button
-(``self_service.cancel``); if the provider refuses or cannot be reached, the erasure waits
-(``ErasureMustWait``) and nothing is erased. Then payments' share erases first (it finds its
-events by the ids the gifts still hold), and the gifts lose the address, the public name,
-the message, the customer id and the link to the reader. What the accounts need stays: date,
-amount, currency, fees, status, refunds, kind, and the provider's ids of checkouts,
-payments, invoices and subscriptions (a late refund must still reach its gift). Erased
+(``self_service.cancel``), and checkouts still open are ended; if the provider refuses or
+cannot be reached, the erasure waits (``ErasureMustWait``) and nothing is erased. Then
+payments' share erases first (it finds its events by the ids the gifts still hold), and the
+gifts lose the address, the public name, the message, the customer id and the link to the
+reader. What the accounts need stays: date, amount, currency, fees, status, refunds, kind,
+and the provider's ids of checkouts, payments, invoices and subscriptions (a late refund
+must still reach its gift). Erased
 rows hold a blank address (as gifts never paid do after ``retention``): nothing unique
 rests on it, and a blank address matches no donor's manage link.
 """
 
 from django.db import transaction
 from django.db.models import Q
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from masthead.donations import self_service
 from masthead.donations.models import Donation, DonationEvent, RecurringDonation
 from masthead.payments import personal_data as payments_data
+from masthead.payments import services as payments
+from masthead.payments.models import Checkout
 from masthead.payments.providers.base import PaymentProviderError
 from masthead.payments.services import PaymentsUnavailable
 from masthead.readers.registry import ErasureMustWait, PersonalData
@@ -172,21 +176,36 @@ def export(reader):
     }
 
 
+def _open_checkouts(reader):
+    """The provider ids of the reader's checkouts that could still be paid."""
+    pending = donations_of(reader).filter(status=Donation.Status.PENDING).exclude(checkout_id="")
+    open_ids = []
+    for donation in pending.order_by("pk"):
+        checkout = payments.find_checkout(donation.checkout_id)
+        if checkout is None or checkout.status != Checkout.Status.OPEN:
+            continue
+        if checkout.expires_at is None or checkout.expires_at > timezone.now():
+            open_ids.append((donation.checkout_id, donation.provider))
+    return open_ids
+
+
 def prepare_erasure(reader):
     """Cancel the reader's live monthly gifts at the provider, through the donor's own
-    cancel; raises ErasureMustWait (erasing nothing) if the provider will not."""
+    cancel, and end their checkouts still open (so nothing is paid after the erasure);
+    raises ErasureMustWait (erasing nothing) if the provider will not."""
     live = monthly_gifts_of(reader).filter(
         Q(status__in=MAY_STILL_CHARGE)
         | Q(status=RecurringDonation.Status.PENDING) & ~Q(subscription_id="")
     )
-    for recurring in live.order_by("pk"):
-        try:
+    try:
+        for recurring in live.order_by("pk"):
             self_service.cancel(recurring)
-        except (PaymentProviderError, PaymentsUnavailable) as error:
-            raise ErasureMustWait(
-                _("The payment provider could not cancel a monthly gift yet: %(reason)s")
-                % {"reason": error}
-            ) from error
+        for checkout_id, provider in _open_checkouts(reader):
+            payments.expire_checkout(checkout_id, provider_name=provider)
+    except (PaymentProviderError, PaymentsUnavailable) as error:
+        raise ErasureMustWait(
+            _("The payment provider could not stop a gift yet: %(reason)s") % {"reason": error}
+        ) from error
 
 
 def _scrub_history(events, needles):

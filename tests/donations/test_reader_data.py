@@ -14,13 +14,13 @@ from django.db import models
 from masthead.donations import donors, reader_data
 from masthead.donations.funding import funding_series, month_funding, supporters_report
 from masthead.donations.models import Donation, DonationEvent, RecurringDonation
-from masthead.payments.models import DemoPayment, DemoSubscription, ProviderEvent
+from masthead.payments.models import DemoCheckout, DemoPayment, DemoSubscription, ProviderEvent
 from masthead.payments.providers.base import PaymentProviderError
 from masthead.payments.providers.demo import DemoProvider
 from masthead.readers import identity, registry
 from masthead.readers.models import Reader
 from masthead.readers.registry import ErasureMustWait
-from tests.donations.helpers import give_and_pay
+from tests.donations.helpers import give, give_and_pay
 
 pytestmark = pytest.mark.django_db
 
@@ -273,3 +273,17 @@ def test_an_editor_can_export_and_erase_an_address_that_never_became_a_reader(ou
     assert [row["email"] for row in copy["donations"]] == ["Ghost+x@Example.org"]
     assert Donation.objects.get().email == ""
     assert Reader.objects.count() == 0
+
+
+def test_erasure_first_ends_a_checkout_still_open_so_it_cannot_be_paid_after(client, supporter):
+    give(client, frequency="one_off", amount="500", email=EMAIL)
+    pending = Donation.objects.get(status="pending")
+
+    for share in _shares():
+        share.prepare_erasure(supporter)
+
+    pending.refresh_from_db()
+    assert pending.status == "expired"
+    assert DemoCheckout.objects.get(pk=pending.checkout_id).status == "expired"
+    with pytest.raises(PaymentProviderError):
+        DemoProvider().pay(pending.checkout_id)
