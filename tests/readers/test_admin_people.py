@@ -213,3 +213,14 @@ def test_a_failed_request_is_run_again_from_the_register_and_logged(
     assert (entry.user, entry.data) == (manager.user, {"request": failed.pk, "kind": "export"})
     # Only a failed or waiting request can be run again.
     assert manager.post(reverse("readers_data_retry", args=[failed.pk])).status_code == 404
+
+
+def test_the_menu_offers_the_tools_to_those_who_may_use_them(manager, client, django_user_model):
+    home = manager.get(reverse("wagtailadmin_home")).content.decode()
+    assert reverse("readers_data_person") in home
+    assert reverse("readers_data_requests") in home
+    client.force_login(editor(django_user_model, "columnist"))
+    assert (
+        reverse("readers_data_person")
+        not in client.get(reverse("wagtailadmin_home")).content.decode()
+    )
