@@ -19,6 +19,7 @@ import pytest
 from django.apps import apps
 from django.contrib.sessions.backends.db import SessionStore
 from django.contrib.sessions.models import Session
+from django.core.serializers.json import DjangoJSONEncoder
 from django.db import connection, models
 from django.urls import reverse
 from django.utils import timezone
@@ -32,7 +33,7 @@ from masthead.donations.models import Donation
 from masthead.newsletter.models import Campaign, ConsentRecord, Delivery
 from masthead.payments.models import DemoPayment
 from masthead.payments.providers.demo import DemoProvider
-from masthead.readers import identity
+from masthead.readers import identity, registry, rights
 from masthead.readers.models import DataRequest, Reader, ReaderSession, SignInRequest
 from masthead.readers.sessions import SESSION_COOKIE
 from masthead.shop import orders
@@ -327,6 +328,12 @@ def test_an_erased_reader_leaves_no_trace_and_the_accounts_still_add_up(
         "wagtailcore.ModelLogEntry",
     } <= places, places
     log_entries = ModelLogEntry.objects.count()
+    # Every app's share of the copy holds this reader's records.
+    copy = rights.gather(reader)
+    assert {name for name, tables in copy.items() if any(tables.values())} == {
+        share.name for share in registry.personal_data()
+    }
+    assert EMAIL.lower() in json.dumps(copy, cls=DjangoJSONEncoder).lower()
     donations_before, sales_before = donations_by_month(), sales_by_month()
     assert Donation.objects.filter(email__iexact=EMAIL, status="refunded").exists()
     others_before = mentions(before, (OTHER_EMAIL, OTHER_STREET))
