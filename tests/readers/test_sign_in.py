@@ -23,6 +23,7 @@ from masthead.readers.models import Reader, ReaderSession, SignInRequest
 from masthead.readers.sessions import HINT_COOKIE, SESSION_COOKIE
 from masthead.shop.models import Order
 from tests.readers import signed_in
+from tests.resilience.conftest import redis_direct, redis_proxy  # noqa: F401 (fixtures)
 
 SIGN_IN = "/account/sign-in/"
 CODE = "/account/sign-in/code/"
@@ -558,3 +559,18 @@ def test_racing_guesses_get_no_more_tries_and_racing_sign_ins_only_one_session(s
     assert sorted(sign_ins) == [302] + [410] * 7
     assert ReaderSession.objects.count() == 1
     assert Reader.objects.count() == 1
+
+
+@pytest.mark.django_db
+def test_while_the_shared_cache_is_down_sign_in_is_refused_and_nothing_is_sent(
+    client, ask, request
+):
+    # The site's cache on a real Redis through a proxy the test cuts (tests/resilience).
+    request.getfixturevalue("redis_proxy").stop()
+
+    refused = ask(client, "reader@example.org")
+
+    assert refused.status_code == 503
+    assert "Please try again in a few minutes" in refused.content.decode()
+    assert mail.outbox == []
+    assert not SignInRequest.objects.exists()
