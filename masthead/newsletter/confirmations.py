@@ -7,7 +7,7 @@ from django.template.loader import render_to_string
 
 from masthead.core.sites import outlet_name
 from masthead.newsletter import tokens
-from masthead.newsletter.consent import is_suppressed
+from masthead.newsletter.consent import refuses_sign_up
 from masthead.newsletter.models import ConsentRecord, Newsletter
 
 
@@ -19,7 +19,7 @@ def transactional_from_email():
 def send_confirmation_email(consent_record_id, newsletter_ids, name=""):
     """Send the double opt-in email for one opt-in record: HTML and plain text, no marketing."""
     record = ConsentRecord.objects.select_related("subscriber").filter(pk=consent_record_id).first()
-    if record is None or is_suppressed(record.subscriber.email):
+    if record is None or refuses_sign_up(record.subscriber.email):
         return False
     subscriber = record.subscriber
     newsletters = list(Newsletter.objects.filter(pk__in=newsletter_ids))

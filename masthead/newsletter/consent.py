@@ -100,6 +100,23 @@ def is_suppressed(email):
     return suppression_for(email) is not None
 
 
+def refuses_sign_up(email):
+    """Whether a sign-up form may not even send ``email`` a confirmation: any suppression
+    but an erasure's. A reader who had their data erased and later asks again on a form is
+    asking for themselves, and the double opt-in proves the address is theirs; only a list
+    (an import) is kept from adding them back silently."""
+    suppression = suppression_for(email)
+    return suppression is not None and suppression.reason != Suppression.Reason.ERASED
+
+
+def forget_erasure(email):
+    """Drop the hash-only entry an erasure left for ``email``'s mailbox: its owner has just
+    confirmed that they want the newsletter again."""
+    Suppression.objects.filter(
+        address_hash=address_hash(email), reason=Suppression.Reason.ERASED
+    ).delete()
+
+
 def mailable_subscribers(newsletter_ids):
     """Subscribers who may be sent a mailing for any of ``newsletter_ids``, right now.
 

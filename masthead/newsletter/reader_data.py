@@ -37,7 +37,7 @@ MODELS = (
 )
 
 KEPT = _(
-    "Newsletter: a keyed hash of your address (not the address), so that no list we import "
+    "A keyed hash of your address (not the address), so that no list we import "
     "adds you again unless you ask; and our count of each newsletter's emails sent, bounced "
     "and unsubscribed, no longer linked to you."
 )

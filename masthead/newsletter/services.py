@@ -24,7 +24,8 @@ from masthead.core import ratelimit
 from masthead.newsletter import consent, tasks
 from masthead.newsletter.consent import (
     MAX_SOURCE,
-    is_suppressed,
+    forget_erasure,
+    refuses_sign_up,
     slugs,
     unsubscribe_all,
 )
@@ -78,7 +79,7 @@ def sign_up(email, name, newsletters, context, wording, wording_version):
     at most ``NEWSLETTER_SIGNUP_LIMIT_PER_ADDRESS`` times per window.
     """
     email = normalise_email(email)
-    if is_suppressed(email):
+    if refuses_sign_up(email):
         return SignupOutcome.SUPPRESSED
     limit, window = settings.NEWSLETTER_SIGNUP_LIMIT_PER_ADDRESS
     mailbox = ratelimit.hashed(ratelimit.mailbox(email))
@@ -155,6 +156,7 @@ def confirm_subscription(confirmation, context):
         if confirmation.name:
             subscriber.name = confirmation.name[:150]
         subscriber.save()
+        forget_erasure(subscriber.email)
         record.confirmed_at = now
         record.save(update_fields=["confirmed_at"])
         ConsentRecord.objects.create(

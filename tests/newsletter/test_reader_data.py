@@ -4,9 +4,11 @@ newsletter's tables names them and their address cannot be added again silently.
 
 import importlib
 import json
+import re
 
 import pytest
 from django.apps import apps
+from django.conf import settings
 from django.contrib.auth.models import User
 from django.db import models
 from django.utils import timezone
@@ -231,19 +233,13 @@ def test_erasure_leaves_only_a_keyed_hash_and_the_campaign_figures_as_they_were(
 
 
 @pytest.mark.django_db
-def test_an_erased_address_is_refused_by_sign_up_import_and_suppression_checks():
+def test_an_erased_address_is_refused_by_import_and_suppression_checks():
     reader, *_rest = build_reader_with_everything()
     share().erase(reader)
 
     for address in (EMAIL, "Ada.Lovelace@Example.org", "ada.lovelace+other@example.org"):
         assert consent.is_suppressed(address)
     assert not consent.is_suppressed("ada.byron@example.org")
-
-    outcome = services.sign_up(
-        EMAIL, NAME, [], consent.ConsentContext(source="footer"), "wording", "1"
-    )
-    assert outcome == services.SignupOutcome.SUPPRESSED
-    assert not Subscriber.objects.filter(email=EMAIL).exists()
 
     uploader = User.objects.create_user("editor")
     report = services.import_subscribers(
@@ -327,3 +323,38 @@ def test_a_delivery_left_without_its_reader_is_never_claimed_for_sending():
 
     assert sending.claim_deliveries(tuesday, 10, "worker-1") == []
     assert Delivery.objects.get(campaign=tuesday).status == Delivery.Status.PENDING
+
+
+@pytest.mark.django_db
+def test_an_erased_reader_who_signs_up_again_is_asked_to_confirm_and_only_then_rejoins(
+    client, smtp_mailbox, django_capture_on_commit_callbacks
+):
+    reader, *_rest = build_reader_with_everything()
+    daily = Subscription.objects.first().newsletter
+    share().erase(reader)
+    bounced = "bounced@example.org"
+    consent.suppress_address(bounced, Suppression.Reason.HARD_BOUNCE)
+    context = consent.ConsentContext(source="footer")
+
+    # A bounced address still gets nothing; the erased reader, asking for themselves on a
+    # form, gets the double opt-in email, and the hash entry stays until they confirm.
+    assert services.sign_up(bounced, "", [daily], context, "w", "1") == (
+        services.SignupOutcome.SUPPRESSED
+    )
+    with django_capture_on_commit_callbacks(execute=True):
+        outcome = services.sign_up(EMAIL, NAME, [daily], context, "w", "1")
+    assert outcome == services.SignupOutcome.CONFIRMATION_SENT
+    [message] = smtp_mailbox.wait_for(1)
+    assert message.rcpt_tos == [EMAIL]
+    assert Subscriber.objects.get(email=EMAIL).status == Subscriber.Status.PENDING
+    assert consent.is_suppressed(EMAIL)
+
+    [link] = re.findall(r"https?://\S+/newsletter/confirm/\S+", message.text())
+    response = client.post(link.replace(settings.SITE_URL, ""))
+
+    assert response.status_code == 200
+    subscriber = Subscriber.objects.get(email=EMAIL)
+    assert subscriber.status == Subscriber.Status.CONFIRMED
+    assert subscriber.subscriptions.get(newsletter=daily).is_active
+    assert not consent.is_suppressed(EMAIL)
+    assert consent.is_suppressed(bounced)
