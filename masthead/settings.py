@@ -572,6 +572,10 @@ DONATIONS_RECEIPT_LEASE_SECONDS = int(env("DONATIONS_RECEIPT_LEASE_SECONDS", "60
 # Gifts never paid (abandoned or failed checkouts) lose the donor's address, name and message
 # after this many days; their amounts stay for the figures.
 DONATIONS_UNPAID_RETENTION_DAYS = int(env("DONATIONS_UNPAID_RETENTION_DAYS", "30"))
+# Donors whose last gift is older than this many years, with no monthly gift still live,
+# lose their address, name and messages (and the provider's events about them lose theirs);
+# the gifts' dates and amounts stay. Six years: UK financial records (HMRC).
+DONATIONS_PAID_ADDRESS_YEARS = int(env("DONATIONS_PAID_ADDRESS_YEARS", "6"))
 
 # --- Backups -------------------------------------------------------------------------------------
 

@@ -18,8 +18,9 @@ rows hold a blank address (as gifts never paid do after ``retention``): nothing 
 rests on it, and a blank address matches no donor's manage link.
 """
 
+from django.conf import settings
 from django.db import transaction
-from django.db.models import Q
+from django.db.models import Max, Q
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
@@ -30,6 +31,7 @@ from masthead.payments import services as payments
 from masthead.payments.models import Checkout
 from masthead.payments.providers.base import PaymentProviderError
 from masthead.payments.services import PaymentsUnavailable
+from masthead.readers import identity
 from masthead.readers.registry import ErasureMustWait, PersonalData
 
 DONATION_FIELDS = [
@@ -300,3 +302,52 @@ DONATIONS_SHARE = PersonalData(
     kept=KEPT,
     order=50,
 )
+
+
+# --- Retention of paid gifts ----------------------------------------------------------------------
+
+LAPSED_DONORS_PER_RUN = 200
+
+
+def _years_before(moment, years):
+    try:
+        return moment.replace(year=moment.year - years)
+    except ValueError:  # 29 February
+        return moment.replace(year=moment.year - years, day=28)
+
+
+def forget_lapsed_donors(now=None):
+    """Periodic job: a donor whose every gift is older than DONATIONS_PAID_ADDRESS_YEARS, and
+    who has no monthly gift that may still charge, is anonymised as an erasure would do for
+    donations and payments (their gifts keep date, amount and status for the accounts). At
+    most LAPSED_DONORS_PER_RUN addresses a run; returns how many were anonymised."""
+    now = now or timezone.now()
+    cutoff = _years_before(now, settings.DONATIONS_PAID_ADDRESS_YEARS)
+    lapsed_addresses = (
+        Donation.objects.exclude(email="")
+        .values("email")
+        .annotate(last_gift=Max("created_at"))
+        .filter(last_gift__lt=cutoff)
+        .order_by("last_gift")
+        .values_list("email", flat=True)
+    )
+    forgotten = 0
+    for address in lapsed_addresses[: LAPSED_DONORS_PER_RUN * 2]:
+        donor = identity.transient(address)
+        gifts = donations_of(donor)
+        if gifts.filter(created_at__gte=cutoff).exists():
+            continue
+        monthly = monthly_gifts_of(donor)
+        if (
+            monthly.filter(status__in=MAY_STILL_CHARGE).exists()
+            or monthly.filter(created_at__gte=cutoff).exists()
+        ):
+            continue
+        # Not the Reader's own name: the donor's account may be recent and in use.
+        donor.name = ""
+        erase_payments(donor)
+        erase(donor)
+        forgotten += 1
+        if forgotten >= LAPSED_DONORS_PER_RUN:
+            break
+    return forgotten

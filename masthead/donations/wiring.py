@@ -29,6 +29,9 @@ def connect():
     register_periodic_job(
         "donations.trim_unpaid_gifts", retention.trim_unpaid_gifts, every=TRIM_UNPAID_EVERY
     )
+    register_periodic_job(
+        "donations.forget_lapsed_donors", reader_data.forget_lapsed_donors, every=24 * 3600
+    )
     # Costs and goals appear on cached pages (the funding bar); donations themselves do
     # not invalidate anything, or every gift would empty the cache for every reader.
     invalidate_pages_on_change(CostCategory, FundingGoal, MonthlyCost)
