@@ -24,6 +24,7 @@ from django.db.models import Max, Q
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from masthead.core.retention import years_before
 from masthead.donations import self_service
 from masthead.donations.models import Donation, DonationEvent, RecurringDonation
 from masthead.payments import personal_data as payments_data
@@ -309,20 +310,13 @@ DONATIONS_SHARE = PersonalData(
 LAPSED_DONORS_PER_RUN = 200
 
 
-def _years_before(moment, years):
-    try:
-        return moment.replace(year=moment.year - years)
-    except ValueError:  # 29 February
-        return moment.replace(year=moment.year - years, day=28)
-
-
 def forget_lapsed_donors(now=None):
     """Periodic job: a donor whose every gift is older than DONATIONS_PAID_ADDRESS_YEARS, and
     who has no monthly gift that may still charge, is anonymised as an erasure would do for
     donations and payments (their gifts keep date, amount and status for the accounts). At
     most LAPSED_DONORS_PER_RUN addresses a run; returns how many were anonymised."""
     now = now or timezone.now()
-    cutoff = _years_before(now, settings.DONATIONS_PAID_ADDRESS_YEARS)
+    cutoff = years_before(now, settings.DONATIONS_PAID_ADDRESS_YEARS)
     lapsed_addresses = (
         Donation.objects.exclude(email="")
         .values("email")

@@ -10,14 +10,13 @@ from them and stripped of anything an ESP could tie back to them, so every campa
 figures (sent, bounced, complained, unsubscribed) stay as they were.
 """
 
-import re
-
 from django.db import transaction
 from django.db.models import Q
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
-from masthead.core.ratelimit import DOTLESS_DOMAINS, mailbox
+from masthead.core.mailboxes import rows_reaching
+from masthead.core.ratelimit import mailbox
 from masthead.newsletter.models import (
     ConsentRecord,
     Delivery,
@@ -43,27 +42,9 @@ KEPT = _(
 )
 
 
-def _mailbox_regex(box):
-    """A regular expression for every address that reaches mailbox ``box``: any ``+tag``,
-    and any dots in the local part where the provider ignores them. Narrows the search in
-    the database; ``mailbox`` itself decides."""
-    local, _at, domain = box.rpartition("@")
-    domains = [alias for alias, canonical in DOTLESS_DOMAINS.items() if canonical == domain]
-    if domains:
-        local_pattern = r"\.*" + "".join(re.escape(char) + r"\.*" for char in local)
-    else:
-        domains = [domain]
-        local_pattern = re.escape(local)
-    domain_pattern = "|".join(re.escape(name) for name in domains)
-    return rf"^{local_pattern}(\+[^@]*)?@({domain_pattern})$"
-
-
 def same_mailbox(queryset, field, box):
     """The rows of ``queryset`` whose address in ``field`` reaches mailbox ``box``."""
-    if "@" not in box:
-        return []
-    candidates = queryset.filter(**{f"{field}__iregex": _mailbox_regex(box)})
-    return [row for row in candidates if mailbox(getattr(row, field)) == box]
+    return rows_reaching(queryset, field, box)
 
 
 def _box(reader):

@@ -20,7 +20,7 @@ from django.db import transaction
 from django.db.models import Q, TextField
 from django.db.models.functions import Cast
 
-from masthead.core.ratelimit import DOTLESS_DOMAINS, mailbox
+from masthead.core.mailboxes import pks_reaching
 from masthead.payments.models import (
     Checkout,
     DemoCheckout,
@@ -90,17 +90,8 @@ IDS_PER_QUERY = 50
 
 def matching_mailbox(queryset, field_name, address):
     """The pks of rows of ``queryset`` whose ``field_name`` reaches the same mailbox as
-    ``address``: narrowed in the database by domain, decided here by ``mailbox``."""
-    box = mailbox(address)
-    if "@" not in box:
-        return []
-    domain = box.rpartition("@")[2]
-    domains = {domain} | {alias for alias, target in DOTLESS_DOMAINS.items() if target == domain}
-    by_domain = Q()
-    for name in domains:
-        by_domain |= Q(**{f"{field_name}__iendswith": f"@{name}"})
-    rows = queryset.filter(by_domain).values_list("pk", field_name)
-    return [pk for pk, value in rows if mailbox(value) == box]
+    ``address``."""
+    return pks_reaching(queryset, field_name, address)
 
 
 @dataclass

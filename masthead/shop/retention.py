@@ -14,6 +14,7 @@ from datetime import timedelta
 from django.conf import settings
 from django.utils import timezone
 
+from masthead.core.retention import years_before
 from masthead.shop.models import Order, OrderEvent, OrderRefund, Shipment
 
 PERSONAL_FIELDS = (
@@ -110,14 +111,6 @@ def trim_unpaid_orders(now=None):
         .exclude(email="", full_name="", address_line1="", phone="")
         .update(**dict.fromkeys(PERSONAL_FIELDS, ""))
     )
-
-
-def years_before(moment, years):
-    """``moment`` moved back ``years`` calendar years (29 February becomes the 28th)."""
-    try:
-        return moment.replace(year=moment.year - years)
-    except ValueError:
-        return moment.replace(year=moment.year - years, day=28)
 
 
 def anonymise_old_orders(now=None):
