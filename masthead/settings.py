@@ -322,6 +322,9 @@ TASKS = {
         }[TASK_BACKEND]
     }
 }
+# Finished background tasks are kept this many days, then deleted: their arguments can hold
+# a subscriber's name or a sign-in link's secret, and nothing reads them afterwards.
+TASK_RESULT_RETENTION_DAYS = int(env("TASK_RESULT_RETENTION_DAYS", "7"))
 # How often the worker looks for pages whose scheduled time has come.
 SCHEDULER_INTERVAL_SECONDS = float(env("SCHEDULER_INTERVAL_SECONDS", "5"))
 

@@ -2,9 +2,12 @@
 expired sessions. Each app trims its own data with periodic jobs of its own (see the
 README's Security section for the whole list)."""
 
+from datetime import timedelta
 from importlib import import_module
 
 from django.conf import settings
+from django.utils import timezone
+from django_tasks_db.models import DBTaskResult
 
 
 def clear_expired_sessions():
@@ -20,3 +23,11 @@ def years_before(moment, years):
         return moment.replace(year=moment.year - years)
     except ValueError:
         return moment.replace(year=moment.year - years, day=28)
+
+
+def prune_task_results(now=None):
+    """Delete finished task results older than TASK_RESULT_RETENTION_DAYS (the worker's own
+    table: their arguments may hold personal data). Returns how many were deleted."""
+    cutoff = (now or timezone.now()) - timedelta(days=settings.TASK_RESULT_RETENTION_DAYS)
+    deleted, _detail = DBTaskResult.objects.finished().filter(finished_at__lt=cutoff).delete()
+    return deleted

@@ -20,7 +20,7 @@ from masthead.core.cache_invalidation import (
 from masthead.core.demo import register_demo_part
 from masthead.core.emails import use_site_host_in_message_ids
 from masthead.core.images import clean_uploaded_image
-from masthead.core.retention import clear_expired_sessions
+from masthead.core.retention import clear_expired_sessions, prune_task_results
 from masthead.core.scheduler import register_periodic_job
 from masthead.core.sites import default_site_matches_site_url, use_site_url_for_default_site
 
@@ -39,6 +39,7 @@ def connect():
         clean_uploaded_image, sender=get_image_model(), dispatch_uid="masthead-image-metadata"
     )
     register_periodic_job("core.clear-expired-sessions", clear_expired_sessions, every=3600)
+    register_periodic_job("core.prune-task-results", prune_task_results, every=3600)
     use_site_host_in_message_ids()
     # Looks every few minutes; backs up only when BACKUP_EVERY_HOURS is set and due.
     register_periodic_job("core.backup", backup_if_due, every=300)

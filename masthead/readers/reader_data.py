@@ -28,6 +28,9 @@ from django.db import models
 from django.db.models.functions import Cast
 from django.utils.text import format_lazy
 from django.utils.translation import gettext_lazy as _
+from django_tasks_db.models import DBTaskResult
+from wagtail.models import ModelLogEntry, PageLogEntry
+from wagtail.search.models import IndexEntry
 
 from masthead.readers.identity import address_hash, normalise
 from masthead.readers.models import DataRequest, Reader, ReaderSession, SignInRequest
@@ -184,10 +187,6 @@ def _scrub(value, needles):
 
 def erase_task_results(needles):
     """Delete task results that name the reader, except those running now."""
-    if not apps.is_installed("django_tasks_db"):
-        return 0
-    from django_tasks_db.models import DBTaskResult
-
     rows = matching(
         DBTaskResult.objects.filter(status__in=FINISHED_OR_WAITING_TASKS),
         ["args_kwargs", "return_value", "traceback"],
@@ -199,8 +198,6 @@ def erase_task_results(needles):
 
 def erase_log_entries(needles):
     """Keep each audit-log entry that names the reader, with that text replaced."""
-    from wagtail.models import ModelLogEntry, PageLogEntry
-
     changed = 0
     for model in (ModelLogEntry, PageLogEntry):
         for entry in matching(model.objects.all(), ["label", "data"], needles):
@@ -231,8 +228,6 @@ def erase_sessions(needles):
 
 def erase_search_index(needles):
     """Remove search index entries that hold the reader's address or name."""
-    from wagtail.search.models import IndexEntry
-
     text_fields = [
         field.name
         for field in IndexEntry._meta.concrete_fields
