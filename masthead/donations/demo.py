@@ -3,11 +3,13 @@ the funding page has a story to tell. Every supporter is fictional (example.org 
 and every payment is marked as made through the demo provider."""
 
 import random
+from calendar import monthrange
 from datetime import datetime, time, timedelta
 
 from django.db import transaction
 from django.utils import timezone
 
+from masthead.donations.checkout import PURPOSE as DONATION_PURPOSE
 from masthead.donations.models import (
     CostCategory,
     Donation,
@@ -15,6 +17,7 @@ from masthead.donations.models import (
     MonthlyCost,
     RecurringDonation,
 )
+from masthead.payments.models import DemoSubscription
 
 DEMO_PROVIDER = "demo"
 DEMO_EMAIL_DOMAIN = "supporters.example.org"
@@ -104,10 +107,32 @@ def build_demo_part():
     for supporter in supporters:
         last = max((d.paid_at for d in donations if d.recurring_id == supporter.pk), default=None)
         RecurringDonation.objects.filter(pk=supporter.pk).update(last_payment_at=last)
+        # The demo provider's side of the monthly gift, so that a demo supporter who signs in
+        # (or follows a manage link) can change, cancel or renew it like a real one.
+        DemoSubscription.objects.update_or_create(
+            id=supporter.subscription_id,
+            defaults={
+                "customer_id": supporter.customer_id,
+                "customer_email": supporter.email,
+                "purpose": DONATION_PURPOSE,
+                "reference": str(supporter.reference),
+                "metadata": {"kind": "monthly"},
+                "amount": supporter.amount,
+                "currency": supporter.currency,
+                "invoices_raised": len([d for d in donations if d.recurring_id == supporter.pk]),
+                "current_period_end": _add_month(last or supporter.started_at),
+            },
+        )
     return (
         f"Built {MONTHS} months of costs and goals, {len(supporters)} monthly supporters "
         f"and {len(donations)} demo gifts."
     )
+
+
+def _add_month(moment):
+    """The same day a month later (the month's last day where it is shorter)."""
+    year, month = (moment.year + 1, 1) if moment.month == 12 else (moment.year, moment.month + 1)
+    return moment.replace(year=year, month=month, day=min(moment.day, monthrange(year, month)[1]))
 
 
 def _morning(day):
@@ -132,6 +157,7 @@ def _paid(email, amount, paid_at, recurring=None):
 def remove_demo():
     """Delete the demo's gifts, supporters, and the costs and goals it recorded."""
     Donation.objects.filter(email__endswith=f"@{DEMO_EMAIL_DOMAIN}").delete()
+    DemoSubscription.objects.filter(customer_email__endswith=f"@{DEMO_EMAIL_DOMAIN}").delete()
     RecurringDonation.objects.filter(email__endswith=f"@{DEMO_EMAIL_DOMAIN}").delete()
     demo_months = list(
         MonthlyCost.objects.filter(note=DEMO_NOTE).values_list("month", flat=True).distinct()

@@ -6,7 +6,9 @@ import re
 import pytest
 from django.core.management import call_command
 
+from masthead.donations import self_service
 from masthead.donations.models import Donation, FundingGoal, MonthlyCost, RecurringDonation
+from masthead.payments.models import DemoSubscription
 
 pytestmark = pytest.mark.django_db
 
@@ -33,3 +35,24 @@ def test_resetting_the_demo_keeps_an_editors_own_costs(client):
 
     assert MonthlyCost.objects.filter(note="Agreed with the printer").count() == 1
     assert RecurringDonation.objects.count() == 24
+
+
+def test_a_demo_supporter_can_manage_their_monthly_gift_at_the_demo_provider(client, settings):
+    settings.PAYMENTS_PROVIDER = "demo"
+    settings.MASTHEAD_ALLOW_DEMO_PAYMENTS = True
+    call_command("demo_content", stdout=io.StringIO())
+    supporter = RecurringDonation.objects.get(email="supporter-1@supporters.example.org")
+    provider_side = DemoSubscription.objects.get(pk=supporter.subscription_id)
+    assert (provider_side.amount, provider_side.customer_id) == (
+        supporter.amount,
+        supporter.customer_id,
+    )
+
+    self_service.change_monthly_amount(supporter.email, supporter.pk, 1234)
+    self_service.cancel_monthly(supporter.email, supporter.pk)
+
+    supporter.refresh_from_db()
+    assert supporter.amount == 1234
+    assert supporter.status == RecurringDonation.Status.CANCELLED
+    call_command("demo_content", "--reset", stdout=io.StringIO())
+    assert DemoSubscription.objects.count() == 24
