@@ -86,6 +86,7 @@ INSTALLED_APPS = [
     "masthead.accounts",
     "masthead.publishing",
     "masthead.readers",
+    "masthead.audience",
     "masthead.newsletter",
     "masthead.payments",
     "masthead.donations",
@@ -439,6 +440,19 @@ READERS_EXPORT_DIR = Path(env("READERS_EXPORT_DIR", str(DATA_DIR / "reader-expor
 READERS_REQUEST_DUE_DAYS = int(env("READERS_REQUEST_DUE_DAYS", "30"))
 # The register of data-rights requests is kept this many years (to show they were answered).
 READERS_REQUEST_RETENTION_YEARS = int(env("READERS_REQUEST_RETENTION_YEARS", "3"))
+
+# --- Audience ------------------------------------------------------------------------------------
+
+# Counting visits (first party, no cookies): off turns the script and the hit endpoint off.
+AUDIENCE_ENABLED = env_bool("AUDIENCE_ENABLED", True)
+# Raw hits are kept this many days after they are rolled up, then deleted.
+AUDIENCE_RAW_DAYS = int(env("AUDIENCE_RAW_DAYS", "30"))
+# Hits wait in memory (or in Redis, with a redis:// CACHE_URL) and are written in batches of
+# this size, or after this many seconds, whichever comes first.
+AUDIENCE_BATCH_SIZE = int(env("AUDIENCE_BATCH_SIZE", "500"))
+AUDIENCE_FLUSH_SECONDS = float(env("AUDIENCE_FLUSH_SECONDS", "2"))
+# A local MaxMind GeoLite2/GeoIP2 Country database (.mmdb): countries are recorded only then.
+AUDIENCE_GEOIP_PATH = env("AUDIENCE_GEOIP_PATH", "")
 
 # --- Payments ------------------------------------------------------------------------------------
 
