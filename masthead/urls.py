@@ -42,6 +42,8 @@ urlpatterns = [
     path("health/", core_views.health, name="health"),
     # Prometheus' usual path; answered by MetricsMiddleware, before the host check.
     path("metrics", core_metrics.metrics, name="metrics"),
+    # The hit endpoint of the cookieless counter (masthead.audience).
+    path("a/", include("masthead.audience.urls")),
     path("account/", include("masthead.readers.urls")),
     path("newsletter/", include("masthead.newsletter.urls")),
     path("payments/", include("masthead.payments.urls")),

@@ -1,5 +1,12 @@
-"""Everything ``audience`` plugs into elsewhere, connected once from ``AudienceConfig.ready()``."""
+"""Everything ``audience`` plugs into elsewhere, connected once from ``AudienceConfig.ready()``:
+the periodic roll-up of raw hits and the deletion of old ones."""
+
+from masthead.audience.retention import RETENTION_SECONDS, delete_old_hits
+from masthead.audience.rollup import ROLLUP_SECONDS, roll_up_new_hits
+from masthead.core.scheduler import register_periodic_job
 
 
 def connect():
     """Connect audience to core's registries."""
+    register_periodic_job("audience.roll-up", roll_up_new_hits, every=ROLLUP_SECONDS)
+    register_periodic_job("audience.delete-old-hits", delete_old_hits, every=RETENTION_SECONDS)

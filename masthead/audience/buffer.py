@@ -1,0 +1,160 @@
+"""Hits wait in memory and reach the database in batches, so the hit endpoint never writes.
+
+``record(hit)`` appends a dict of Hit's fields to this process's list (a lock and an append,
+nothing more on the request's path). A background thread, started by the first hit in each
+process (gunicorn forks its workers after loading the app, and a thread does not survive a
+fork), writes the list with one ``bulk_create`` when it holds AUDIENCE_BATCH_SIZE hits or
+AUDIENCE_FLUSH_SECONDS have passed, and once more when the process exits. Pages are
+resolved from paths there, in one query per batch, not in the request.
+
+What a crash of the process loses: at most the hits of its last AUDIENCE_FLUSH_SECONDS. A
+batch the database refuses (it is down) is kept and retried, up to ten batches; beyond that
+the oldest are dropped and logged, so an outage cannot exhaust the memory.
+
+Under the test settings (MASTHEAD_TESTING) every hit is written at once, in the request's
+thread and its database transaction, so tests see it without waiting. With a Redis cache the
+hits are still buffered in each process and written by it: a Redis list drained by the
+roll-up job is not built (each process's own batch is as cheap for the database).
+"""
+
+import atexit
+import logging
+import os
+import threading
+import time
+
+from django.conf import settings
+from django.db import close_old_connections
+from wagtail.models import Page, Site
+
+from masthead.audience.models import Hit
+
+logger = logging.getLogger(__name__)
+
+MAX_PENDING_BATCHES = 10
+SITE_ROOTS_SECONDS = 60.0
+
+
+class HitBuffer:
+    """The hits this process received and has not written yet."""
+
+    def __init__(self):
+        self.pending = []
+        self.lock = threading.Lock()
+        self.wake = threading.Event()
+        self.flusher_started = False
+        self.failing_since = None
+        if hasattr(os, "register_at_fork"):
+            os.register_at_fork(after_in_child=self._forked)
+
+    def _forked(self):
+        # The child has no flushing thread, and must not write its parent's hits again.
+        self.pending = []
+        self.lock = threading.Lock()
+        self.wake = threading.Event()
+        self.flusher_started = False
+
+    def record(self, hit):
+        """Keep one hit (a dict of Hit's fields) for the next batch."""
+        if settings.TESTING:
+            write([hit])
+            return
+        with self.lock:
+            self.pending.append(hit)
+            full = len(self.pending) >= settings.AUDIENCE_BATCH_SIZE
+        if not self.flusher_started:
+            self._start_flusher()
+        if full:
+            self.wake.set()
+
+    def _start_flusher(self):
+        with self.lock:
+            if self.flusher_started:
+                return
+            self.flusher_started = True
+        threading.Thread(target=self._run, name="masthead-audience", daemon=True).start()
+
+    def _run(self):
+        # Nothing lets an error end the loop: a dead flusher would silently drop every hit.
+        while True:
+            self.wake.wait(settings.AUDIENCE_FLUSH_SECONDS)
+            self.wake.clear()
+            try:
+                close_old_connections()
+                self.flush()
+            except Exception:
+                logger.exception("Audience: could not write the hits; will retry")
+
+    def flush(self):
+        """Write every hit waiting in this process, in batches; keep what the database
+        refused for the next time."""
+        with self.lock:
+            pending, self.pending = self.pending, []
+        size = max(1, settings.AUDIENCE_BATCH_SIZE)
+        for start in range(0, len(pending), size):
+            try:
+                write(pending[start : start + size])
+            except Exception:
+                self._keep(pending[start:])
+                raise
+        if self.failing_since is not None:
+            self.failing_since = None
+            logger.warning("Audience: hits are written again")
+
+    def _keep(self, unwritten):
+        limit = MAX_PENDING_BATCHES * max(1, settings.AUDIENCE_BATCH_SIZE)
+        with self.lock:
+            self.pending[:0] = unwritten
+            dropped = len(self.pending) - limit
+            if dropped > 0:
+                del self.pending[:dropped]
+                logger.warning("Audience: dropped %s hits the database would not take", dropped)
+        if self.failing_since is None:
+            self.failing_since = time.monotonic()
+
+
+_site_roots = {"loaded_at": None, "roots": {}}
+
+
+def _site_root_paths(site_ids):
+    """Each Wagtail site's root url_path by site id, re-read every minute or when a site
+    is not known yet."""
+    now = time.monotonic()
+    stale = _site_roots["loaded_at"] is None or now - _site_roots["loaded_at"] > SITE_ROOTS_SECONDS
+    if stale or not site_ids <= _site_roots["roots"].keys():
+        _site_roots["roots"] = dict(Site.objects.values_list("id", "root_page__url_path"))
+        _site_roots["loaded_at"] = now
+    return _site_roots["roots"]
+
+
+def resolve_pages(hits):
+    """Set each hit's ``page_id`` to the live page its path is on, if any (one query)."""
+    roots = _site_root_paths({hit["site_id"] for hit in hits})
+    wanted = {}
+    for hit in hits:
+        root = roots.get(hit["site_id"])
+        if root:
+            path = hit["path"] if hit["path"].endswith("/") else hit["path"] + "/"
+            wanted[(hit["site_id"], hit["path"])] = root.rstrip("/") + path
+    pages = Page.objects.filter(url_path__in=set(wanted.values()), live=True)
+    found = dict(pages.values_list("url_path", "id")) if wanted else {}
+    for hit in hits:
+        hit["page_id"] = found.get(wanted.get((hit["site_id"], hit["path"])))
+
+
+def write(hits):
+    """Write ``hits`` with their pages resolved, in one INSERT."""
+    if not hits:
+        return
+    resolve_pages(hits)
+    Hit.objects.bulk_create([Hit(**hit) for hit in hits])
+
+
+hits = HitBuffer()
+# Whatever a worker received in its last seconds is written when it exits.
+atexit.register(hits.flush)
+
+
+def record(hit):
+    """Keep one hit for writing (see the module's docstring)."""
+    hits.record(hit)

@@ -1,0 +1,1 @@
+"""Tests of the audience app: cookieless counting, roll-ups and attribution."""
