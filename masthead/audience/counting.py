@@ -12,12 +12,14 @@ is the price of never persisting the key. The IP address and the user agent are 
 and dropped; no hit carries them.
 """
 
+import functools
 import hashlib
 import hmac
 import ipaddress
 import logging
 import re
 import secrets
+import time
 from datetime import UTC
 from urllib.parse import parse_qs, urlsplit
 
@@ -29,6 +31,8 @@ from masthead.audience.models import Device, Hit, ReferrerKind
 logger = logging.getLogger(__name__)
 
 VISITOR_LENGTH = 32
+SECRET_CHECK_SECONDS = 60.0
+HIT_KINDS = frozenset(Hit.Kind.values)
 DAILY_CACHE_PREFIX = "audience:daily-secret"
 MAX_PATH_LENGTH = 500
 MAX_UTM_LENGTH = 100
@@ -108,16 +112,22 @@ class HitRefused(ValueError):
 
 def daily_secret(day):
     """The secret for ``day`` (a date, UTC), made at the first hit of the day and shared by
-    every worker through the cache; a cache that loses it makes a new one."""
+    every worker through the cache; a cache that loses it makes a new one. Each process
+    keeps it in memory and re-reads the cache every SECRET_CHECK_SECONDS, so a hit costs no
+    cache round trip and all processes agree again soon after the cache lost it."""
+    now = time.monotonic()
+    known = _process_secrets.get(day)
+    if known is not None and now - known[1] < SECRET_CHECK_SECONDS:
+        return known[0]
     key = f"{DAILY_CACHE_PREFIX}:{day.isoformat()}"
     # Two days: a hit just before midnight UTC still finds it, and it expires on its own.
     cache.add(key, secrets.token_hex(32), timeout=2 * 86400)
     secret = cache.get(key)
     if secret is None:
-        # The cache is unreachable: a secret for this process alone, for today only.
-        secret = _process_secrets.setdefault(day, secrets.token_hex(32))
-        for old_day in [known for known in _process_secrets if known != day]:
-            del _process_secrets[old_day]
+        # The cache is unreachable: this process's own secret for the day, until it is back.
+        secret = known[0] if known is not None else secrets.token_hex(32)
+    _process_secrets.clear()
+    _process_secrets[day] = (secret, now)
     return secret
 
 
@@ -222,9 +232,15 @@ def group_referrer(referrer_url, own_hosts):
 
 
 def own_hosts(request):
-    hosts = {_host_of(settings.SITE_URL), _host_of(f"//{request.get_host()}")}
+    """This site's hosts: SITE_URL's and the one the request came to."""
+    hosts = {_site_url_host(settings.SITE_URL), _host_of(f"//{request.get_host()}")}
     hosts.discard("")
     return hosts
+
+
+@functools.lru_cache(maxsize=4)
+def _site_url_host(site_url):
+    return _host_of(site_url)
 
 
 def campaign_fields(query_string):
@@ -284,7 +300,7 @@ def _geoip_reader(path):
 
 def build_hit(*, request, ip, kind, path, referrer_url, query_string, at, site_id):
     """The hit as a dict of Hit's fields (page_id is resolved when the buffer writes it)."""
-    if kind not in Hit.Kind.values:
+    if kind not in HIT_KINDS:
         raise HitRefused("Unknown kind of hit.")
     path = clean_path(path)
     user_agent = request.META.get("HTTP_USER_AGENT", "")
