@@ -12,6 +12,8 @@ from django.db import transaction
 from django.urls import reverse
 from django.utils.translation import gettext as _
 
+from masthead.audience import attribution as audience
+from masthead.audience.models import Conversion
 from masthead.core.sites import absolute_url, outlet_name
 from masthead.donations.models import Donation, DonationSettings, RecurringDonation
 from masthead.payments import services as payments
@@ -21,6 +23,8 @@ from masthead.payments.providers.base import CheckoutRequest, LineItem
 
 # The payments app sends events of this purpose to the donations' handler.
 PURPOSE = "donation"
+# How a gift is named in audience's conversions (with the donation's reference).
+CONVERSION_SOURCE = "donations.Donation"
 
 
 @dataclass(frozen=True)
@@ -45,13 +49,16 @@ def parse_reference(value):
         return None
 
 
-def start_donation(donation_request, config=None):
+def start_donation(donation_request, config=None, attribution=None):
     """Record a pending donation and open a checkout for it; returns the payments app's
     Checkout, whose ``url`` is where to send the reader.
 
     The amount charged is worked out here from the validated form and the outlet's own
     settings (the gift, plus the card fee when the donor chose to cover it), never taken
     from the page. A monthly gift also records its (pending) recurring supporter.
+    ``attribution`` (``audience.attribution.capture`` of the form's post) records the gift
+    as a conversion (a new monthly supporter with the monthly amount, or a one-off gift),
+    completed when it is paid.
     """
     config = config or DonationSettings.current()
     if donation_request.currency != config.currency:
@@ -93,6 +100,15 @@ def start_donation(donation_request, config=None):
             anonymous=donation_request.anonymous,
             provider=provider.name,
         )
+        if attribution is not None:
+            audience.record(
+                attribution,
+                Conversion.Kind.MONTHLY if monthly else Conversion.Kind.DONATION,
+                CONVERSION_SOURCE,
+                reference,
+                amount=total,
+                currency=config.currency,
+            )
     name = _("Monthly support for %(outlet)s") if monthly else _("A gift to %(outlet)s")
     checkout = payments.start_checkout(
         CheckoutRequest(

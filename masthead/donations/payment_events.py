@@ -23,8 +23,9 @@ from functools import partial
 from django.db import transaction
 from django.utils import timezone
 
+from masthead.audience import attribution as audience
 from masthead.donations import history
-from masthead.donations.checkout import PURPOSE, parse_reference
+from masthead.donations.checkout import CONVERSION_SOURCE, PURPOSE, parse_reference
 from masthead.donations.models import (
     Donation,
     DonationEvent,
@@ -157,6 +158,9 @@ def _mark_paid(donation, payment_id="", when=None):
     donation.failure_reason = ""
     _link_reader(donation)
     donation.save()
+    if not donation.is_renewal and donation.reference:
+        # A renewal is not a new supporter: only the first payment completes the conversion.
+        audience.complete(CONVERSION_SOURCE, donation.reference, when=donation.paid_at)
     _after_commit(send_receipt_task, donation.pk)
 
 

@@ -24,6 +24,7 @@ from django.views.decorators.cache import cache_control, never_cache
 from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_GET, require_POST
 
+from masthead.audience import attribution
 from masthead.core import ratelimit
 from masthead.core.origin import is_same_site
 from masthead.donations import svg
@@ -108,7 +109,7 @@ def donate(request):
     return _donate_page(request, DonateForm(config=DonationSettings.current(request)))
 
 
-def _opt_in_to_newsletter(request, email, config):
+def _opt_in_to_newsletter(request, email, config, attributed=None):
     """Sign the donor up to the public newsletters with double opt-in, recording where the
     consent was given; a failure here never stands in the way of the gift."""
     try:
@@ -119,6 +120,7 @@ def _opt_in_to_newsletter(request, email, config):
             context=newsletter_consent.ConsentContext.from_request(request, "donation form"),
             wording=config.newsletter_opt_in_wording,
             wording_version="donation-1",
+            attribution=attributed,
         )
     except Exception:
         logger.exception("Newsletter opt-in from the donation form failed")
@@ -149,6 +151,7 @@ def give(request):
         f"donations-start-address:{mailbox}", limit, window, when_unavailable=ratelimit.REFUSE
     ):
         return _rate_limited(request)
+    attributed = attribution.capture(request)
     try:
         checkout = start_donation(
             DonationRequest(
@@ -162,6 +165,7 @@ def give(request):
                 anonymous=data["anonymous"],
             ),
             config,
+            attribution=attributed,
         )
     except (InvalidAmount, InvalidCheckout) as error:
         form.add_error(None, str(error))
@@ -175,7 +179,7 @@ def give(request):
         logger.exception("Could not open a checkout for a donation")
         return render(request, "donations/unavailable.html", status=503)
     if data["newsletter_opt_in"]:
-        _opt_in_to_newsletter(request, data["email"], config)
+        _opt_in_to_newsletter(request, data["email"], config, attributed)
     return redirect(checkout.url)
 
 

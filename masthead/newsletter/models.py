@@ -84,6 +84,15 @@ class Newsletter(models.Model):
         default=True, help_text=_("Offered on sign-up forms and the preferences page.")
     )
     sort_order = models.PositiveSmallIntegerField(default=0)
+    count_clicks = models.BooleanField(
+        _("Count clicks"),
+        default=False,
+        help_text=_(
+            "Links to this site in its campaigns go through a short redirect on this site "
+            "that counts clicks per link (never per reader). Links to other sites are never "
+            "changed. Counted only when every newsletter a campaign goes to has this on."
+        ),
+    )
     created_at = models.DateTimeField(auto_now_add=True)
 
     panels = [
@@ -92,6 +101,7 @@ class Newsletter(models.Model):
         FieldPanel("description"),
         FieldPanel("is_public"),
         FieldPanel("sort_order"),
+        FieldPanel("count_clicks"),
     ]
 
     class Meta:
@@ -362,3 +372,22 @@ class Delivery(models.Model):
 
     def __str__(self):
         return f"{self.campaign} → {self.subscriber or _('(erased)')} ({self.status})"
+
+
+class CampaignLinkClick(models.Model):
+    """How many times one link to this site in one campaign was followed, counted by the
+    first-party click redirect when the campaign's newsletters count clicks. Names no one:
+    a click is counted per link, never per reader or delivery."""
+
+    campaign = models.ForeignKey(Campaign, on_delete=models.CASCADE, related_name="link_clicks")
+    url = models.URLField(max_length=2000)
+    clicks = models.PositiveIntegerField(default=0)
+    last_clicked_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["campaign", "url"], name="unique_campaign_link")
+        ]
+
+    def __str__(self):
+        return f"{self.url} ({self.clicks})"

@@ -19,6 +19,7 @@ from wagtail.models import Site
 from wagtail.rich_text import expand_db_html
 
 from masthead.core.models import SiteSettings
+from masthead.newsletter.campaign_links import LinkRewriter
 from masthead.newsletter.models import Campaign, NewsletterSettings
 from masthead.publishing.models import live_articles
 
@@ -172,8 +173,11 @@ def campaign_context(campaign, site=None):
 
 
 def render_campaign(campaign, site=None):
-    """Render the campaign's HTML (CSS inlined) and text once, with personal markers."""
+    """Render the campaign's HTML (CSS inlined) and text once, with personal markers; links
+    to this site carry the campaign (and go through the click counter if it is on)."""
     context = campaign_context(campaign, site)
     html_part = _inliner.inline(render_to_string("newsletter/email/campaign.html", context))
     text_part = render_to_string("newsletter/email/campaign.txt", context)
+    links = LinkRewriter(campaign)
+    html_part, text_part = links.html(html_part), links.text(text_part)
     return RenderedCampaign(subject=campaign.subject, html=html_part, text=text_part)

@@ -20,6 +20,8 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from wagtail.models import Site
 
+from masthead.audience import attribution as audience
+from masthead.audience.models import Conversion
 from masthead.core import ratelimit
 from masthead.newsletter import consent, tasks
 from masthead.newsletter.consent import (
@@ -70,8 +72,14 @@ class SignupOutcome(Enum):
     RATE_LIMITED = "rate_limited"
 
 
-def sign_up(email, name, newsletters, context, wording, wording_version):
+SIGNUP_SOURCE = "newsletter.ConsentRecord"
+
+
+def sign_up(email, name, newsletters, context, wording, wording_version, attribution=None):
     """Record an opt-in and send the confirmation email (double opt-in).
+
+    ``attribution`` (``audience.attribution.capture`` of the form's post) records the
+    sign-up as a conversion, completed when the link is followed.
 
     Works the same for a new address, a pending one, a confirmed one and one that
     unsubscribed: nothing about a known address changes until the link is followed, so a
@@ -114,6 +122,8 @@ def sign_up(email, name, newsletters, context, wording, wording_version):
             ip_address=context.ip_address,
             user_agent=context.user_agent,
         )
+        if attribution is not None:
+            audience.record(attribution, Conversion.Kind.SIGNUP, SIGNUP_SOURCE, record.pk)
         newsletter_ids = [newsletter.pk for newsletter in newsletters]
         transaction.on_commit(
             lambda: tasks.send_confirmation_task.enqueue(record.pk, newsletter_ids, name)
@@ -145,6 +155,10 @@ def confirm_subscription(confirmation, context):
         if record.confirmed_at is not None:
             return subscriber, False
         newsletters = list(Newsletter.objects.filter(pk__in=confirmation.newsletter_ids))
+        already = active_newsletter_ids(subscriber)
+        if any(newsletter.pk not in already for newsletter in newsletters):
+            # Only a newsletter the reader did not already receive makes it a sign-up.
+            audience.complete(SIGNUP_SOURCE, record.pk, Conversion.Kind.SIGNUP, when=now)
         for newsletter in newsletters:
             Subscription.objects.update_or_create(
                 subscriber=subscriber, newsletter=newsletter, defaults={"is_active": True}

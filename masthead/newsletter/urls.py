@@ -42,6 +42,7 @@ esp_webhooks = [
 urlpatterns = [
     path("", views.index, name="index"),
     path("subscribe/", views.subscribe, name="subscribe"),
+    path("c/<str:token>/", views.click, name="click"),
     path("confirm/<str:token>/", views.confirm, name="confirm"),
     path(
         "preferences/<int:subscriber_id>/<str:signature>/",

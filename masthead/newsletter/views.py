@@ -16,15 +16,16 @@ answers 200 without a redirect.
 import logging
 
 from django.conf import settings
-from django.http import HttpResponseNotAllowed
+from django.http import HttpResponseNotAllowed, HttpResponseRedirect
 from django.shortcuts import redirect, render
 from django.views.decorators.cache import never_cache
 from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_http_methods
 
+from masthead.audience import attribution
 from masthead.core import ratelimit
 from masthead.core.origin import is_same_site
-from masthead.newsletter import consent, services, tokens
+from masthead.newsletter import campaign_links, consent, services, tokens
 from masthead.newsletter.forms import PreferencesForm, SignupForm
 from masthead.newsletter.models import Campaign, Newsletter, Subscriber
 
@@ -86,8 +87,25 @@ def subscribe(request):
         ),
         wording=wording.consent_wording,
         wording_version=wording.consent_version,
+        attribution=attribution.capture(request),
     )
     return _check_inbox(request)
+
+
+@never_cache
+@require_http_methods(["GET", "HEAD"])
+def click(request, token):
+    """A counted link from a campaign email: count one click (not for HEAD, which link
+    checkers send) and go on to the link, only ever one signed into a campaign's email."""
+    try:
+        campaign_id, url = campaign_links.read_click_token(token)
+        if request.method == "GET":
+            url = campaign_links.count_click(campaign_id, url)
+        elif not campaign_links.is_own_link(url, campaign_links.own_hosts()):
+            raise campaign_links.ClickLinkInvalid
+    except campaign_links.ClickLinkInvalid:
+        return _invalid_link(request)
+    return HttpResponseRedirect(url)
 
 
 def _lookup_subscriber(subscriber_id):

@@ -52,6 +52,8 @@ from django.utils.crypto import salted_hmac
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
+from masthead.audience import attribution as audience
+from masthead.audience.models import Conversion
 from masthead.core import ratelimit
 from masthead.core.sites import absolute_url
 from masthead.payments import services as payments
@@ -63,6 +65,11 @@ from masthead.shop.models import DiscountCode, Order, OrderEvent, OrderLine, Var
 logger = logging.getLogger("masthead.shop")
 
 PURPOSE = "order"
+# How an order is named in audience's conversions (with its primary key).
+CONVERSION_SOURCE = "shop.Order"
+# The attribution of the add to basket that began the visit's shopping, so the order can
+# name the article the item was found from (checkout's own pages are not articles).
+ATTRIBUTION_SESSION_KEY = "shop_attribution"
 DIGEST_SALT = "masthead.shop.checkout.review"
 NETWORK_SALT = "masthead.shop.checkout.network"
 NEWSLETTER_WORDING_VERSION = "shop-checkout-1"
@@ -332,12 +339,38 @@ def line_items(order):
     return items
 
 
-def start_order(cart, details, shipping_rate_id, *, digest=None, site=None, client_network=None):
+def remember_attribution(request):
+    """Keep what the add-to-basket form says about the visit (the article the item was
+    found from, the entry referrer) for the order, unless it says nothing."""
+    found = audience.capture(request)
+    if found.article_id or found.entry_referrer or found.utm_source or found.campaign_id:
+        earlier = audience.Attribution.from_dict(request.session.get(ATTRIBUTION_SESSION_KEY))
+        request.session[ATTRIBUTION_SESSION_KEY] = found.or_else(earlier).as_dict()
+
+
+def checkout_attribution(request):
+    """The attribution of the checkout's details form, completed from the basket's."""
+    earlier = audience.Attribution.from_dict(request.session.get(ATTRIBUTION_SESSION_KEY))
+    return audience.capture(request).or_else(earlier)
+
+
+def start_order(
+    cart,
+    details,
+    shipping_rate_id,
+    *,
+    digest=None,
+    site=None,
+    client_network=None,
+    attribution=None,
+):
     """Create the order for ``cart`` holding its stock, and open its payment page.
 
     ``digest`` (from the review page) must match what the basket costs now, else
     PricesChanged. ``client_network`` (``ratelimit.client_network``) is the reader's IP
-    network, which the limit on unpaid orders counts. Raises CheckoutError (or SoldOut,
+    network, which the limit on unpaid orders counts. ``attribution`` (an
+    ``audience.attribution.Attribution``) records the order as a conversion with its
+    total, completed when it is paid. Raises CheckoutError (or SoldOut,
     DiscountUnavailable, UnpaidOrdersLimit) with a message for the reader; then no order is
     left holding anything and nothing is charged.
     """
@@ -368,6 +401,15 @@ def start_order(cart, details, shipping_rate_id, *, digest=None, site=None, clie
         _claim_discount(order, quote, details.email)
         orders.assign_number(order)
         history.record(order, OrderEvent.Kind.CHECKOUT_STARTED)
+        if attribution is not None:
+            audience.record(
+                attribution,
+                Conversion.Kind.ORDER,
+                CONVERSION_SOURCE,
+                order.pk,
+                amount=order.total,
+                currency=order.currency,
+            )
         display.availability_changed(sold_out_now)
 
     try:

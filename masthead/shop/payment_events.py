@@ -48,12 +48,18 @@ from django.db import transaction
 from django.db.models import F
 from django.utils import timezone
 
+from masthead.audience import attribution as audience
 from masthead.newsletter import consent as newsletter_consent
 from masthead.newsletter import services as newsletter
 from masthead.payments import events
 from masthead.shop import cart as carts
 from masthead.shop import display, history, orders, reader_data
-from masthead.shop.checkout import NEWSLETTER_WORDING, NEWSLETTER_WORDING_VERSION, expire_order
+from masthead.shop.checkout import (
+    CONVERSION_SOURCE,
+    NEWSLETTER_WORDING,
+    NEWSLETTER_WORDING_VERSION,
+    expire_order,
+)
 from masthead.shop.models import DiscountCode, Order, OrderEvent, OrderLine, Variant
 
 # How long the units stay held while a Direct Debit settles (Bacs takes about three working
@@ -247,6 +253,7 @@ def _mark_paid(order, event):
         return
     if late:
         history.record(order, OrderEvent.Kind.PAID_LATE)
+    audience.complete(CONVERSION_SOURCE, order.pk, amount=order.total, when=order.paid_at)
     if order.cart_id:
         carts.take_out_ordered(
             order.cart_id,

@@ -31,7 +31,8 @@ def test_article_campaign_links_and_images_are_absolute(tree, settings):
 
     html_part, text_part = render_campaign(campaign).personalise(VALUES)
 
-    article_url = f"https://news.example.org{article.url}"
+    # Links to the site carry the campaign, so the visits it brings are attributed to it.
+    article_url = f"https://news.example.org{article.url}?mh_campaign={campaign.pk}"
     assert f'href="{article_url}"' in html_part
     assert 'src="https://news.example.org/media/images/' in html_part
     assert "Bridge repairs to finish in spring" in text_part

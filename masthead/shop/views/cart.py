@@ -29,7 +29,7 @@ from django.views.decorators.http import require_GET, require_POST
 from masthead.core import ratelimit
 from masthead.core.origin import is_same_site
 from masthead.shop import cart as carts
-from masthead.shop import pricing
+from masthead.shop import checkout, pricing
 from masthead.shop.models import Cart
 
 logger = logging.getLogger("masthead.shop")
@@ -123,6 +123,7 @@ def add(request):
         _("Added to your basket: %(quantity)d of %(item)s.")
         % {"quantity": carts.parse_quantity(request.POST.get("quantity")), "item": line.variant},
     )
+    checkout.remember_attribution(request)
     return carts.remember(redirect(_next_url(request)), basket)
 
 

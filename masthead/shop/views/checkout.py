@@ -26,6 +26,7 @@ from django.utils.translation import gettext_lazy
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_http_methods, require_POST
 
+from masthead.audience import attribution as audience
 from masthead.core import ratelimit
 from masthead.shop import cart as carts
 from masthead.shop import checkout, pricing
@@ -170,7 +171,11 @@ def details(request):
     if request.method == "POST":
         form = DetailsForm(request.POST)
         if form.is_valid():
-            _save_state(request, details=form.details().as_dict())
+            _save_state(
+                request,
+                details=form.details().as_dict(),
+                attribution=checkout.checkout_attribution(request).as_dict(),
+            )
             return redirect("shop:checkout_shipping")
         status = 400
     else:
@@ -330,6 +335,7 @@ def pay(request):
             rate_id,
             digest=digest,
             client_network=ratelimit.client_network(request),
+            attribution=audience.Attribution.from_dict(_state(request).get("attribution")),
         )
     except checkout.PaymentUnavailable as error:
         return _review_page(request, basket, reader, rate_id, error=str(error), status=503)
