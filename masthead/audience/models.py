@@ -101,6 +101,9 @@ class PageDay(models.Model):
         constraints = [
             models.UniqueConstraint(fields=["day", "site_id", "path"], name="audience_page_day")
         ]
+        # The Audience area's permission (all figures, money included); Contributors
+        # without it see their own articles' figures only.
+        permissions = [("view_audience", _("Can see every article's audience figures"))]
 
     def __str__(self):
         return f"{self.path} {self.day}"
