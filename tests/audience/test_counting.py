@@ -9,10 +9,11 @@ from urllib.parse import urlencode
 import pytest
 from django.apps import apps
 from django.contrib.staticfiles import finders
-from django.db import models
+from django.db import connection, models
+from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
-from masthead.audience import counting
+from masthead.audience import buffer, counting
 from masthead.audience.models import Hit, PageDay, ReferrerKind
 from masthead.audience.rollup import roll_up_days
 from tests.publishing.factories import make_article, make_site_tree
@@ -363,3 +364,27 @@ def test_a_visitor_id_does_not_outlive_its_day():
     assert counting.visitor_id(1, IP, BROWSER, today + timedelta(hours=3)) == same
     assert counting.visitor_id(2, IP, BROWSER, today) != same
     assert counting.visitor_id(1, IP, BROWSER, today + timedelta(days=1)) != same
+
+
+def test_hits_wait_in_the_buffer_and_reach_the_database_in_one_insert(settings):
+    settings.TESTING = False
+    settings.AUDIENCE_BATCH_SIZE = 100
+    tree = make_site_tree()
+    article = make_article(tree.section)
+    waiting = buffer.HitBuffer()
+    # No background thread in a test: flush() is called here instead.
+    waiting.flusher_started = True
+    base = {"at": at(6), "kind": "view", "site_id": tree.site.id, "visitor": "", "referrer": ""}
+    for path in (article.url, "/nowhere/", article.url):
+        waiting.record({**base, "path": path, "referrer_kind": "direct", "device": "desktop"})
+
+    assert not Hit.objects.exists()
+    with CaptureQueriesContext(connection) as queries:
+        waiting.flush()
+
+    inserts = [query for query in queries if query["sql"].startswith("INSERT")]
+    assert len(inserts) == 1
+    pages = sorted(Hit.objects.values_list("path", "page_id"), key=lambda row: row[0])
+    assert pages == [(article.url, article.id), (article.url, article.id), ("/nowhere/", None)]
+    waiting.flush()
+    assert Hit.objects.count() == 3
