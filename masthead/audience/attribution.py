@@ -6,7 +6,9 @@ inputs on every ``form[data-attribution]`` (``mh_page``: this page's path, ``mh_
 same-site page before it, ``mh_ref``: an external referrer, ``mh_query``: this page's query
 string, which carries ``utm_*`` and ``mh_campaign``). None of it is trusted: every field is
 truncated and checked, a path counts as an article only when it is the URL of a live
-``ArticlePage`` of this site, and a campaign id only when it is a positive number.
+``ArticlePage`` of this site, and a campaign id only when it is a positive number. What the
+form leaves out (no script ran, or the visit began several pages before) is looked up in
+the counter's own hits of the same day-long visitor id in the last half hour, server-side.
 
 Domain apps call :func:`capture` in the view that receives the form, :func:`record` when
 the thing is started (a pending gift, an order awaiting payment, a sign-up awaiting its
@@ -16,7 +18,9 @@ form or event changes nothing; ``audience`` never imports the apps that call it.
 """
 
 import hashlib
+import ipaddress
 from dataclasses import asdict, dataclass
+from datetime import timedelta
 
 from django.core.cache import cache
 from django.core.exceptions import DisallowedHost
@@ -25,11 +29,15 @@ from django.utils import timezone
 from wagtail.models import Site
 
 from masthead.audience import counting
-from masthead.audience.models import Conversion, ReferrerKind
+from masthead.audience.models import Conversion, Hit, ReferrerKind
+from masthead.core.ratelimit import client_ip
 from masthead.publishing.models import ArticlePage
 
 MAX_QUERY = 2000
 ARTICLE_CACHE_SECONDS = 300
+# How far back the counter's hits of this visitor are looked at when the form says nothing
+# of the visit: a visit, in the usual analytics sense, ends after half an hour without a hit.
+VISIT_WINDOW = timedelta(minutes=30)
 
 
 @dataclass(frozen=True)
@@ -144,19 +152,69 @@ def _visit_fields(request):
     }
 
 
+def _recent_hits(request, site_id):
+    """This visitor's hits of the last VISIT_WINDOW, as the counter recorded them (the same
+    day-long visitor id), or none for a browser that asked not to be tracked."""
+    if counting.asked_not_to_be_tracked(request.META):
+        return Hit.objects.none()
+    try:
+        ip = str(ipaddress.ip_address(client_ip(request) or ""))
+    except ValueError:
+        ip = ""
+    now = timezone.now()
+    user_agent = request.META.get("HTTP_USER_AGENT", "")
+    visitor = counting.visitor_id(site_id, ip, user_agent, now)
+    return Hit.objects.filter(site_id=site_id, visitor=visitor, at__gte=now - VISIT_WINDOW)
+
+
+def _from_hits(request, site_id, article_id, visit):
+    """What the form did not say, from the counter's hits: the last article this visitor
+    viewed, and the entry of their visit (the latest hit that came from another site, a
+    campaign or UTM-tagged link). The form always comes first."""
+    hits = _recent_hits(request, site_id)
+    if article_id is None:
+        articles = ArticlePage.objects.live().values("pk")
+        article_id = (
+            hits.filter(page_id__in=articles).order_by("-at").values_list("page_id", flat=True)
+        ).first()
+    if not (visit["entry_referrer"] or visit["utm_source"] or visit["campaign_id"]):
+        entry = (
+            hits.exclude(
+                referrer_kind__in=[ReferrerKind.DIRECT, ReferrerKind.INTERNAL],
+                campaign_id__isnull=True,
+                utm_source="",
+                utm_medium="",
+                utm_campaign="",
+            )
+            .order_by("-at")
+            .first()
+        )
+        if entry is not None:
+            visit = {
+                "entry_referrer": entry.referrer,
+                "entry_referrer_kind": entry.referrer_kind,
+                "campaign_id": entry.campaign_id,
+                "utm_source": entry.utm_source,
+                "utm_medium": entry.utm_medium,
+                "utm_campaign": entry.utm_campaign,
+            }
+    return article_id, visit
+
+
 def capture(request):
     """The Attribution a form post carries (see the module docstring); fields that are
-    missing, malformed or hostile are left out, never guessed."""
+    missing, malformed or hostile are left out, never guessed. What the form does not say
+    (no script ran, or the visit began pages ago) is taken from this visitor's recent hits
+    when the counter has them."""
     site = _site(request)
+    site_id = site.pk if site else 0
     acted_path = clean_path(request.POST.get("mh_page"))
     from_path = clean_path(request.POST.get("mh_from"))
     article_id = article_for_path(site, acted_path) or article_for_path(site, from_path)
-    return Attribution(
-        acted_path=acted_path,
-        article_id=article_id,
-        site_id=site.pk if site else 0,
-        **_visit_fields(request),
-    )
+    visit = _visit_fields(request)
+    if site is not None:
+        article_id, visit = _from_hits(request, site_id, article_id, visit)
+    return Attribution(acted_path=acted_path, article_id=article_id, site_id=site_id, **visit)
 
 
 def record(request_or_attribution, kind, source, reference, amount=0, currency=""):

@@ -5,6 +5,8 @@ shop order (with its revenue, completed when paid); replays change nothing; host
 are dropped; campaign emails tag only this site's links; the click redirect counts and
 refuses anything it did not sign."""
 
+from urllib.parse import urlencode
+
 import pytest
 from django.core import signing
 from django.core.cache import cache
@@ -26,6 +28,7 @@ from tests.shop.factories import make_default_zones, make_product
 pytestmark = pytest.mark.django_db
 
 ORIGIN = {"HTTP_ORIGIN": "http://testserver"}
+FORM = "application/x-www-form-urlencoded"
 VALUES = {
     "name": "Sam",
     "newsletter": "Daily",
@@ -284,3 +287,29 @@ def test_click_counting_redirects_counts_and_refuses_what_it_did_not_sign(client
     elsewhere = campaign_links.click_path(campaign.pk, "https://evil.example/")
     assert client.get(elsewhere).status_code == 400
     assert CampaignLinkClick.objects.get().clicks == 2
+
+
+def test_what_the_form_leaves_out_comes_from_the_visitors_recent_hits(client, article):
+    daily = Newsletter.objects.create(name="Daily", slug="daily")
+    reader = {"REMOTE_ADDR": "203.0.113.50", "HTTP_USER_AGENT": BROWSER}
+    came = {"k": "view", "p": article.url, "q": "", "r": "https://duckduckgo.com/", "w": "0"}
+    newsletter_page = {**came, "p": "/newsletter/", "r": "http://testserver" + article.url}
+    for hit in (came, newsletter_page):
+        answer = client.post("/a/hit", urlencode(hit), FORM, **ORIGIN, **reader)
+        assert answer.status_code < 300
+
+    # The newsletter page's form, its fields saying only where the reader is now.
+    form = {**signup_data("sam@example.org", [daily]), **script_fields("/newsletter/")}
+    post_signup(client, form, **reader)
+    # Another browser (another visitor id) and one that asked not to be tracked get nothing.
+    post_signup(client, signup_data("kim@example.org", [daily]), REMOTE_ADDR="198.51.100.1")
+    post_signup(client, signup_data("lee@example.org", [daily]), HTTP_DNT="1", **reader)
+
+    sam, kim, lee = Conversion.objects.order_by("pk")
+    assert (sam.article_id, sam.entry_referrer, sam.entry_referrer_kind) == (
+        article.pk,
+        "DuckDuckGo",
+        "search",
+    )
+    for other in (kim, lee):
+        assert (other.article_id, other.entry_referrer) == (None, "")
