@@ -19,6 +19,8 @@ TOP = 24
 BOTTOM = 28
 LEFT = 8
 RIGHT = 8
+# A bar is never wider than this, so a short period does not draw slabs.
+MAX_BAR = 48
 
 
 def day_chart(points, value, *, name, title, colour="#1d5f8a"):
@@ -29,7 +31,7 @@ def day_chart(points, value, *, name, title, colour="#1d5f8a"):
     count = max(len(points), 1)
     plot_height = HEIGHT - TOP - BOTTOM
     slot = (WIDTH - LEFT - RIGHT) / count
-    bar = max(slot * 0.7, 1)
+    bar = min(max(slot * 0.7, 1), MAX_BAR)
     if points:
         description = _("%(total)s from %(first)s to %(last)s; highest day %(largest)s.") % {
             "total": sum(figures),

@@ -50,7 +50,9 @@ class Period:
 
 
 class PeriodForm(forms.Form):
-    period = forms.ChoiceField(label=_("Period"), choices=PERIODS, required=False)
+    period = forms.ChoiceField(
+        label=_("Period"), choices=PERIODS, required=False, widget=forms.RadioSelect
+    )
     start = forms.DateField(
         label=_("From"), required=False, widget=forms.DateInput({"type": "date"})
     )
@@ -86,7 +88,9 @@ class AudienceAccessMixin:
 
     def dispatch(self, request, *args, **kwargs):
         self.scope = figures.scope_for(request.user)
-        self.form = PeriodForm(request.GET)
+        query = request.GET.copy()
+        query.setdefault("period", "30")
+        self.form = PeriodForm(query)
         return super().dispatch(request, *args, **kwargs)
 
 
@@ -126,6 +130,9 @@ class DashboardView(AudienceAccessMixin, WagtailAdminTemplateMixin, TemplateView
     page_title = _("Audience")
     header_icon = "view"
     rows_shown = 20
+
+    def get_breadcrumbs_items(self):
+        return [*self.breadcrumbs_items, {"url": "", "label": _("Audience")}]
 
     def get(self, request, *args, **kwargs):
         if not self.form.is_valid():
