@@ -3,10 +3,11 @@ the payment-event handler, the periodic retry of stalled receipts and trimming o
 gifts, the page-cache invalidation for costs and goals, the reader's account section and
 data share (payments' too), and its share of the demo."""
 
+from masthead.audience.desk import register_desk_panel
 from masthead.core.cache_invalidation import invalidate_pages_on_change
 from masthead.core.demo import register_demo_part
 from masthead.core.scheduler import register_periodic_job
-from masthead.donations import account, demo, payment_events, reader_data, retention, tasks
+from masthead.donations import account, demo, desk, payment_events, reader_data, retention, tasks
 from masthead.donations.checkout import PURPOSE
 from masthead.donations.models import CostCategory, FundingGoal, MonthlyCost
 from masthead.payments.registry import register_handler
@@ -40,6 +41,9 @@ def connect():
     register_account_section(account.SECTION)
     register_personal_data(reader_data.PAYMENTS_SHARE)
     register_personal_data(reader_data.DONATIONS_SHARE)
+    # This month's funding and new supporters on the newsroom's desk (the admin's home).
+    register_desk_panel(desk.FUNDING_PANEL)
+    register_desk_panel(desk.SUPPORTERS_PANEL)
     register_demo_part(
         "donations",
         build=demo.build_demo_part,

@@ -6,6 +6,7 @@ article bodies, the products in the site search, and the filter that keeps the P
 webhook's secret out of Django's request logs; and, with ``readers``, the "Your orders"
 section of the reader's account page and the shop's share of a reader's personal data."""
 
+from masthead.audience.desk import register_desk_panel
 from masthead.core.blocks import register_body_block
 from masthead.core.cache_invalidation import invalidate_pages_on_change
 from masthead.core.demo import register_demo_part
@@ -20,6 +21,7 @@ from masthead.shop import (
     cart,
     checkout,
     demo,
+    desk,
     log_filters,
     orders,
     payment_events,
@@ -66,6 +68,8 @@ def connect():
     # "Your orders" on the reader's account page, and the shop's share of their data.
     register_account_section(account.SECTION)
     register_personal_data(reader_data.SHARE)
+    # Orders to dispatch on the newsroom's desk (the admin's home).
+    register_desk_panel(desk.DISPATCH_PANEL)
     log_filters.hide_secret_from_request_logs()
     # /metrics counts the Printful deliveries refused or failed.
     register_webhook_endpoint("shop:printful_webhook")
