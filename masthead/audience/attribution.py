@@ -249,6 +249,19 @@ def record(request_or_attribution, kind, source, reference, amount=0, currency="
     return conversion
 
 
+def attribution_of(source, reference):
+    """The Attribution stored with the conversion(s) of ``source`` + ``reference``, for a
+    second conversion that follows from the first (the newsletter box ticked at checkout),
+    or None when there is none."""
+    stored = (
+        Conversion.objects.filter(source=source[:60], reference=str(reference)[:64])
+        .order_by("pk")
+        .values(*Attribution.__dataclass_fields__)
+        .first()
+    )
+    return Attribution(**stored) if stored else None
+
+
 def complete(source, reference, kind=None, amount=None, when=None):
     """Mark the conversion(s) of ``source`` + ``reference`` completed (paid, confirmed), once:
     a later call keeps the first time. ``amount`` (minor units) replaces the recorded amount

@@ -207,6 +207,7 @@ def _opt_in_to_newsletter(order_id):
             context=newsletter_consent.ConsentContext(source=NEWSLETTER_SOURCE),
             wording=str(NEWSLETTER_WORDING),
             wording_version=NEWSLETTER_WORDING_VERSION,
+            attribution=audience.attribution_of(CONVERSION_SOURCE, order.pk),
         )
     except Exception:
         logger.exception("Newsletter opt-in from the shop checkout failed")

@@ -146,7 +146,9 @@ def test_one_off_gift_with_the_newsletter_box_records_a_gift_and_a_sign_up(clien
     assert set(Conversion.objects.values_list("article_id", flat=True)) == {article.pk}
 
 
-def test_an_order_from_an_article_with_its_revenue_completed_when_paid(client, article):
+def test_an_order_from_an_article_with_its_revenue_completed_when_paid(
+    client, article, django_capture_on_commit_callbacks
+):
     product = make_product(variants=[{"sku": "MUG", "price": 1200, "stock": 5}])
     rate = make_default_zones()["uk"].rates.get(name="Royal Mail 2nd Class")
     variant = product.variants.get()
@@ -162,7 +164,11 @@ def test_an_order_from_an_article_with_its_revenue_completed_when_paid(client, a
     )
     # ...then the checkout's own pages, which are no article.
     client.post(
-        "/shop/checkout/", {**details_form(), **script_fields("/shop/checkout/", "/shop/cart/")}
+        "/shop/checkout/",
+        {
+            **details_form(newsletter_opt_in="on"),
+            **script_fields("/shop/checkout/", "/shop/cart/"),
+        },
     )
     choose_shipping(client, rate)
     client.post("/shop/checkout/pay/", review_form(client))
@@ -176,9 +182,14 @@ def test_an_order_from_an_article_with_its_revenue_completed_when_paid(client, a
     assert conversion.article_id == article.pk
     assert conversion.completed_at is None
 
-    DemoProvider().pay(order.checkout_id)
+    Newsletter.objects.create(name="Daily", slug="daily")
+    with django_capture_on_commit_callbacks(execute=True):
+        DemoProvider().pay(order.checkout_id)
     conversion.refresh_from_db()
     assert conversion.completed_at is not None
+    # The newsletter box ticked at checkout: a sign-up from the same article.
+    signup = Conversion.objects.get(kind=Conversion.Kind.SIGNUP)
+    assert (signup.article_id, signup.completed_at) == (article.pk, None)
 
 
 def test_record_and_complete_are_idempotent(article):
