@@ -7,11 +7,23 @@ with its share of their personal data."""
 
 from anymail.signals import tracking
 
+from masthead.audience import reports as audience_reports
+from masthead.audience.desk import register_desk_panel
 from masthead.core.cache_invalidation import invalidate_pages_on_change
 from masthead.core.demo import register_demo_part
 from masthead.core.metrics import register_collector, register_webhook_endpoint
 from masthead.core.scheduler import register_periodic_job
-from masthead.newsletter import account, campaigns, consent, demo, metrics, reader_data, services
+from masthead.newsletter import (
+    account,
+    campaign_links,
+    campaigns,
+    consent,
+    demo,
+    desk,
+    metrics,
+    reader_data,
+    services,
+)
 from masthead.newsletter.models import Newsletter
 from masthead.readers import registry as readers
 
@@ -41,6 +53,10 @@ def connect():
     # The reader's account: "Your newsletters", and the newsletter's share of their data.
     readers.register_account_section(account.section)
     readers.register_personal_data(reader_data.share)
+    # The Audience dashboards' campaign figures: deliveries and counted clicks.
+    audience_reports.register_campaign_source(campaign_links.campaign_facts)
+    # Campaigns sending or scheduled on the newsroom's desk (the admin's home).
+    register_desk_panel(desk.CAMPAIGNS_PANEL)
     readers.register_not_reader_data(
         "newsletter.NewsletterSettings", "the outlet's own sender address"
     )
