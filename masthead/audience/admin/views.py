@@ -12,6 +12,7 @@ from dataclasses import dataclass
 from datetime import date, timedelta
 
 from django import forms
+from django.conf import settings
 from django.http import Http404, HttpResponse
 from django.urls import reverse
 from django.utils import timezone
@@ -20,7 +21,7 @@ from django.views import View
 from django.views.generic import TemplateView
 from wagtail.admin.views.generic.base import WagtailAdminTemplateMixin
 
-from masthead.audience import svg
+from masthead.audience import reports, svg
 from masthead.audience.admin import figures
 from masthead.core.exports import spreadsheet_safe
 
@@ -34,8 +35,8 @@ PERIODS = (
     ("custom", _("Custom range")),
 )
 # Tables only for those who see every figure.
-SITE_WIDE_TABLES = {"referrers", "campaigns"}
-TABLES = ("articles", "sections", "authors", "referrers", "campaigns", "days")
+SITE_WIDE_TABLES = {"referrers", "campaigns", "newsletters"}
+TABLES = ("articles", "sections", "authors", "referrers", "campaigns", "newsletters", "days")
 
 
 @dataclass(frozen=True)
@@ -108,6 +109,11 @@ def _tables(period, scope, wanted=TABLES):
         tables["referrers"] = figures.referrer_rows(start, end)
     if scope.everything and "campaigns" in wanted:
         tables["campaigns"] = figures.campaign_rows(start, end)
+    if scope.everything and "newsletters" in wanted:
+        # The newsletter's own figures (name, deliveries, clicks) come through reports.
+        tables["newsletters"] = reports.campaign_figures(
+            start, end, currency=settings.PAYMENTS_CURRENCY
+        )
     return tables
 
 
@@ -232,6 +238,9 @@ class ExportView(AudienceAccessMixin, View):
                 )
             return response
         rows = _tables(period, self.scope, wanted={table})[table]
+        if table == "newsletters":
+            _write_newsletters(writer, rows)
+            return response
         labels = {"referrers": referrer_label, "campaigns": campaign_label}
         if self.scope.money:
             header = list(HEADERS.values())
@@ -248,3 +257,39 @@ class ExportView(AudienceAccessMixin, View):
                 row.label = labels[table](row.key)
             writer.writerow([spreadsheet_safe(value) for value in _csv_row(row, self.scope.money)])
         return response
+
+
+NEWSLETTER_HEADERS = (
+    _("Campaign"),
+    _("Sent"),
+    _("Deliveries"),
+    _("Clicks (when counted)"),
+    *list(HEADERS.values())[1:3],
+    *list(HEADERS.values())[4:],
+)
+
+
+def _write_newsletters(writer, campaigns):
+    writer.writerow(NEWSLETTER_HEADERS)
+    for campaign in campaigns:
+        conversions = campaign.conversions
+        writer.writerow(
+            [
+                spreadsheet_safe(value)
+                for value in (
+                    campaign.name or campaign_label((campaign.campaign_id, "", "", "")),
+                    campaign.sent_at.date().isoformat() if campaign.sent_at else "",
+                    campaign.deliveries,
+                    campaign.clicks if campaign.clicks_counted else "",
+                    campaign.views,
+                    campaign.visitors,
+                    conversions.signups,
+                    conversions.monthly,
+                    conversions.monthly_amount,
+                    conversions.gifts,
+                    conversions.gifts_amount,
+                    conversions.orders,
+                    conversions.revenue,
+                )
+            ]
+        )
