@@ -69,29 +69,28 @@ def touched_days(after_id, up_to_id):
 
 
 def roll_up_days(days):
-    """Recompute every roll-up of each of ``days`` (UTC dates) from the raw hits."""
-    for day in days:
-        roll_up_day(day)
+    """Recompute every roll-up of each of ``days`` (UTC dates) from the raw hits, one day
+    per transaction: a long write transaction would hold SQLite's lock against the web
+    processes' batches of hits, and one day is quick to redo."""
+    for day in sorted(set(days)):
+        roll_up_range(day, day)
 
 
-def _day_bounds(day):
-    start = datetime.combine(day, time.min, tzinfo=UTC)
-    return start, start + timedelta(days=1)
-
-
-def roll_up_day(day):
-    """Delete and re-insert one day's PageHour, PageDay, ReferrerDay and CampaignDay rows."""
-    start, end = _day_bounds(day)
-    hits = Hit.objects.filter(at__gte=start, at__lt=end)
+def roll_up_range(first, last):
+    """Delete and re-insert the PageHour, PageDay, ReferrerDay and CampaignDay rows of the
+    days ``first`` to ``last`` (UTC dates, both included)."""
+    start = datetime.combine(first, time.min, tzinfo=UTC)
+    end = datetime.combine(last + timedelta(days=1), time.min, tzinfo=UTC)
+    hits = Hit.objects.filter(at__gte=start, at__lt=end).annotate(day=TruncDate("at", tzinfo=UTC))
     with transaction.atomic():
         quick_delete(PageHour.objects.filter(hour__gte=start, hour__lt=end))
-        quick_delete(PageDay.objects.filter(day=day))
-        quick_delete(ReferrerDay.objects.filter(day=day))
-        quick_delete(CampaignDay.objects.filter(day=day))
+        quick_delete(PageDay.objects.filter(day__gte=first, day__lte=last))
+        quick_delete(ReferrerDay.objects.filter(day__gte=first, day__lte=last))
+        quick_delete(CampaignDay.objects.filter(day__gte=first, day__lte=last))
         PageHour.objects.bulk_create(_page_hours(hits), batch_size=INSERT_BATCH)
-        PageDay.objects.bulk_create(_page_days(hits, day), batch_size=INSERT_BATCH)
-        ReferrerDay.objects.bulk_create(_referrer_days(hits, day), batch_size=INSERT_BATCH)
-        CampaignDay.objects.bulk_create(_campaign_days(hits, day), batch_size=INSERT_BATCH)
+        PageDay.objects.bulk_create(_page_days(hits), batch_size=INSERT_BATCH)
+        ReferrerDay.objects.bulk_create(_referrer_days(hits), batch_size=INSERT_BATCH)
+        CampaignDay.objects.bulk_create(_campaign_days(hits), batch_size=INSERT_BATCH)
 
 
 def quick_delete(queryset):
@@ -130,11 +129,11 @@ def _page_hours(hits):
         )
 
 
-def _page_days(hits, day):
-    rows = hits.values("site_id", "path").annotate(**_page_figures()).order_by()
+def _page_days(hits):
+    rows = hits.values("day", "site_id", "path").annotate(**_page_figures()).order_by()
     for row in rows.iterator():
         yield PageDay(
-            day=day,
+            day=row["day"],
             site_id=row["site_id"],
             path=row["path"],
             page_id=row["last_page_id"],
@@ -144,25 +143,25 @@ def _page_days(hits, day):
         )
 
 
-def _referrer_days(hits, day):
+def _referrer_days(hits):
     rows = (
         hits.filter(VIEW)
-        .values("site_id", "referrer", "referrer_kind")
+        .values("day", "site_id", "referrer", "referrer_kind")
         .annotate(views=Count("id"), visitors=Count("visitor", filter=KNOWN_VISITOR, distinct=True))
         .order_by()
     )
     for row in rows.iterator():
-        yield ReferrerDay(day=day, **row)
+        yield ReferrerDay(**row)
 
 
-def _campaign_days(hits, day):
+def _campaign_days(hits):
     rows = (
         hits.filter(VIEW)
         .exclude(campaign_id=None, utm_source="", utm_medium="", utm_campaign="")
         .annotate(campaign=Coalesce("campaign_id", 0))
-        .values("site_id", "campaign", "utm_source", "utm_medium", "utm_campaign")
+        .values("day", "site_id", "campaign", "utm_source", "utm_medium", "utm_campaign")
         .annotate(views=Count("id"), visitors=Count("visitor", filter=KNOWN_VISITOR, distinct=True))
         .order_by()
     )
     for row in rows.iterator():
-        yield CampaignDay(day=day, campaign_id=row.pop("campaign"), **row)
+        yield CampaignDay(campaign_id=row.pop("campaign"), **row)
