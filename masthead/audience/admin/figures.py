@@ -111,6 +111,7 @@ class DayPoint:
     views: int
     visitors: int
     conversions: int
+    reads: int = 0
 
 
 def bounds(start, end):
@@ -168,11 +169,18 @@ def live_visitors(now=None):
     return figures["visitors"] + figures["untracked"]
 
 
-def totals(start, end, scope):
-    """One Row for the whole period (its key and label are unused)."""
-    sums = _page_days(start, end, scope).aggregate(
-        views=Sum("views"), visitors=Sum("visitors"), reads=Sum("reads")
-    )
+def totals(start, end, scope, series=None):
+    """One Row for the whole period (its key and label are unused); given the period's
+    ``day_series``, its visits are added up from it rather than read again."""
+    if series is None:
+        sums = _page_days(start, end, scope).aggregate(
+            views=Sum("views"), visitors=Sum("visitors"), reads=Sum("reads")
+        )
+    else:
+        sums = {
+            name: sum(getattr(point, name) for point in series)
+            for name in ("views", "visitors", "reads")
+        }
     total = Row(
         key=None,
         label="",
@@ -344,7 +352,7 @@ def day_series(start, end, scope):
         line["day"]: line
         for line in _page_days(start, end, scope)
         .values("day")
-        .annotate(views=Sum("views"), visitors=Sum("visitors"))
+        .annotate(views=Sum("views"), visitors=Sum("visitors"), reads=Sum("reads"))
         .order_by()
     }
     converted = dict(
@@ -360,7 +368,13 @@ def day_series(start, end, scope):
     while day <= end:
         line = traffic.get(day, {})
         points.append(
-            DayPoint(day, line.get("views", 0), line.get("visitors", 0), converted.get(day, 0))
+            DayPoint(
+                day,
+                line.get("views", 0),
+                line.get("visitors", 0),
+                converted.get(day, 0),
+                line.get("reads", 0),
+            )
         )
         day += timedelta(days=1)
     return points

@@ -159,7 +159,7 @@ class DashboardView(AudienceAccessMixin, WagtailAdminTemplateMixin, TemplateView
         context.update(
             period=period,
             live=figures.live_visitors() if self.scope.everything else None,
-            total=figures.totals(period.start, period.end, self.scope),
+            total=figures.totals(period.start, period.end, self.scope, series),
             tables={name: rows[: self.rows_shown] for name, rows in tables.items()},
             views_chart=svg.day_chart(
                 series, lambda point: point.views, name="views", title=_("Views per day")
