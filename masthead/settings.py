@@ -91,6 +91,7 @@ INSTALLED_APPS = [
     "masthead.payments",
     "masthead.donations",
     "masthead.shop",
+    "masthead.transfer",
     "wagtail.contrib.settings",
     "wagtail.contrib.redirects",
     "wagtail.contrib.sitemaps",
