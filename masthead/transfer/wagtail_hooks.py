@@ -1,0 +1,63 @@
+"""Registers the "Import and export" area of the admin: its menu (a submenu other parts of
+transfer add their items to through the ``register_import_export_menu_item`` hook), the
+import screens' URLs, the read-only listing of archived comments, and the audit-log
+wording of an import started from the admin."""
+
+from django.urls import path, reverse
+from django.utils.translation import gettext_lazy as _
+from wagtail import hooks
+from wagtail.admin.menu import Menu, MenuItem, SubmenuMenuItem
+
+from masthead.transfer import views
+
+MENU_HOOK = "register_import_export_menu_item"
+
+
+class ImportMenuItem(MenuItem):
+    def is_shown(self, request):
+        return views.may_import(request.user)
+
+
+class ArchivedCommentsMenuItem(MenuItem):
+    def is_shown(self, request):
+        return views.may_view_archived_comments(request.user)
+
+
+@hooks.register("register_admin_urls")
+def register_import_urls():
+    return [
+        path("import/", views.ImportListView.as_view(), name="transfer_import_list"),
+        path("import/new/", views.ImportStartView.as_view(), name="transfer_import_start"),
+        path("import/<int:pk>/", views.ImportRunView.as_view(), name="transfer_import_run"),
+        path(
+            "import/archived-comments/",
+            views.ArchivedCommentListView.as_view(),
+            name="transfer_archived_comments",
+        ),
+    ]
+
+
+@hooks.register(MENU_HOOK)
+def register_import_menu_item():
+    return ImportMenuItem(
+        _("Import"), reverse("transfer_import_list"), icon_name="download", order=10
+    )
+
+
+@hooks.register(MENU_HOOK)
+def register_archived_comments_menu_item():
+    return ArchivedCommentsMenuItem(
+        _("Archived comments"), reverse("transfer_archived_comments"), icon_name="comment", order=30
+    )
+
+
+@hooks.register("register_admin_menu_item")
+def register_import_export_menu():
+    submenu = Menu(register_hook_name=MENU_HOOK)
+    return SubmenuMenuItem(_("Import and export"), submenu, icon_name="resubmit", order=900)
+
+
+@hooks.register("register_log_actions")
+def register_transfer_log_actions(log_actions):
+    for action, label, message in views.LOG_ACTIONS:
+        log_actions.register_action(action, label, message)
