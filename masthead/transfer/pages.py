@@ -1,0 +1,307 @@
+"""What every importer does to make pages: sections, authors, tags and articles, created
+or updated by the item's source record, so that a re-run updates instead of duplicating.
+
+The interface (every function works on the default Wagtail site's home page)::
+
+    home_page() -> HomePage
+    default_section(preferred=None) -> SectionPage
+        ``preferred`` (a title or slug) if given, else the first existing section, else a
+        new "News" section.
+    section_for(title_or_slug, *, create=True) -> SectionPage or None
+        the section under the home page with that slug or title (case-insensitive), made
+        and published when missing and ``create``.
+    author_index() -> AuthorIndexPage (made as "Authors" when the site has none)
+    author_for(name, *, slug=None, bio="", role="", website="", user=None,
+               importer=None, source_id=None) -> (AuthorPage, created)
+        found by the importer's record of kind "author" and ``source_id``, else by slug
+        under the index, else made; ``bio`` (HTML) sanitised.
+    tag_names(names) -> list of unique tag names (trimmed, at most 100 characters)
+    standfirst_from(excerpt, body_html) -> (text, truncated)
+        the excerpt as plain text, else the body's first sentences, within 300 characters.
+    unique_slug(parent, slug, exclude=None) -> (slug, changed)
+    save_article(importer, kind, source_id, *, title, slug, standfirst, body,
+                 published_at, status, go_live_at=None, section, authors=(), tags=(),
+                 hero_image=None, old_urls=(), page_class=ArticlePage,
+                 extra_fields=None, modified_at=None, label=None) -> (page, created)
+
+``save_article`` creates (under ``section``, which for a ``StandardPage`` is its parent
+page) or updates the page recorded for ``(kind, source_id)``, saves a revision and then:
+
+- ``status="published"``: publishes it, keeping ``published_at`` as its
+  ``first_published_at`` and ``modified_at`` (or ``published_at``) as its
+  ``last_published_at``: the feeds date items by the first, sitemaps by the second;
+- ``status="scheduled"``: publishes it with ``go_live_at`` in the future, so Wagtail's
+  scheduler makes it live then (a ``go_live_at`` already past publishes it now, dated
+  ``published_at``);
+- ``status="draft"``: leaves it unpublished (and unpublishes it if an earlier run had
+  published it).
+
+It counts the page in ``importer.report`` as ``kind`` "created" or "updated", notes a slug
+changed to avoid a clash and a standfirst cut to 300 characters as approximated, and makes
+a permanent redirect from each of ``old_urls`` (``masthead.transfer.redirects``) once the
+page is published or scheduled. For a ``StandardPage`` the standfirst becomes its
+introduction; authors and tags are ignored.
+"""
+
+import html
+import re
+
+from django.utils import timezone
+from django.utils.text import slugify
+from wagtail.models import Site
+
+from masthead.publishing.models import (
+    ArticleAuthor,
+    ArticlePage,
+    AuthorIndexPage,
+    AuthorPage,
+    HomePage,
+    SectionPage,
+)
+from masthead.transfer.html import sanitise
+from masthead.transfer.redirects import redirect_old_url
+
+STANDFIRST_MAX = 300
+TAG_MAX = 100
+SLUG_MAX = 255
+STATUSES = ("published", "draft", "scheduled")
+
+_TAG = re.compile(r"<[^>]+>")
+_SPACE = re.compile(r"\s+")
+_SENTENCE_END = re.compile(r"(?<=[.!?])\s+")
+
+
+def home_page():
+    site = Site.objects.get(is_default_site=True)
+    return site.root_page.specific
+
+
+def _home():
+    home = home_page()
+    if not isinstance(home, HomePage):
+        raise ValueError("The default site's root page is not a Masthead home page.")
+    return home
+
+
+def _publish_new(parent, page):
+    parent.add_child(instance=page)
+    page.save_revision().publish()
+    return page
+
+
+def section_for(title_or_slug, *, create=True):
+    """The section called or slugged ``title_or_slug``, made when missing and ``create``."""
+    name = (title_or_slug or "").strip()
+    if not name:
+        return None
+    home = _home()
+    slug = slugify(name)[:SLUG_MAX] or "section"
+    sections = SectionPage.objects.child_of(home)
+    found = sections.filter(slug=slug).first() or sections.filter(title__iexact=name).first()
+    if found is not None or not create:
+        return found
+    slug, _changed = unique_slug(home, slug)
+    return _publish_new(home, SectionPage(title=name, slug=slug, show_in_menus=True))
+
+
+def default_section(preferred=None):
+    """``preferred`` (title or slug, made if missing), else the first section, else "News"."""
+    if preferred:
+        return section_for(preferred)
+    first = SectionPage.objects.child_of(_home()).order_by("path").first()
+    return first or section_for("News")
+
+
+def author_index():
+    home = _home()
+    index = AuthorIndexPage.objects.child_of(home).first()
+    if index is None:
+        slug, _changed = unique_slug(home, "authors")
+        index = _publish_new(home, AuthorIndexPage(title="Authors", slug=slug))
+    return index
+
+
+def author_for(
+    name, *, slug=None, bio="", role="", website="", user=None, importer=None, source_id=None
+):
+    """The author page for ``name``: (page, created)."""
+    name = (name or "").strip()[:255] or "Unknown author"
+    author = None
+    if importer is not None and source_id is not None:
+        author = importer.find("author", source_id, AuthorPage)
+    index = author_index()
+    slug = (slugify(slug or name) or "author")[:SLUG_MAX]
+    if author is None:
+        author = AuthorPage.objects.child_of(index).filter(slug=slug).first()
+    created = author is None
+    if created:
+        slug, _changed = unique_slug(index, slug)
+        author = AuthorPage(title=name, slug=slug)
+    author.title = name
+    if bio:
+        author.bio = sanitise(bio)
+    if role:
+        author.role = role[:120]
+    if website and not author.website and len(website) <= 200:
+        author.website = website
+    if user is not None and author.user_id is None:
+        author.user = user
+    if created:
+        _publish_new(index, author)
+    else:
+        author.save_revision().publish()
+    if importer is not None and source_id is not None:
+        importer.remember("author", source_id, author)
+    return author, created
+
+
+def tag_names(names):
+    seen = {}
+    for name in names or ():
+        name = _SPACE.sub(" ", html.unescape(str(name))).strip()[:TAG_MAX]
+        if name and name.lower() not in seen:
+            seen[name.lower()] = name
+    return list(seen.values())
+
+
+def plain_text(markup):
+    """``markup`` without tags, entities decoded, spaces collapsed."""
+    return _SPACE.sub(" ", html.unescape(_TAG.sub(" ", markup or ""))).strip()
+
+
+def standfirst_from(excerpt, body_html=""):
+    """(standfirst, truncated): the excerpt, else the body's first sentences."""
+    text = plain_text(excerpt)
+    from_body = not text
+    if from_body:
+        text = plain_text(body_html)
+    if len(text) <= STANDFIRST_MAX:
+        return text, False
+    if from_body:
+        kept = ""
+        for sentence in _SENTENCE_END.split(text):
+            candidate = f"{kept} {sentence}".strip()
+            if len(candidate) > STANDFIRST_MAX:
+                break
+            kept = candidate
+        if kept:
+            return kept, False
+    cut = text[: STANDFIRST_MAX - 1].rsplit(" ", 1)[0].rstrip(" ,;:")
+    return f"{cut}…", True
+
+
+def unique_slug(parent, slug, exclude=None):
+    """``slug`` or, if a child of ``parent`` has it, ``slug-2``, ``slug-3``...: (slug,
+    changed)."""
+    slug = (slug or "page")[:SLUG_MAX]
+    taken = parent.get_children().filter(slug__startswith=slug)
+    if exclude is not None and exclude.pk:
+        taken = taken.exclude(pk=exclude.pk)
+    taken = set(taken.values_list("slug", flat=True))
+    if slug not in taken:
+        return slug, False
+    number = 2
+    while True:
+        suffix = f"-{number}"
+        candidate = f"{slug[: SLUG_MAX - len(suffix)]}{suffix}"
+        if candidate not in taken:
+            return candidate, True
+        number += 1
+
+
+def save_article(
+    importer,
+    kind,
+    source_id,
+    *,
+    title,
+    slug,
+    standfirst,
+    body,
+    published_at,
+    status,
+    go_live_at=None,
+    section,
+    authors=(),
+    tags=(),
+    hero_image=None,
+    old_urls=(),
+    page_class=ArticlePage,
+    extra_fields=None,
+    modified_at=None,
+    label=None,
+):
+    """Create or update the page for ``(kind, source_id)``: (page, created). See the
+    module's docstring."""
+    if status not in STATUSES:
+        raise ValueError(f"Unknown status {status!r}; one of {', '.join(STATUSES)}.")
+    report = importer.report
+    label = label or f"{title} ({kind} {source_id})"
+    is_article = issubclass(page_class, ArticlePage)
+    title = (title or "").strip()[:255] or "Untitled"
+    page = importer.find(kind, source_id, page_class)
+    created = page is None
+    slug = (slugify(slug or "", allow_unicode=True) or slugify(title) or kind)[:SLUG_MAX]
+    if created:
+        page = page_class(title=title, slug=slug, live=False)
+        new_slug, changed = unique_slug(section, slug)
+        if changed:
+            report.approximate(
+                kind, label, f"the slug {slug!r} was taken here; the page is at {new_slug!r}"
+            )
+        page.slug = new_slug
+    page.title = title
+    standfirst = (standfirst or "").strip()
+    if len(standfirst) > STANDFIRST_MAX:
+        standfirst, _truncated = standfirst_from(standfirst)
+        report.approximate(kind, label, "the standfirst was cut to 300 characters")
+    if is_article:
+        page.standfirst = standfirst or title[:STANDFIRST_MAX]
+        page.hero_image = hero_image
+        page.article_authors = [
+            ArticleAuthor(author=author, sort_order=number)
+            for number, author in enumerate(dict.fromkeys(authors))
+        ]
+    else:
+        page.introduction = standfirst
+    page.body = body
+    for field, value in (extra_fields or {}).items():
+        setattr(page, field, value)
+    if status == "published":
+        page.first_published_at = published_at or page.first_published_at
+        page.go_live_at = None
+    elif status == "scheduled":
+        page.go_live_at = go_live_at or published_at
+    if is_article:
+        page.tags.clear()
+        page.tags.add(*tag_names(tags))
+    if created:
+        section.add_child(instance=page)
+    else:
+        if page.get_parent().pk != section.pk:
+            new_slug, changed = unique_slug(section, page.slug, exclude=page)
+            if changed:
+                page.slug = new_slug
+                page.save(update_fields=["slug"])
+            page.move(section, pos="last-child")
+            page.refresh_from_db(fields=["path", "depth", "url_path"])
+        page.save()
+    revision = page.save_revision()
+    if status == "draft":
+        if page.live:
+            page.unpublish()
+    else:
+        revision.publish()
+        if status == "published" or not (page.go_live_at and page.go_live_at > timezone.now()):
+            dated = {"last_published_at": modified_at or published_at or page.last_published_at}
+            if published_at:
+                dated["first_published_at"] = published_at
+            type(page).objects.filter(pk=page.pk).update(**dated)
+            for field, value in dated.items():
+                setattr(page, field, value)
+        site = section.get_site()
+        for url in old_urls:
+            redirect_old_url(url, page, site)
+    importer.remember(kind, source_id, page)
+    report.count(kind, "created" if created else "updated")
+    return page, created
