@@ -4,7 +4,7 @@ and cancel. The campaign admin goes through these; the work itself is in campaig
 refuses a change the campaign's status does not allow (CampaignError, nothing logged)."""
 
 from masthead.core.actions import Action
-from masthead.newsletter import campaigns, services
+from masthead.newsletter import campaigns, imported_lists, services
 
 
 class CampaignAction(Action):
@@ -91,3 +91,26 @@ class RevokeSubscriberLinks(Action):
 
     def perform(self):
         return services.revoke_links(self.instance)
+
+
+class ConfirmImportedList(Action):
+    """An editor states on what basis the people on an imported list agreed to be mailed,
+    and confirms it: from then on campaigns reach them. Open to editors who may send
+    campaigns, since it decides who is mailed."""
+
+    permission = "newsletter.send_campaign"
+    log_action = "newsletter.confirm_imported_list"
+
+    def __init__(self, instance, user, consent_basis):
+        super().__init__(instance, user)
+        self.consent_basis = consent_basis
+
+    def perform(self):
+        imported_list = imported_lists.confirm_list(self.instance, self.user, self.consent_basis)
+        self.log_data = {
+            "consent_basis": imported_list.consent_basis,
+            "source": imported_list.source,
+            "file": imported_list.filename,
+            "subscribers": imported_list.count,
+        }
+        return imported_list

@@ -15,6 +15,7 @@ from masthead.core import ratelimit
 from masthead.newsletter.models import (
     ConsentRecord,
     Delivery,
+    ImportedList,
     Newsletter,
     Subscriber,
     Subscription,
@@ -120,16 +121,25 @@ def forget_erasure(email):
 def mailable_subscribers(newsletter_ids):
     """Subscribers who may be sent a mailing for any of ``newsletter_ids``, right now.
 
-    Confirmed, with an active subscription to at least one of the newsletters, and not
-    suppressed. The sending engine filters with this when it builds a campaign's
-    recipients and again at send time.
+    Confirmed, with an active subscription to at least one of the newsletters, not
+    suppressed, and not waiting on an imported list whose consent basis no editor has
+    confirmed yet (unless the reader confirmed or chose their newsletters here themselves).
+    The sending engine filters with this when it builds a campaign's recipients and again
+    at send time.
     """
     active = Subscription.objects.filter(
         subscriber=OuterRef("pk"), newsletter_id__in=list(newsletter_ids), is_active=True
     )
     suppressed = Suppression.objects.filter(email=OuterRef("email"))
+    unconfirmed_list = ImportedList.objects.filter(
+        pk=OuterRef("imported_list_id"), confirmed_at__isnull=True
+    )
+    own_consent = ConsentRecord.objects.filter(
+        subscriber=OuterRef("pk"),
+        action__in=[ConsentRecord.Action.CONFIRM, ConsentRecord.Action.CHANGE],
+    )
     return Subscriber.objects.filter(status=Subscriber.Status.CONFIRMED).filter(
-        Exists(active), ~Exists(suppressed)
+        Exists(active), ~Exists(suppressed), ~Exists(unconfirmed_list) | Exists(own_consent)
     )
 
 

@@ -111,6 +111,59 @@ class Newsletter(models.Model):
         return self.name
 
 
+class ImportedList(models.Model):
+    """One list of subscribers brought in from elsewhere (a CSV upload, a Ghost or Substack
+    export), and whether an editor has confirmed on what basis these people agreed to be
+    mailed.
+
+    Until ``confirmed_at`` is set, its subscribers are never sent a campaign (see
+    ``consent.mailable_subscribers``), unless a reader confirms their own subscription here
+    (by email, or by joining a newsletter from their account or preferences page).
+    """
+
+    source = models.CharField(
+        _("source"), max_length=30, help_text=_("Where the list came from: csv, ghost, substack.")
+    )
+    filename = models.CharField(_("file"), max_length=255, blank=True)
+    description = models.CharField(max_length=300, blank=True)
+    count = models.PositiveIntegerField(
+        _("subscribers imported"), default=0, help_text=_("How many subscribers it brought in.")
+    )
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    created_at = models.DateTimeField(_("imported at"), auto_now_add=True)
+    consent_basis = models.TextField(
+        _("consent basis"),
+        blank=True,
+        help_text=_(
+            "How these people agreed to receive the newsletter, in the words an editor "
+            "confirmed (e.g. they signed up on our Ghost site with double opt-in)."
+        ),
+    )
+    confirmed_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    confirmed_at = models.DateTimeField(_("confirmed at"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("imported list")
+        ordering = ["-created_at", "-pk"]
+
+    def __str__(self):
+        name = self.filename or self.get_source_display()
+        return f"{name} ({self.created_at:%d %b %Y})" if self.created_at else name
+
+    def get_source_display(self):
+        return {"csv": "CSV", "ghost": "Ghost", "substack": "Substack"}.get(
+            self.source, self.source
+        )
+
+    @property
+    def is_confirmed(self):
+        return self.confirmed_at is not None
+
+
 class Subscriber(models.Model):
     """A reader's address and whether they have confirmed it (double opt-in).
 
@@ -135,6 +188,16 @@ class Subscriber(models.Model):
     unsubscribed_at = models.DateTimeField(null=True, blank=True)
     source = models.CharField(max_length=300, blank=True)
     imported = models.BooleanField(default=False)
+    # The list an import brought this subscriber in with; while its consent basis is not
+    # confirmed by an editor, no campaign reaches them. PROTECT: a list cannot be deleted
+    # out from under its subscribers (that would make them mailable unconfirmed).
+    imported_list = models.ForeignKey(
+        ImportedList,
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="subscribers",
+    )
     # Set once the address is verified (confirmation, sign-in): the one reader it belongs to.
     reader = models.ForeignKey(
         "readers.Reader",

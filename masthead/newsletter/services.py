@@ -23,7 +23,7 @@ from wagtail.models import Site
 from masthead.audience import attribution as audience
 from masthead.audience.models import Conversion
 from masthead.core import ratelimit
-from masthead.newsletter import consent, tasks
+from masthead.newsletter import consent, imported_lists, tasks
 from masthead.newsletter.consent import (
     MAX_SOURCE,
     forget_erasure,
@@ -436,6 +436,9 @@ class ImportReport:
     created: int = 0
     confirmation_emails: int = 0
     rejected: list = field(default_factory=list)
+    # For people declared already confirmed: the list an editor must confirm before they
+    # are sent any campaign.
+    imported_list: object = None
 
 
 class ImportFileError(Exception):
@@ -460,8 +463,10 @@ def import_subscribers(text, filename, uploader, default_newsletters=(), already
     their address) and people who unsubscribed — each with its line
     number and reason, so nothing is dropped silently. Every new subscriber gets an IMPORT
     consent record naming the uploader and the file. Only if the uploader declares that
-    these people already confirmed are they confirmed and subscribed at once; otherwise
-    they stay pending and are sent the usual confirmation email.
+    these people already confirmed are they confirmed and subscribed at once, on an
+    imported list no campaign reaches until an editor confirms its consent basis
+    (``imported_lists``); otherwise they stay pending and are sent the usual confirmation
+    email.
     """
     reader = csv.DictReader(io.StringIO(text))
     if reader.fieldnames is None:
@@ -493,7 +498,13 @@ def import_subscribers(text, filename, uploader, default_newsletters=(), already
     ) % {"user": uploader_name, "file": filename}
     now = timezone.now()
     pending_confirmations = []
+    imported_list = None
     with transaction.atomic():
+        if already_confirmed:
+            # Declared confirmed elsewhere: not mailed until an editor confirms the basis.
+            imported_list = imported_lists.start_list(
+                "csv", filename, uploader, consent_basis=wording
+            )
         for row_number, row in enumerate(reader, start=1):
             line = reader.line_num
             if row_number > IMPORT_MAX_ROWS:
@@ -553,6 +564,7 @@ def import_subscribers(text, filename, uploader, default_newsletters=(), already
                 email=email,
                 name=name,
                 imported=True,
+                imported_list=imported_list,
                 source=source[:300],
                 status=(
                     Subscriber.Status.CONFIRMED if already_confirmed else Subscriber.Status.PENDING
@@ -575,6 +587,13 @@ def import_subscribers(text, filename, uploader, default_newsletters=(), already
             else:
                 pending_confirmations.append((record.pk, [n.pk for n in newsletters]))
             report.created += 1
+        if imported_list is not None:
+            if report.created:
+                imported_lists.count_list(imported_list)
+            else:
+                imported_list.delete()
+                imported_list = None
+        report.imported_list = imported_list
         for record_id, newsletter_ids in pending_confirmations:
             transaction.on_commit(
                 lambda record_id=record_id, newsletter_ids=newsletter_ids: (

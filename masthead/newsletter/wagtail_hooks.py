@@ -6,14 +6,14 @@ from wagtail import hooks
 from wagtail.admin.viewsets.base import ViewSetGroup
 
 from masthead.newsletter import actions
-from masthead.newsletter.admin import campaigns, subscribers
+from masthead.newsletter.admin import campaigns, imported_lists, subscribers
 
 
 class NewsletterAdminGroup(ViewSetGroup):
     menu_label = _("Newsletter")
     menu_icon = "mail"
     menu_order = 250
-    items = [*campaigns.viewsets, *subscribers.viewsets]
+    items = [*campaigns.viewsets, *subscribers.viewsets, *imported_lists.viewsets]
 
 
 @hooks.register("register_admin_viewset")
@@ -49,4 +49,9 @@ def register_campaign_log_actions(log_actions):
     )
     log_actions.register_action(
         subscribers.IMPORT_LOG_ACTION, _("Import subscribers"), _("Subscribers imported")
+    )
+    log_actions.register_action(
+        imported_lists.CONFIRM_LOG_ACTION,
+        _("Confirm imported list"),
+        _("Imported list's consent basis confirmed"),
     )

@@ -261,6 +261,7 @@ class SubscriberViewSet(ModelViewSet):
         "unsubscribed_at",
         "source",
         "imported",
+        "imported_list",
     ]
     copy_view_enabled = False
 
