@@ -1,0 +1,245 @@
+"""Images of another site made into Wagtail images, once each.
+
+The interface::
+
+    media = MediaImporter(importer, uploads_dir=None, download=False,
+                          uploads_prefixes=("/wp-content/uploads/",))
+    image = media.image_for(url, alt="", title="", attachment_id=None)  # Image or None
+
+An image is looked for, in order:
+
+1. in the importer's source records (kind "image" keyed by its address without query, and
+   kind "attachment" keyed by the old site's attachment id): an image imported by an
+   earlier item or an earlier run is used again, never copied twice;
+2. in ``uploads_dir``, a copy of the old site's upload folder: the part of the address
+   after an ``uploads_prefixes`` entry is a path under it (``https://site/wp-content/
+   uploads/2020/01/x.jpg`` is ``uploads_dir/2020/01/x.jpg``); a path that would leave the
+   folder is refused;
+3. on the web when ``download`` is true: ``urllib`` with a 20-second timeout, http and https
+   only, at most ``WAGTAILIMAGES_MAX_UPLOAD_SIZE`` bytes.
+
+WordPress names its resized copies ``x-300x200.jpg``; when the original ``x.jpg`` can be had
+it is imported instead (once, for every size the posts name).
+
+Each file is checked with Pillow before anything is stored: it must be a JPEG, PNG, GIF or
+WebP no larger than ``WAGTAILIMAGES_MAX_UPLOAD_SIZE`` and of at most
+``WAGTAILIMAGES_MAX_IMAGE_PIXELS`` pixels (a decompression bomb is refused by its header,
+without decoding it). Saving it goes through the same ``pre_save`` cleaning as every upload
+(``masthead.core.images``: location and camera metadata stripped, an unguessable name).
+
+Whatever cannot be had (missing file, refused download, not an image) is reported as a
+skipped image with the reason and the caller gets None: never fatal. In a dry run the file
+is checked but not stored: the image row points at no file and is rolled back with the
+rest of the dry run.
+"""
+
+import io
+import os
+import re
+import urllib.error
+import urllib.request
+from pathlib import Path
+from urllib.parse import unquote, urlsplit, urlunsplit
+
+from django.conf import settings
+from django.core.files.images import ImageFile
+from PIL import Image as PillowImage
+from wagtail.images import get_image_model
+
+DOWNLOAD_TIMEOUT = 20
+FORMATS = {"JPEG": "jpg", "PNG": "png", "GIF": "gif", "WEBP": "webp"}
+_SIZE_SUFFIX = re.compile(r"-\d{1,5}x\d{1,5}(?=\.[A-Za-z0-9]+$)")
+TITLE_MAX = 255
+
+
+class RefusedImage(ValueError):
+    """The file is not an image this site takes; the message says why."""
+
+
+def max_bytes():
+    return getattr(settings, "WAGTAILIMAGES_MAX_UPLOAD_SIZE", 15 * 1024 * 1024)
+
+
+def max_pixels():
+    return getattr(settings, "WAGTAILIMAGES_MAX_IMAGE_PIXELS", 64_000_000)
+
+
+def check_image(data):
+    """(format, width, height) of the image in ``data``; RefusedImage if it is not one this
+    site takes."""
+    if len(data) > max_bytes():
+        raise RefusedImage(f"it is larger than {max_bytes() // (1024 * 1024)} MiB")
+    try:
+        with PillowImage.open(io.BytesIO(data)) as picture:
+            image_format, (width, height) = picture.format, picture.size
+            if image_format not in FORMATS:
+                raise RefusedImage(f"{image_format or 'its format'} is not an image format taken")
+            if width * height > max_pixels():
+                raise RefusedImage(
+                    f"it is {width}x{height} pixels, more than {max_pixels():,} (a "
+                    "decompression bomb, or far too large)"
+                )
+            picture.verify()
+    except RefusedImage:
+        raise
+    except PillowImage.DecompressionBombError as error:
+        raise RefusedImage(f"a decompression bomb: {error}") from error
+    except Exception as error:
+        raise RefusedImage(f"it is not a readable image ({type(error).__name__})") from error
+    return image_format, width, height
+
+
+def source_key(url):
+    """The address without its query and fragment: the image's key."""
+    parts = urlsplit((url or "").strip())
+    return urlunsplit((parts.scheme.lower(), parts.netloc.lower(), parts.path, "", ""))
+
+
+class MediaImporter:
+    def __init__(
+        self,
+        importer,
+        *,
+        uploads_dir=None,
+        download=False,
+        uploads_prefixes=("/wp-content/uploads/",),
+        known_urls=(),
+    ):
+        self.importer = importer
+        self.report = importer.report
+        self.uploads_dir = Path(uploads_dir).resolve() if uploads_dir else None
+        self.download = bool(download)
+        self.uploads_prefixes = tuple(uploads_prefixes)
+        self.known_urls = {source_key(url) for url in known_urls}
+        self._found = {}  # key -> image pk, for this run
+        self._recent = []  # keys found during the current item
+        self.Image = get_image_model()
+
+    # -- the run's memory, rolled back with an item that fails ------------------------------
+
+    def begin_item(self):
+        self._recent = []
+
+    def forget_item(self):
+        """Forget what the item that just failed (and was rolled back) imported."""
+        for key in self._recent:
+            self._found.pop(key, None)
+        self._recent = []
+
+    def _cached(self, key):
+        pk = self._found.get(key)
+        if pk is None:
+            return None
+        return self.Image.objects.filter(pk=pk).first()
+
+    def _keep(self, key, image):
+        self._found[key] = image.pk
+        self._recent.append(key)
+
+    # -- finding ----------------------------------------------------------------------------
+
+    def image_for(self, url, *, alt="", title="", attachment_id=None):
+        """The Wagtail image for ``url`` (imported if need be), or None (reported)."""
+        key = source_key(url)
+        if not key or urlsplit(key).scheme not in ("http", "https", ""):
+            self.report.skip("image", url, "not an address of an image")
+            return None
+        image = self._cached(key)
+        if image is None and attachment_id is not None:
+            image = self.importer.find("attachment", attachment_id, self.Image)
+        original = _SIZE_SUFFIX.sub("", key)
+        candidates = [key] if original == key else [original, key]
+        if image is None:
+            for candidate in candidates:
+                image = self._cached(candidate) or self.importer.find(
+                    "image", candidate, self.Image
+                )
+                if image is not None:
+                    break
+        if image is None:
+            image = self._import(candidates, url, alt=alt, title=title)
+        if image is None:
+            return None
+        self._keep(key, image)
+        if not self.importer.find("image", key, self.Image):
+            self.importer.remember("image", key, image)
+        if attachment_id is not None:
+            self.importer.remember("attachment", attachment_id, image)
+        return image
+
+    def _import(self, candidates, url, *, alt, title):
+        reasons = []
+        for number, candidate in enumerate(candidates):
+            resized = number == 0 and len(candidates) > 1
+            if resized and candidate not in self.known_urls and not self._local_path(candidate):
+                continue  # the original of a resized copy, when it is not to be had here
+            try:
+                data = self._fetch(candidate)
+                image_format, width, height = check_image(data)
+            except (OSError, RefusedImage) as error:
+                reasons.append(str(error))
+                continue
+            image = self._store(candidate, data, image_format, width, height, title or alt)
+            self.importer.remember("image", candidate, image)
+            self._keep(candidate, image)
+            self.report.count("image", "created")
+            return image
+        self.report.skip("image", url, "; ".join(reasons) or "it could not be found")
+        return None
+
+    def _local_path(self, key):
+        if self.uploads_dir is None:
+            return None
+        path = unquote(urlsplit(key).path)
+        for prefix in self.uploads_prefixes:
+            if prefix in path:
+                relative = path.split(prefix, 1)[1]
+                candidate = (self.uploads_dir / relative).resolve()
+                if candidate.is_relative_to(self.uploads_dir) and candidate.is_file():
+                    return candidate
+        return None
+
+    def _fetch(self, key):
+        local = self._local_path(key)
+        if local is not None:
+            if local.stat().st_size > max_bytes():
+                raise RefusedImage(f"it is larger than {max_bytes() // (1024 * 1024)} MiB")
+            return local.read_bytes()
+        if self.uploads_dir is not None and not self.download:
+            raise FileNotFoundError(f"no file for it in the uploads folder ({key})")
+        if not self.download:
+            raise FileNotFoundError("no uploads folder was given and downloading is off")
+        if urlsplit(key).scheme not in ("http", "https"):
+            raise RefusedImage("only http and https addresses are downloaded")
+        # http(s) only, checked above
+        request = urllib.request.Request(key, headers={"User-Agent": "Masthead importer"})  # noqa: S310
+        try:
+            with urllib.request.urlopen(request, timeout=DOWNLOAD_TIMEOUT) as response:  # noqa: S310
+                declared = response.headers.get("Content-Length")
+                if declared and declared.isdigit() and int(declared) > max_bytes():
+                    raise RefusedImage(f"it is larger than {max_bytes() // (1024 * 1024)} MiB")
+                data = response.read(max_bytes() + 1)
+        except urllib.error.URLError as error:
+            raise FileNotFoundError(f"the download failed ({error.reason})") from error
+        except TimeoutError as error:
+            raise FileNotFoundError("the download timed out") from error
+        return data
+
+    def _store(self, key, data, image_format, width, height, title):
+        name = os.path.basename(unquote(urlsplit(key).path)) or "image"
+        stem, extension = os.path.splitext(name)
+        if extension.lower().lstrip(".") not in ("jpg", "jpeg", "png", "gif", "webp"):
+            name = f"{stem or 'image'}.{FORMATS[image_format]}"
+        title = (title or stem.replace("-", " ").replace("_", " ") or "Image")[:TITLE_MAX]
+        image = self.Image(
+            title=title,
+            width=width,
+            height=height,
+            file_size=len(data),  # the cleaning before saving sets the stored size
+        )
+        if self.importer.dry_run:
+            image.file.name = f"original_images/dry-run-{name}"  # no file is written
+        else:
+            image.file = ImageFile(io.BytesIO(data), name=name)
+        image.save()
+        return image
