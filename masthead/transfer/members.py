@@ -151,8 +151,11 @@ class NewsletterChooser:
             )
 
     def choose(self, names, labels=(), item=""):
-        """The newsletters for a member's ``names`` (and ``labels`` that the map names)."""
+        """The newsletters for a member's ``names``, or the default one when the file names
+        none, and those their ``labels`` are mapped to."""
         chosen = {}
+        if not names and self.default is not None:
+            chosen[self.default.pk] = self.default
         for name in names:
             newsletter = self.mapping.get(self.key(name)) or self.lookup.get(self.key(name))
             if newsletter is None:
@@ -170,8 +173,6 @@ class NewsletterChooser:
             newsletter = self.mapping.get(self.key(label))
             if newsletter is not None:
                 chosen[newsletter.pk] = newsletter
-        if not chosen and self.default is not None:
-            chosen[self.default.pk] = self.default
         return list(chosen.values())
 
 
