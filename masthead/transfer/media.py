@@ -38,6 +38,7 @@ import os
 import re
 import urllib.error
 import urllib.request
+import warnings
 from pathlib import Path
 from urllib.parse import unquote, urlsplit, urlunsplit
 
@@ -70,7 +71,10 @@ def check_image(data):
     if len(data) > max_bytes():
         raise RefusedImage(f"it is larger than {max_bytes() // (1024 * 1024)} MiB")
     try:
-        with PillowImage.open(io.BytesIO(data)) as picture:
+        with warnings.catch_warnings():  # a bomb is refused below, by its size, with a reason
+            warnings.simplefilter("ignore", PillowImage.DecompressionBombWarning)
+            picture = PillowImage.open(io.BytesIO(data))
+        with picture:
             image_format, (width, height) = picture.format, picture.size
             if image_format not in FORMATS:
                 raise RefusedImage(f"{image_format or 'its format'} is not an image format taken")
