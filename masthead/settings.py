@@ -610,6 +610,14 @@ BACKUP_S3_PREFIX = env("BACKUP_S3_PREFIX", "masthead-backups/")
 BACKUP_S3_ENDPOINT_URL = env("BACKUP_S3_ENDPOINT_URL")
 BACKUP_S3_REGION = env("BACKUP_S3_REGION")
 
+# --- Import (masthead.transfer) ------------------------------------------------------------------
+
+# The largest file an Administrator may upload to the admin's import screen, in MiB (the
+# command line has no limit). Uploaded files wait in TRANSFER_UPLOAD_DIR, private and never
+# under MEDIA_ROOT, and are deleted when their import has run.
+TRANSFER_MAX_UPLOAD_MB = int(env("TRANSFER_MAX_UPLOAD_MB", "512"))
+TRANSFER_UPLOAD_DIR = Path(env("TRANSFER_UPLOAD_DIR", str(DATA_DIR / "import-uploads")))
+
 # --- Static and media files ----------------------------------------------------------------------
 
 STATIC_URL = "/static/"

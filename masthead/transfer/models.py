@@ -7,6 +7,7 @@ from django.contrib.contenttypes.fields import GenericForeignKey
 from django.contrib.contenttypes.models import ContentType
 from django.db import models
 from django.utils.translation import gettext_lazy as _
+from wagtail.contrib.settings.models import BaseSiteSetting, register_setting
 
 
 class ImportRun(models.Model):
@@ -107,3 +108,20 @@ class ArchivedComment(models.Model):
 
     def __str__(self):
         return f"{self.author_name or '?'} on {self.article_id}"
+
+
+@register_setting(icon="comment")
+class TransferSettings(BaseSiteSetting):
+    """What readers see of what came from the old site."""
+
+    show_archived_comments = models.BooleanField(
+        _("show archived comments"),
+        default=False,
+        help_text=_(
+            "Show the comments imported from the old site, read-only, at the end of the "
+            "articles they were left on."
+        ),
+    )
+
+    class Meta:
+        verbose_name = _("imported content")

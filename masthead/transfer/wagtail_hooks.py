@@ -8,7 +8,7 @@ from django.utils.translation import gettext_lazy as _
 from wagtail import hooks
 from wagtail.admin.menu import Menu, MenuItem, SubmenuMenuItem
 
-from masthead.transfer import views
+from masthead.transfer import tasks, views
 
 MENU_HOOK = "register_import_export_menu_item"
 
@@ -30,7 +30,7 @@ def register_import_urls():
         path("import/new/", views.ImportStartView.as_view(), name="transfer_import_start"),
         path("import/<int:pk>/", views.ImportRunView.as_view(), name="transfer_import_run"),
         path(
-            "import/archived-comments/",
+            "archived-comments/",
             views.ArchivedCommentListView.as_view(),
             name="transfer_archived_comments",
         ),
@@ -59,5 +59,5 @@ def register_import_export_menu():
 
 @hooks.register("register_log_actions")
 def register_transfer_log_actions(log_actions):
-    for action, label, message in views.LOG_ACTIONS:
+    for action, label, message in tasks.LOG_ACTIONS:
         log_actions.register_action(action, label, message)
