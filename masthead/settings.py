@@ -127,6 +127,9 @@ MIDDLEWARE = [
     "masthead.core.request_id.RequestIdMiddleware",
     # Counts every response; answers /metrics, like the health check, before the host check.
     "masthead.core.metrics.MetricsMiddleware",
+    # Answers the cookieless counter's hits (/a/hit) before the session, CSRF, auth and page
+    # cache layers, none of which a hit needs (masthead.audience.middleware).
+    "masthead.audience.middleware.HitMiddleware",
     "masthead.core.middleware.NulBytesMiddleware",
     # Before the host check and the HTTPS redirect, which a load balancer's probe must pass.
     "masthead.core.middleware.HealthCheckMiddleware",
@@ -617,6 +620,11 @@ BACKUP_S3_REGION = env("BACKUP_S3_REGION")
 # under MEDIA_ROOT, and are deleted when their import has run.
 TRANSFER_MAX_UPLOAD_MB = int(env("TRANSFER_MAX_UPLOAD_MB", "512"))
 TRANSFER_UPLOAD_DIR = Path(env("TRANSFER_UPLOAD_DIR", str(DATA_DIR / "import-uploads")))
+# Where `masthead export` and the admin's export button write archives: private, never
+# under MEDIA_ROOT (an export holds every subscriber and donor); the admin's are deleted
+# after TRANSFER_EXPORT_KEEP_HOURS or when a newer one is made.
+TRANSFER_EXPORT_DIR = Path(env("TRANSFER_EXPORT_DIR", str(DATA_DIR / "exports")))
+TRANSFER_EXPORT_KEEP_HOURS = int(env("TRANSFER_EXPORT_KEEP_HOURS", "24"))
 
 # --- Static and media files ----------------------------------------------------------------------
 

@@ -24,7 +24,7 @@ import threading
 import time
 
 from django.conf import settings
-from django.db import close_old_connections
+from django.db import close_old_connections, connections, router, transaction
 from wagtail.models import Page, Site
 
 from masthead.audience.models import Hit
@@ -143,11 +143,30 @@ def resolve_pages(hits):
 
 
 def write(hits):
-    """Write ``hits`` with their pages resolved, in one INSERT."""
+    """Write ``hits`` with their pages resolved, as one prepared INSERT run for every row.
+
+    Plain tuples through ``executemany`` rather than ``bulk_create``: building a model
+    instance per hit cost more than everything the hit endpoint does for the request."""
     if not hits:
         return
     resolve_pages(hits)
-    Hit.objects.bulk_create([Hit(**hit) for hit in hits])
+    connection = connections[router.db_for_write(Hit)]
+    fields = [field for field in Hit._meta.concrete_fields if not field.primary_key]
+    defaults = {field.attname: field.get_default() for field in fields}
+    adapt = connection.ops.adapt_datetimefield_value
+    names = [field.attname for field in fields]
+    rows = [
+        tuple(adapt(hit["at"]) if name == "at" else hit.get(name, defaults[name]) for name in names)
+        for hit in hits
+    ]
+    quote = connection.ops.quote_name
+    sql = "INSERT INTO {} ({}) VALUES ({})".format(  # noqa: S608 - quoted names; values are parameters
+        quote(Hit._meta.db_table),
+        ", ".join(quote(field.column) for field in fields),
+        ", ".join(["%s"] * len(fields)),
+    )
+    with transaction.atomic(using=connection.alias), connection.cursor() as cursor:
+        cursor.executemany(sql, rows)
 
 
 hits = HitBuffer()

@@ -26,7 +26,6 @@ from urllib.parse import parse_qs, urlsplit
 from django.conf import settings
 from django.http import HttpResponse, HttpResponseBadRequest
 from django.utils import timezone
-from django.utils.cache import add_never_cache_headers
 from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_GET, require_POST
 from wagtail.models import Site
@@ -49,9 +48,8 @@ PIXEL = (
 _sites = {}
 
 
-def _site_id(request):
+def _site_id(request, host):
     """The Wagtail site of the request's host, remembered for a minute per host."""
-    host = request.get_host()
     known = _sites.get(host)
     now = time.monotonic()
     if known is None or now - known[1] > SITE_LOOKUP_SECONDS:
@@ -62,8 +60,8 @@ def _site_id(request):
 
 
 def _answer(response):
-    add_never_cache_headers(response)
-    response["Cache-Control"] = "no-store"
+    # Nothing may keep an answer that says nothing: no-store is all a cache needs to know.
+    response.headers["Cache-Control"] = "no-store"
     return response
 
 
@@ -100,7 +98,7 @@ def _read_fields(request):
     return {key: values[0] for key, values in parsed.items()}
 
 
-def _count(request, *, kind, path, referrer_url, query_string, webdriver):
+def _count(request, host, *, kind, path, referrer_url, query_string, webdriver):
     user_agent = request.META.get("HTTP_USER_AGENT", "")
     if not settings.AUDIENCE_ENABLED or counting.is_bot(user_agent, webdriver):
         return
@@ -115,7 +113,8 @@ def _count(request, *, kind, path, referrer_url, query_string, webdriver):
         referrer_url=referrer_url,
         query_string=query_string,
         at=timezone.now(),
-        site_id=_site_id(request),
+        site_id=_site_id(request, host),
+        host=host,
     )
     buffer.record(hit)
 
@@ -126,12 +125,14 @@ def hit(request):
     """A view or read-through reported by the script: fields ``k`` (view or read), ``p``
     (location.pathname), ``q`` (location.search), ``r`` (document.referrer), ``w`` (1 when
     navigator.webdriver)."""
-    if not is_same_site(request):
+    host = request.get_host()
+    if not is_same_site(request, host):
         return _refused("Hits are taken only from this site's pages.")
     try:
         fields = _read_fields(request)
         _count(
             request,
+            host,
             kind=fields.get("k", "view"),
             path=fields.get("p", ""),
             referrer_url=fields.get("r", "")[:MAX_BODY_BYTES],
@@ -147,12 +148,15 @@ def hit(request):
 def pixel(request):
     """A view from a browser without JavaScript: the page is the Referer (this site's, sent
     with its path and query under the site's Referrer-Policy); its own referrer is unknown."""
-    if not is_same_site(request) or len(request.META.get("QUERY_STRING", "")) > MAX_BODY_BYTES:
+    host = request.get_host()
+    too_long = len(request.META.get("QUERY_STRING", "")) > MAX_BODY_BYTES
+    if too_long or not is_same_site(request, host):
         return _refused("Hits are taken only from this site's pages.")
     page = urlsplit(request.META.get("HTTP_REFERER", ""))
     try:
         _count(
             request,
+            host,
             kind="view",
             path=page.path or "/",
             referrer_url="",

@@ -1,5 +1,6 @@
 """Same-site checks for forms on pages cached whole (which carry no CSRF token)."""
 
+import functools
 from urllib.parse import urlsplit
 
 from django.conf import settings
@@ -12,9 +13,17 @@ def origin_of(url):
     return f"{parts.scheme}://{parts.netloc}".lower()
 
 
-def is_same_site(request):
-    """Whether a POST came from a page of this site, judged by Origin, else Referer."""
-    allowed = {origin_of(settings.SITE_URL), origin_of(request.build_absolute_uri("/"))}
-    allowed.discard(None)
+@functools.lru_cache(maxsize=64)
+def _allowed_origins(site_url, scheme, host):
+    return frozenset(filter(None, (origin_of(site_url), origin_of(f"{scheme}://{host}/"))))
+
+
+def is_same_site(request, host=None):
+    """Whether a POST came from a page of this site, judged by Origin, else Referer: the
+    origin must be SITE_URL's or the one the request came to (``host``, when the caller
+    already has ``request.get_host()``, which validates it against ALLOWED_HOSTS)."""
     sent = request.META.get("HTTP_ORIGIN") or request.META.get("HTTP_REFERER")
-    return bool(sent) and origin_of(sent) in allowed
+    if not sent:
+        return False
+    allowed = _allowed_origins(settings.SITE_URL, request.scheme, host or request.get_host())
+    return origin_of(sent) in allowed
