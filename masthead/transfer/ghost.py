@@ -18,6 +18,7 @@ epoch in old exports).
   the section with the tag's name, made if missing; a post without a tag goes to
   ``default_section``. Other public tags become tags; internal ``#tags`` are left out
   (noted). Authors become author pages (only people who wrote something).
+- The newest published ``featured`` post becomes the home page's lead story (others noted).
 - ``custom_excerpt`` is the standfirst (else the body's first sentences); published_at the
   publish date, kept in feeds and sitemaps; drafts stay drafts, scheduled posts are
   scheduled, email-only posts ("sent") are imported as drafts (noted); members-only posts are
@@ -41,7 +42,7 @@ from datetime import UTC, datetime
 from html import escape
 from pathlib import Path
 
-from masthead.publishing.models import ArticlePage, StandardPage
+from masthead.publishing.models import ArticlePage, HomePage, StandardPage
 from masthead.transfer import lexical, mobiledoc, pages
 from masthead.transfer.html import to_blocks
 from masthead.transfer.importing import Importer, ImportFileError, register_importer
@@ -170,6 +171,7 @@ class GhostImporter(Importer):
     # -- items ---------------------------------------------------------------------------------
 
     def items(self):
+        self.featured = []  # (published_at, page pk, label) of published featured posts
         self.media = MediaImporter(
             self,
             uploads_dir=self.options.get("images_dir") or None,
@@ -193,6 +195,32 @@ class GhostImporter(Importer):
     def finish(self):
         if getattr(self, "members", None) is not None:
             self.members.finish()
+        self._lead_story()
+
+    def _lead_story(self):
+        """The newest featured post becomes the home page's lead story (it has one)."""
+        featured = sorted(
+            (entry for entry in self.featured if ArticlePage.objects.filter(pk=entry[1]).exists()),
+            key=lambda entry: (entry[0] is not None, entry[0]),
+            reverse=True,
+        )
+        if not featured:
+            return
+        _date, pk, label = featured[0]
+        home = pages.home_page()
+        if isinstance(home, HomePage):
+            home.lead_story = ArticlePage.objects.get(pk=pk)
+            home.save_revision().publish()
+            self.report.approximate(
+                "post", label, "featured on Ghost: made the home page's lead story"
+            )
+        for _date, _pk, other in featured[1:]:
+            self.report.approximate(
+                "post",
+                other,
+                "featured on Ghost, but the home page has one lead story (the newest featured "
+                "post's): imported as an ordinary article",
+            )
 
     def _author_work(self, user):
         def run():
@@ -301,7 +329,7 @@ class GhostImporter(Importer):
             if author is not None
         ]
         slug = str(post.get("slug") or "")
-        pages.save_article(
+        page, _created = pages.save_article(
             self,
             kind,
             post_id,
@@ -322,6 +350,8 @@ class GhostImporter(Importer):
             modified_at=parse_date(post.get("updated_at")),
             label=label,
         )
+        if post.get("featured") and status == "published" and not is_page:
+            self.featured.append((published_at, page.pk, label))
 
     def _section_and_tags(self, post_id, is_page, label):
         if is_page:

@@ -134,6 +134,12 @@ def test_a_ghost_5_export_with_lexical_bodies(client, tree, images_dir):
     assert "was for members readers only on Ghost" in approximated
     assert "sent by email only on Ghost: imported as a draft" in approximated
     assert "members-only divider was dropped" in approximated
+    # The newest featured post leads the home page; the older one is only noted.
+    assert tree.home.specific_class.objects.get(pk=tree.home.pk).lead_story_id == article.pk
+    assert "featured on Ghost: made the home page's lead story" in approximated
+    assert "Old post with only HTML (post 65f0a1b2c3d4e5f601000006): featured on Ghost, but" in (
+        approximated
+    )
 
 
 @pytest.mark.django_db
