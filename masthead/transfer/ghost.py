@@ -154,6 +154,8 @@ class GhostImporter(Importer):
             document = json.loads(path.read_bytes())
         except (ValueError, UnicodeDecodeError) as error:
             raise ImportFileError(f"{path.name} is not a JSON file ({error}).") from None
+        except RecursionError:
+            raise ImportFileError(f"{path.name} is nested too deeply to be an export.") from None
         _meta, data = export_data(document)
         return data
 

@@ -101,6 +101,8 @@ def render(document):
             document = json.loads(document)
         except ValueError as error:
             raise LexicalError(f"the lexical field is not JSON ({error})") from None
+        except RecursionError:
+            raise LexicalError("the lexical field is nested too deeply") from None
     root = document.get("root") if isinstance(document, dict) else None
     if not isinstance(root, dict) or not isinstance(root.get("children", []), list):
         raise LexicalError("the lexical field has no root with children")

@@ -72,6 +72,8 @@ def render(document, ghost_html=""):
             document = json.loads(document)
         except ValueError as error:
             raise MobiledocError(f"the mobiledoc field is not JSON ({error})") from None
+        except RecursionError:
+            raise MobiledocError("the mobiledoc field is nested too deeply") from None
     if not isinstance(document, dict) or not isinstance(document.get("sections"), list):
         raise MobiledocError("the mobiledoc field has no sections")
     renderer = _Renderer(document, ghost_html)

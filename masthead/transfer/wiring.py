@@ -1,9 +1,11 @@
 """Everything ``transfer`` plugs into elsewhere, connected once from ``TransferConfig.ready()``."""
 
 from masthead.core.cache_invalidation import invalidate_pages_on_change
-from masthead.transfer import ghost  # noqa: F401 - registers the "ghost" importer
-from masthead.transfer import substack  # noqa: F401 - registers the "substack" importer
-from masthead.transfer import wordpress  # noqa: F401 - registers the "wordpress" importer
+from masthead.transfer import (  # noqa: F401 - each registers its importer
+    ghost,
+    substack,
+    wordpress,
+)
 from masthead.transfer.models import ArchivedComment
 
 
