@@ -31,6 +31,7 @@ import os
 import tarfile
 from dataclasses import dataclass
 from datetime import UTC, datetime
+from datetime import time as time_of_day
 from importlib.metadata import version
 from pathlib import Path
 
@@ -38,8 +39,10 @@ from django.apps import apps
 from django.conf import settings
 from django.contrib.contenttypes.models import ContentType
 from django.core.files.storage import default_storage
+from django.core.serializers.json import DjangoJSONEncoder
 from django.core.serializers.jsonl import Serializer as JSONLSerializer
 from django.db import models
+from django.utils.timezone import is_aware
 from wagtail.models import Site
 
 from masthead.core.backup import _ArchiveWriter, _HashingReader
@@ -128,10 +131,29 @@ def data_name(model):
     return f"{DATA_PREFIX}{model._meta.label_lower}.jsonl"
 
 
+class PreciseJSONEncoder(DjangoJSONEncoder):
+    """Django's encoder, except that times keep their microseconds (Django's cuts them to
+    milliseconds, which would change every timestamp a page shows to the microsecond)."""
+
+    def default(self, o):
+        if isinstance(o, datetime):
+            text = o.isoformat()
+            return text[:-6] + "Z" if text.endswith("+00:00") else text
+        if isinstance(o, time_of_day):
+            if is_aware(o):
+                raise ValueError("JSON can't represent timezone-aware times.")
+            return o.isoformat()
+        return super().default(o)
+
+
 class RowSerializer(JSONLSerializer):
     """Django's JSON Lines serialiser, with natural keys only for content types,
     permissions and users (every other relation keeps its primary key, which the export
-    preserves), and without password hashes."""
+    preserves), times to the microsecond, and without password hashes."""
+
+    def _init_options(self):
+        super()._init_options()
+        self.json_kwargs["cls"] = PreciseJSONEncoder
 
     def _natural(self, field):
         return field.remote_field.model._meta.label_lower in natural_key_models()
