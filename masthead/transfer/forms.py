@@ -4,13 +4,14 @@ What an importer reads from its options (each documents its own):
 
 - WordPress: ``section_map`` ({category slug: section title or slug}), ``default_section``,
   ``uploads_dir`` (the old site's ``wp-content/uploads`` folder on this server),
-  ``download`` (fetch images by URL), ``create_users`` (admin users, with no password).
-- Ghost: ``section_map`` (primary tag slug to section), ``default_section``, ``images_dir``
-  (the Ghost ``content/images`` folder on this server), ``download``, and for its members
-  ``newsletter_map`` ({Ghost newsletter: newsletter name or slug}) and
-  ``default_newsletter``.
-- Substack: ``default_section``, ``newsletter_map`` and ``default_newsletter`` for the email
-  list.
+  ``download`` (fetch images by URL), ``create_users`` (admin users, with no password),
+  ``include_unapproved_comments``.
+- Ghost: ``site`` (its address), ``section_map`` (primary tag slug to section),
+  ``default_section``, ``images_dir`` (the Ghost ``content/images`` folder on this server),
+  ``download``, and for its members ``newsletter_map`` ({Ghost newsletter: newsletter name
+  or slug}) and ``default_newsletter``.
+- Substack: ``site``, ``default_section``, ``download``, ``author`` (the byline of every
+  post), and ``newsletter_map`` and ``default_newsletter`` for the email list.
 """
 
 from pathlib import Path
@@ -44,8 +45,16 @@ KIND_SUFFIXES = {
 
 # Which options each kind takes, as form field names.
 KIND_OPTIONS = {
-    "wordpress": ("section_map", "default_section", "images_dir", "download", "create_users"),
+    "wordpress": (
+        "section_map",
+        "default_section",
+        "images_dir",
+        "download",
+        "create_users",
+        "include_unapproved_comments",
+    ),
     "ghost": (
+        "site",
         "section_map",
         "default_section",
         "images_dir",
@@ -53,7 +62,14 @@ KIND_OPTIONS = {
         "newsletter_map",
         "default_newsletter",
     ),
-    "substack": ("default_section", "newsletter_map", "default_newsletter"),
+    "substack": (
+        "site",
+        "default_section",
+        "download",
+        "author",
+        "newsletter_map",
+        "default_newsletter",
+    ),
     "masthead": (),
 }
 # The form's one images-folder field is each importer's own option.
@@ -109,6 +125,15 @@ class ImportForm(forms.Form):
         required=False,
         help_text=_("Go through the whole import and report what it would do, changing nothing."),
     )
+    site = forms.URLField(
+        label=_("The old site's address"),
+        required=False,
+        assume_scheme="https",
+        help_text=_(
+            "Ghost and Substack: e.g. https://news.example.org, so that importing a later "
+            "export of the same site updates what this one brings in."
+        ),
+    )
     section_map = forms.CharField(
         label=_("Categories to sections"),
         required=False,
@@ -147,6 +172,17 @@ class ImportForm(forms.Form):
             "WordPress only: users with no password and no group (an author page is "
             "made for every author either way)."
         ),
+    )
+    include_unapproved_comments = forms.BooleanField(
+        label=_("Keep comments held for moderation too"),
+        required=False,
+        help_text=_("WordPress: approved comments are always kept; spam never is."),
+    )
+    author = forms.CharField(
+        label=_("Byline of every post"),
+        required=False,
+        max_length=255,
+        help_text=_("Substack: its export does not say who wrote each post."),
     )
     newsletter_map = forms.CharField(
         label=_("Lists to newsletters"),

@@ -14,6 +14,7 @@ from django.urls import reverse
 from masthead.newsletter.models import Newsletter
 from masthead.publishing.models import ArticlePage
 from masthead.publishing.roles import ADMINISTRATORS, CONTRIBUTORS, EDITORS
+from masthead.transfer.forms import ImportForm
 from masthead.transfer.models import ImportRun
 from tests.publishing.factories import make_section, make_site_tree
 from tests.transfer.tiny_importer import KIND, tiny_importer
@@ -123,32 +124,7 @@ def test_an_administrator_imports_a_file_watches_it_and_reads_the_report(
     assert "old-site.txt" in listing
 
 
-def test_the_options_chosen_are_what_the_importer_gets(
-    administrator, tiny, tree, upload_dir, tmp_path, django_capture_on_commit_callbacks
-):
-    sport = make_section(tree.home, "Sport")
-    weekly = Newsletter.objects.create(name="Weekly letter", slug="weekly")
-    with django_capture_on_commit_callbacks(execute=True):
-        response = start(
-            administrator,
-            [upload("1|Harbour wall\n")],
-            section_map="local-sport = Sport\n\n# a comment\nnews=News",
-            default_section=sport.pk,
-            images_dir=str(tmp_path),
-            download="on",
-            newsletter_map="Weekly = weekly",
-            default_newsletter=weekly.pk,
-        )
-
-    assert response.status_code == 302
-    # The tiny kind takes no options of its own: it gets what the form gives every kind it
-    # does not know, i.e. none; the options are checked on a kind that takes them below.
-    assert tiny.seen_options == [{}]
-
-
 def test_the_form_turns_its_fields_into_each_kinds_options(tree, tmp_path):
-    from masthead.transfer.forms import ImportForm
-
     sport = make_section(tree.home, "Sport")
     weekly = Newsletter.objects.create(name="Weekly letter", slug="weekly")
     data = {
@@ -157,6 +133,9 @@ def test_the_form_turns_its_fields_into_each_kinds_options(tree, tmp_path):
         "images_dir": str(tmp_path),
         "download": "on",
         "create_users": "on",
+        "include_unapproved_comments": "on",
+        "site": "https://old.example.org/",
+        "author": "Sam Field",
         "newsletter_map": "Weekly = weekly",
         "default_newsletter": weekly.pk,
     }
@@ -167,8 +146,10 @@ def test_the_form_turns_its_fields_into_each_kinds_options(tree, tmp_path):
             "uploads_dir": str(tmp_path),
             "download": True,
             "create_users": True,
+            "include_unapproved_comments": True,
         },
         "ghost": {
+            "site": "https://old.example.org/",
             "section_map": {"local-sport": "Sport", "news": "News"},
             "default_section": "sport",
             "images_dir": str(tmp_path),
@@ -177,7 +158,10 @@ def test_the_form_turns_its_fields_into_each_kinds_options(tree, tmp_path):
             "default_newsletter": "weekly",
         },
         "substack": {
+            "site": "https://old.example.org/",
             "default_section": "sport",
+            "download": True,
+            "author": "Sam Field",
             "newsletter_map": {"Weekly": "weekly"},
             "default_newsletter": "weekly",
         },
@@ -209,16 +193,10 @@ def test_bad_options_are_refused_with_the_reason(
     assert not upload_dir.exists() or list(upload_dir.iterdir()) == []
 
 
-def test_a_file_of_the_wrong_kind_is_refused(administrator, tree, upload_dir, settings):
-    from masthead.transfer import importing
-
-    importing.register_importer("wordpress")(importing.Importer)
-    try:
-        response = administrator.post(
-            START, {"kind": "wordpress", "files": [upload("PK...", "export.zip")]}
-        )
-    finally:
-        importing._importers.pop("wordpress", None)
+def test_a_file_of_the_wrong_kind_is_refused(administrator, tree, upload_dir):
+    response = administrator.post(
+        START, {"kind": "wordpress", "files": [upload("PK...", "export.zip")]}
+    )
 
     assert response.status_code == 400
     assert (
