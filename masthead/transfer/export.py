@@ -502,3 +502,100 @@ def create_export(path, *, progress=None):
         raise
     os.replace(partial, destination)
     return ExportResult(destination, counts, len(names) - len(missing), missing)
+
+
+# --- The schema ---------------------------------------------------------------------------------
+
+
+def _natural_key_of(model):
+    if model._meta.label_lower == user_label():
+        return [model.USERNAME_FIELD]
+    return {
+        "contenttypes.contenttype": ["app_label", "model"],
+        "auth.permission": ["codename", "app_label", "model"],
+    }[model._meta.label_lower]
+
+
+def _field_schema(field):
+    entry = {"type": field.get_internal_type(), "null": field.null, "blank": field.blank}
+    if getattr(field, "max_length", None):
+        entry["max_length"] = field.max_length
+    if field.choices:
+        entry["choices"] = [str(value) for value, _label in field.flatchoices]
+    if field.unique and not field.primary_key:
+        entry["unique"] = True
+    if field.is_relation:
+        target = field.remote_field.model
+        label = target._meta.label_lower
+        entry["relation"] = {
+            "kind": "many_to_many"
+            if field.many_to_many
+            else ("one_to_one" if field.one_to_one else "many_to_one"),
+            "to": label,
+            "by": (
+                "natural key " + json.dumps(_natural_key_of(target))
+                if label in natural_key_models()
+                else "primary key"
+            ),
+        }
+        if field.many_to_many:
+            entry["note"] = "A list, in the row of this model."
+    if field.help_text:
+        entry["help"] = str(field.help_text)
+    return entry
+
+
+def schema():
+    """The documented shape of the export's JSON, generated from the models: per model its
+    file, primary key, parent (multi-table inheritance) and every field with its type,
+    null/blank, length, choices and relation. ``docs/export-schema.json`` is this, committed
+    (``masthead export --schema docs/export-schema.json`` writes it again)."""
+    described = {}
+    for model in exported_models():
+        meta = model._meta
+        fields = {}
+        for field in [*meta.local_fields, *meta.local_many_to_many]:
+            if not field.serialize and not field.primary_key:
+                continue
+            if field.primary_key:
+                continue
+            if field.name in OMITTED_FIELDS and meta.label_lower == user_label():
+                continue
+            if field.many_to_many and not field.remote_field.through._meta.auto_created:
+                continue
+            fields[field.name] = _field_schema(field)
+        parents = [parent._meta.label_lower for parent in meta.parents]
+        if meta.label_lower == user_label():
+            key = "none: the row is named by its natural key " + json.dumps(_natural_key_of(model))
+        else:
+            key = f"{meta.pk.name} ({meta.pk.get_internal_type()})"
+            if meta.pk.is_relation:
+                owner = meta.pk.remote_field.model._meta.label_lower
+                key = f"the primary key of its row in {owner}"
+        described[meta.label_lower] = {
+            "file": data_name(model),
+            "description": " ".join((model.__doc__ or "").split()),
+            "primary_key": key,
+            **({"parents": parents} if parents else {}),
+            "fields": fields,
+        }
+    return {
+        "format": FORMAT,
+        "format_version": FORMAT_VERSION,
+        "about": (
+            "Each data/<model>.jsonl holds one JSON object per line, Django's serialisation: "
+            '{"model": "<app_label>.<model>", "pk": <primary key>, "fields": {...}}. A row of '
+            "a model that inherits from another (every page type from wagtailcore.page) holds "
+            "only its own fields; the inherited ones are in the parent's row of the same pk. "
+            "Times are ISO 8601 in UTC ('Z'), money an integer of minor units beside its "
+            "currency. manifest.json lists every file's size and SHA-256, the rows per model, "
+            "the content types' ids (StreamField and revisions refer to pages, images and "
+            "documents by id, and revisions to content types by id) and what is left out."
+        ),
+        "excluded": EXCLUDED,
+        "models": described,
+    }
+
+
+def write_schema(path):
+    Path(path).write_text(json.dumps(schema(), indent=2, ensure_ascii=False) + "\n", "utf-8")

@@ -173,7 +173,10 @@ def unpack(archive, directory):
         seen = {}
         manifest = None
         if members.zip:
-            # A zip's manifest is read first, so every other member is held to its size.
+            # Every name is checked before anything is read; then the manifest, so every
+            # other member is held to its stated size.
+            for info in members.zip.infolist():
+                members._check_name(info.filename.rstrip("/") if info.is_dir() else info.filename)
             try:
                 info = members.zip.getinfo(MANIFEST_NAME)
             except KeyError:

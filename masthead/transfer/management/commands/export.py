@@ -5,7 +5,7 @@ from pathlib import Path
 from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError
 
-from masthead.transfer.export import ExportError, create_export
+from masthead.transfer.export import ExportError, create_export, write_schema
 
 
 class Command(BaseCommand):
@@ -22,8 +22,17 @@ class Command(BaseCommand):
 
     def add_arguments(self, parser):
         parser.add_argument("path", nargs="?", help="Archive file (.zip or .tar.gz) or directory.")
+        parser.add_argument(
+            "--schema",
+            metavar="FILE",
+            help="Write only the schema of the export's JSON (docs/export-schema.json) to FILE.",
+        )
 
-    def handle(self, *args, path=None, **options):
+    def handle(self, *args, path=None, schema=None, **options):
+        if schema:
+            write_schema(schema)
+            self.stdout.write(f"Wrote the export's schema to {schema}")
+            return
         target = Path(path) if path else Path(settings.TRANSFER_EXPORT_DIR)
         if not path:
             target.mkdir(parents=True, exist_ok=True)
