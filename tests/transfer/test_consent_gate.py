@@ -96,9 +96,17 @@ def test_an_unconfirmed_list_gets_nothing_until_an_editor_confirms_it(
     assert first.status == Campaign.Status.SENT
     assert first.deliveries.count() == 1  # the waiting ones were never recipients
 
+    listing = client.get("/admin/imported_lists/")
+    assert listing.status_code == 200
+    assert b"members.csv" in listing.content and b"waiting" in listing.content
     page = client.get(f"/admin/imported_lists/inspect/{imported.pk}/")
     assert page.status_code == 200
     assert b"data-imported-list-waiting" in page.content
+    # Its consent basis is never edited outside the recorded confirmation.
+    edit = client.post(f"/admin/imported_lists/edit/{imported.pk}/", {"consent_basis": "x"})
+    assert edit.status_code == 302
+    imported.refresh_from_db()
+    assert imported.consent_basis == ""
 
     # The form needs both the basis and the tick: nothing changes without them.
     refused = client.post(
@@ -126,6 +134,9 @@ def test_an_unconfirmed_list_gets_nothing_until_an_editor_confirms_it(
     assert entry.object_id == str(imported.pk)
     assert entry.data["consent_basis"] == imported.consent_basis
     assert entry.data["subscribers"] == 2
+
+    page = client.get(f"/admin/imported_lists/inspect/{imported.pk}/")
+    assert b"data-imported-list-confirmed" in page.content
 
     send_campaign(daily, django_capture_on_commit_callbacks, "After confirmation")
     assert received(smtp_mailbox, "After confirmation") == [
@@ -203,7 +214,10 @@ def test_the_csv_import_of_people_declared_confirmed_goes_through_the_same_gate(
     imported = ImportedList.objects.get()
     assert (imported.source, imported.filename, imported.count) == ("csv", "old-list.csv", 1)
     assert imported.created_by == editor
-    assert Subscriber.objects.get(email="ada@example.org").imported_list == imported
+    ada = Subscriber.objects.get(email="ada@example.org")
+    assert ada.imported_list == imported
+    inspect = client.get(f"/admin/subscribers/inspect/{ada.pk}/")
+    assert str(imported).encode() in inspect.content
 
     send_campaign(daily, django_capture_on_commit_callbacks, "Waiting")
     assert received(smtp_mailbox, "Waiting") == []
