@@ -20,6 +20,7 @@ from django.core.exceptions import PermissionDenied
 from django.core.files.uploadhandler import FileUploadHandler, StopUpload
 from django.core.paginator import Paginator
 from django.shortcuts import get_object_or_404, redirect
+from django.urls import reverse
 from django.utils.decorators import method_decorator
 from django.utils.translation import gettext_lazy as _
 from django.views.decorators.csrf import csrf_exempt, csrf_protect
@@ -42,6 +43,7 @@ PAGES_SHOWN = 20
 REFRESH_SECONDS = 2
 # Room for the form's other fields around the files in a request's size.
 FORM_OVERHEAD_BYTES = 1024 * 1024
+COLUMN_ORDER = ("created", "updated", "skipped", "failed")
 
 
 def may_import(user):
@@ -80,12 +82,19 @@ class SizeCapUploadHandler(FileUploadHandler):
         return None
 
 
+def imports_breadcrumbs(home):
+    return [*home, {"url": reverse("transfer_import_list"), "label": _("Imports")}]
+
+
 class ImportListView(ImportPermissionMixin, WagtailAdminTemplateMixin, TemplateView):
     """Every import run, newest first, from the admin and from the command line."""
 
     template_name = "transfer/import_list.html"
     page_title = _("Imports")
     header_icon = "download"
+
+    def get_breadcrumbs_items(self):
+        return [*self.breadcrumbs_items, {"url": "", "label": _("Imports")}]
 
     def get_context_data(self, **kwargs):
         runs = ImportRun.objects.select_related("created_by")
@@ -100,6 +109,9 @@ class ImportStartView(ImportPermissionMixin, WagtailAdminTemplateMixin, Template
     template_name = "transfer/import_start.html"
     page_title = _("New import")
     header_icon = "download"
+
+    def get_breadcrumbs_items(self):
+        return [*imports_breadcrumbs(self.breadcrumbs_items), {"url": "", "label": _("New import")}]
 
     def dispatch(self, request, *args, **kwargs):
         # The permission is checked first (ImportPermissionMixin), then the size, then CSRF,
@@ -150,6 +162,30 @@ class ImportStartView(ImportPermissionMixin, WagtailAdminTemplateMixin, Template
         )
 
 
+def count_table(counts):
+    """The report's counts as a table: its columns (created, updated, skipped and failed
+    first, then whatever else the importer counted) and one row of numbers per kind."""
+    actions = {action for by_action in counts.values() for action in by_action}
+    columns = [action for action in COLUMN_ORDER if action in actions]
+    columns += sorted(actions - set(COLUMN_ORDER))
+    rows = [(kind, [counts[kind].get(action, 0) for action in columns]) for kind in sorted(counts)]
+    return columns, rows
+
+
+def option_lines(options):
+    """The run's options as (name, text) for people: mappings as "old → new", yes and no."""
+    lines = []
+    for name, value in options.items():
+        if isinstance(value, dict):
+            text = "; ".join(f"{old} → {new}" for old, new in value.items())
+        elif isinstance(value, bool):
+            text = _("yes") if value else _("no")
+        else:
+            text = str(value)
+        lines.append((name, text))
+    return lines
+
+
 def pages_touched(run, limit=PAGES_SHOWN):
     """The pages a finished, real run created or updated, newest first."""
     if run.dry_run or run.status != ImportRun.Status.DONE or not run.started_at:
@@ -194,6 +230,10 @@ class ImportRunView(ImportPermissionMixin, WagtailAdminTemplateMixin, TemplateVi
     def is_running(self):
         return self.run.status in (ImportRun.Status.QUEUED, ImportRun.Status.RUNNING)
 
+    def get_breadcrumbs_items(self):
+        label = _("Import %(number)s") % {"number": self.run.pk}
+        return [*imports_breadcrumbs(self.breadcrumbs_items), {"url": "", "label": label}]
+
     def get_page_title(self):
         return _("Import %(number)s: %(file)s") % {
             "number": self.run.pk,
@@ -203,6 +243,7 @@ class ImportRunView(ImportPermissionMixin, WagtailAdminTemplateMixin, TemplateVi
     def get_context_data(self, **kwargs):
         done, total = tasks.progress_of(self.run)
         report = self.run.report or {}
+        columns, rows = count_table(report.get("counts", {}))
         return super().get_context_data(
             run=self.run,
             running=self.is_running(),
@@ -210,13 +251,14 @@ class ImportRunView(ImportPermissionMixin, WagtailAdminTemplateMixin, TemplateVi
             done=done,
             total=total,
             percent=(100 * done // total) if total else 0,
-            counts=sorted(report.get("counts", {}).items()),
+            columns=columns,
+            rows=rows,
             notes=[
                 (_("Failed"), "failed", report.get("failed", [])),
                 (_("Skipped"), "skipped", report.get("skipped", [])),
                 (_("Approximated"), "approximated", report.get("approximated", [])),
             ],
-            options=tasks.importer_options(self.run),
+            options=option_lines(tasks.importer_options(self.run)),
             pages=pages_touched(self.run),
             **kwargs,
         )
@@ -229,6 +271,9 @@ class ArchivedCommentListView(WagtailAdminTemplateMixin, TemplateView):
     template_name = "transfer/archived_comments.html"
     page_title = _("Archived comments")
     header_icon = "comment"
+
+    def get_breadcrumbs_items(self):
+        return [*self.breadcrumbs_items, {"url": "", "label": _("Archived comments")}]
 
     def dispatch(self, request, *args, **kwargs):
         if not may_view_archived_comments(request.user):

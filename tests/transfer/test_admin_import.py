@@ -111,7 +111,9 @@ def test_an_administrator_imports_a_file_watches_it_and_reads_the_report(
     assert 'http-equiv="refresh"' not in body
     assert '<progress max="3" value="3"' in body
     assert "3 of 3 items (100%)" in text
-    assert 'data-kind="post"><td>post</td><td>2</td><td>0</td><td>0</td><td>0</td>' in body
+    assert "<th>Kind</th><th>Created</th><th>Failed</th></tr>" in body
+    assert '<tr data-kind="post"><td>post</td><td>2</td><td>0</td></tr>' in body
+    assert '<tr data-kind="item"><td>item</td><td>0</td><td>1</td></tr>' in body
     assert "Failed (1)" in text
     assert "FAIL ValueError: this item is broken on purpose" in text
     for title in ("Harbour wall", "Ferry fares"):
@@ -288,3 +290,41 @@ def test_the_upload_needs_a_csrf_token(django_user_model, tiny, tree, upload_dir
     token = re.search(r'name="csrfmiddlewaretoken" value="([^"]+)"', form_page).group(1)
     response = start(client, [upload("1|Harbour wall\n")], csrfmiddlewaretoken=token)
     assert response.status_code == 302
+
+
+def test_a_runs_page_shows_its_options_and_every_count_the_importer_kept(administrator):
+    run = ImportRun.objects.create(
+        kind="wordpress",
+        filename="site.xml",
+        status=ImportRun.Status.DONE,
+        options={"section_map": {"quayside": "Harbour"}, "download": True, "_files": ["x"]},
+        report={
+            "dry_run": False,
+            "counts": {
+                "attachment": {"imported": 3},
+                "category": {"mapped": 1, "to the default section": 2},
+                "post": {"created": 4, "updated": 1},
+            },
+            "skipped": [],
+            "approximated": [{"kind": "post", "item": "A post", "reason": "slug taken"}],
+            "failed": [],
+        },
+    )
+
+    response = administrator.get(f"/admin/import/{run.pk}/")
+    body = response.content.decode()
+    text = text_of(response)
+
+    assert "section_map : quayside → Harbour" in text
+    assert "download : yes" in text
+    assert "_files" not in body
+    assert (
+        "<th>Kind</th><th>Created</th><th>Updated</th><th>Imported</th><th>Mapped</th>"
+        "<th>To the default section</th></tr>"
+    ) in body
+    assert (
+        '<tr data-kind="category"><td>category</td><td>0</td><td>0</td><td>0</td><td>1</td>'
+        "<td>2</td></tr>"
+    ) in body
+    assert "Approximated (1)" in text
+    assert "post A post slug taken" in text
