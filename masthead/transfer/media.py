@@ -47,6 +47,8 @@ from django.core.files.images import ImageFile
 from PIL import Image as PillowImage
 from wagtail.images import get_image_model
 
+from masthead.transfer.pages import remember_new
+
 DOWNLOAD_TIMEOUT = 20
 FORMATS = {"JPEG": "jpg", "PNG": "png", "GIF": "gif", "WEBP": "webp"}
 _SIZE_SUFFIX = re.compile(r"-\d{1,5}x\d{1,5}(?=\.[A-Za-z0-9]+$)")
@@ -115,8 +117,9 @@ class MediaImporter:
         self.download = bool(download)
         self.uploads_prefixes = tuple(uploads_prefixes)
         self.known_urls = {source_key(url) for url in known_urls}
-        self._found = {}  # key -> image pk, for this run
-        self._recent = []  # keys found during the current item
+        self._found = {}  # (kind, source id) -> Image, for this run
+        self._recent = []  # what the current item added to it
+        self._absent = set()  # (kind, source id) known to have no source record
         self.Image = get_image_model()
 
     # -- the run's memory, rolled back with an item that fails ------------------------------
@@ -126,19 +129,37 @@ class MediaImporter:
 
     def forget_item(self):
         """Forget what the item that just failed (and was rolled back) imported."""
-        for key in self._recent:
-            self._found.pop(key, None)
+        for record in self._recent:
+            self._found.pop(record, None)
         self._recent = []
+        self._absent.clear()  # what it recorded is gone again
 
-    def _cached(self, key):
-        pk = self._found.get(key)
-        if pk is None:
-            return None
-        return self.Image.objects.filter(pk=pk).first()
+    def _known(self, kind, source_id):
+        """The image recorded for (kind, source_id), from this run's memory or the source
+        records (then remembered for the rest of the run)."""
+        record = (kind, source_id)
+        image = self._found.get(record)
+        if image is None and record not in self._absent:
+            image = self.importer.find(kind, source_id, self.Image)
+            if image is not None:
+                self._found[record] = image
+                self._recent.append(record)
+            else:
+                self._absent.add(record)
+        return image
 
-    def _keep(self, key, image):
-        self._found[key] = image.pk
-        self._recent.append(key)
+    def _record(self, kind, source_id, image):
+        """Record that (kind, source_id) is ``image``, in the source records and here."""
+        record = (kind, source_id)
+        if self._found.get(record) is image:
+            return
+        if record in self._absent:
+            remember_new(self.importer, kind, source_id, image)
+            self._absent.discard(record)
+        else:
+            self.importer.remember(kind, source_id, image)
+        self._found[record] = image
+        self._recent.append(record)
 
     # -- finding ----------------------------------------------------------------------------
 
@@ -148,27 +169,21 @@ class MediaImporter:
         if not key or urlsplit(key).scheme not in ("http", "https", ""):
             self.report.skip("image", url, "not an address of an image")
             return None
-        image = self._cached(key)
+        attachment_id = str(attachment_id) if attachment_id is not None else None
+        image = self._known("image", key)
         if image is None and attachment_id is not None:
-            image = self.importer.find("attachment", attachment_id, self.Image)
+            image = self._known("attachment", attachment_id)
         original = _SIZE_SUFFIX.sub("", key)
         candidates = [key] if original == key else [original, key]
-        if image is None:
-            for candidate in candidates:
-                image = self._cached(candidate) or self.importer.find(
-                    "image", candidate, self.Image
-                )
-                if image is not None:
-                    break
+        if image is None and original != key:
+            image = self._known("image", original)
         if image is None:
             image = self._import(candidates, url, alt=alt, title=title)
         if image is None:
             return None
-        self._keep(key, image)
-        if not self.importer.find("image", key, self.Image):
-            self.importer.remember("image", key, image)
+        self._record("image", key, image)
         if attachment_id is not None:
-            self.importer.remember("attachment", attachment_id, image)
+            self._record("attachment", attachment_id, image)
         return image
 
     def _import(self, candidates, url, *, alt, title):
@@ -184,8 +199,7 @@ class MediaImporter:
                 reasons.append(str(error))
                 continue
             image = self._store(candidate, data, image_format, width, height, title or alt)
-            self.importer.remember("image", candidate, image)
-            self._keep(candidate, image)
+            self._record("image", candidate, image)
             self.report.count("image", "created")
             return image
         self.report.skip("image", url, "; ".join(reasons) or "it could not be found")

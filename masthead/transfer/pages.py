@@ -24,6 +24,11 @@ The interface (every function works on the default Wagtail site's home page)::
                  hero_image=None, old_urls=(), page_class=ArticlePage,
                  extra_fields=None, modified_at=None, label=None) -> (page, created)
 
+    remember_new(importer, kind, source_id, obj)
+        ``importer.remember`` in one INSERT, for an item ``find()`` has just not found.
+    with one_page_cache_invalidation(): ...
+        the page cache emptied once at the end of the block, not at every save in it.
+
 ``save_article`` creates (under ``section``, which for a ``StandardPage`` is its parent
 page) or updates the page recorded for ``(kind, source_id)``, saves a revision and then:
 
@@ -45,11 +50,17 @@ introduction; authors and tags are ignored.
 
 import html
 import re
+import threading
+from contextlib import contextmanager
 
+from django.contrib.contenttypes.models import ContentType
 from django.utils import timezone
 from django.utils.text import slugify
+from wagtail.log_actions import log
 from wagtail.models import Site
+from wagtail.signals import page_published
 
+from masthead.core import cache_invalidation
 from masthead.publishing.models import (
     ArticleAuthor,
     ArticlePage,
@@ -59,6 +70,7 @@ from masthead.publishing.models import (
     SectionPage,
 )
 from masthead.transfer.html import sanitise
+from masthead.transfer.models import SourceRecord
 from masthead.transfer.redirects import redirect_old_url
 
 STANDFIRST_MAX = 300
@@ -69,6 +81,56 @@ STATUSES = ("published", "draft", "scheduled")
 _TAG = re.compile(r"<[^>]+>")
 _SPACE = re.compile(r"\s+")
 _SENTENCE_END = re.compile(r"(?<=[.!?])\s+")
+
+
+_deferral = threading.local()
+
+
+def _deferrable(invalidate):
+    def invalidate_pages():
+        if getattr(_deferral, "active", False):
+            _deferral.pending = True
+            return
+        invalidate()
+
+    invalidate_pages.deferrable = True
+    return invalidate_pages
+
+
+@contextmanager
+def one_page_cache_invalidation():
+    """Empty the page cache once, when the block ends, instead of at every save in it.
+
+    Every page, image and tag saved empties the whole page cache (``masthead.core.
+    cache_invalidation``), at once and again after the commit: thousands of times in an
+    import, for pages nobody can have cached yet. Inside this block, in this thread only
+    (a web request served meanwhile by another thread invalidates as always), those calls
+    are noted instead, and the cache is emptied once at the end, now and after the commit.
+    """
+    if not getattr(cache_invalidation.invalidate_pages, "deferrable", False):
+        cache_invalidation.invalidate_pages = _deferrable(cache_invalidation.invalidate_pages)
+    outer = getattr(_deferral, "active", False)
+    _deferral.active = True
+    try:
+        yield
+    finally:
+        _deferral.active = outer
+        if not outer and getattr(_deferral, "pending", False):
+            _deferral.pending = False
+            cache_invalidation.invalidate_now_and_after_commit()
+
+
+def remember_new(importer, kind, source_id, obj):
+    """``importer.remember()`` for an item ``importer.find()`` has just not found: one
+    INSERT instead of a look-up and an INSERT in a savepoint."""
+    SourceRecord.objects.create(
+        source=importer.source,
+        site=importer.site,
+        kind=kind,
+        source_id=str(source_id),
+        content_type=ContentType.objects.get_for_model(obj, for_concrete_model=False),
+        object_id=str(obj.pk),
+    )
 
 
 def home_page():
@@ -209,6 +271,55 @@ def unique_slug(parent, slug, exclude=None):
         number += 1
 
 
+def _add_published(parent, page, published_at, modified_at):
+    """Add ``page`` under ``parent`` already published, with its revision: what Wagtail's
+    publish action does for a new page (live, first and last published dates, the live
+    revision, the "wagtail.publish" log entry and the ``page_published`` signal), without
+    reading the revision back and saving the page a third time."""
+    now = timezone.now()
+    page.live = True
+    page.go_live_at = None
+    page.first_published_at = published_at or now
+    page.last_published_at = modified_at or published_at or now
+    parent.add_child(instance=page)
+    revision = page.save_revision(clean=False)
+    type(page).objects.filter(pk=page.pk).update(
+        live_revision=revision, has_unpublished_changes=False
+    )
+    page.live_revision = revision
+    page.has_unpublished_changes = False
+    log(instance=page, action="wagtail.publish", revision=revision, content_changed=True)
+    page_published.send(sender=page.specific_class, instance=page, revision=revision)
+
+
+def _save_and_publish(parent, page, created, status, published_at, modified_at):
+    """Save (or add) ``page`` and publish, schedule or unpublish it through Wagtail."""
+    if created:
+        parent.add_child(instance=page)
+    else:
+        if page.get_parent().pk != parent.pk:
+            new_slug, changed = unique_slug(parent, page.slug, exclude=page)
+            if changed:
+                page.slug = new_slug
+                page.save(update_fields=["slug"])
+            page.move(parent, pos="last-child")
+            page.refresh_from_db(fields=["path", "depth", "url_path"])
+        page.save()
+    revision = page.save_revision(clean=False)
+    if status == "draft":
+        if page.live:
+            page.unpublish()
+        return
+    revision.publish()
+    if status == "published" or not (page.go_live_at and page.go_live_at > timezone.now()):
+        dated = {"last_published_at": modified_at or published_at or page.last_published_at}
+        if published_at:
+            dated["first_published_at"] = published_at
+        type(page).objects.filter(pk=page.pk).update(**dated)
+        for field, value in dated.items():
+            setattr(page, field, value)
+
+
 def save_article(
     importer,
     kind,
@@ -275,33 +386,17 @@ def save_article(
     if is_article:
         page.tags.clear()
         page.tags.add(*tag_names(tags))
-    if created:
-        section.add_child(instance=page)
+    if created and status == "published":
+        _add_published(section, page, published_at, modified_at)
     else:
-        if page.get_parent().pk != section.pk:
-            new_slug, changed = unique_slug(section, page.slug, exclude=page)
-            if changed:
-                page.slug = new_slug
-                page.save(update_fields=["slug"])
-            page.move(section, pos="last-child")
-            page.refresh_from_db(fields=["path", "depth", "url_path"])
-        page.save()
-    revision = page.save_revision()
-    if status == "draft":
-        if page.live:
-            page.unpublish()
-    else:
-        revision.publish()
-        if status == "published" or not (page.go_live_at and page.go_live_at > timezone.now()):
-            dated = {"last_published_at": modified_at or published_at or page.last_published_at}
-            if published_at:
-                dated["first_published_at"] = published_at
-            type(page).objects.filter(pk=page.pk).update(**dated)
-            for field, value in dated.items():
-                setattr(page, field, value)
+        _save_and_publish(section, page, created, status, published_at, modified_at)
+    if status != "draft":
         site = section.get_site()
         for url in old_urls:
             redirect_old_url(url, page, site)
-    importer.remember(kind, source_id, page)
+    if created:
+        remember_new(importer, kind, source_id, page)
+    else:
+        importer.remember(kind, source_id, page)
     report.count(kind, "created" if created else "updated")
     return page, created

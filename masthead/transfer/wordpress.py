@@ -54,7 +54,7 @@ from defusedxml.ElementTree import ParseError, iterparse
 from django.contrib.auth import get_user_model
 from django.utils import timezone
 
-from masthead.publishing.models import ArticlePage, HomePage, SectionPage, StandardPage
+from masthead.publishing.models import ArticlePage, HomePage, StandardPage
 from masthead.transfer import pages
 from masthead.transfer.html import sanitise, to_blocks
 from masthead.transfer.importing import Importer, ImportFileError, register_importer
@@ -191,7 +191,8 @@ class WordPressImporter(Importer):
         self.media = None
         self.sticky_pages = []  # (date, page pk) of published sticky posts
         self.sticky_ids = {str(value) for value in self.options.get("sticky") or ()}
-        self._sections = {}  # category slug -> (section pk, mapped)
+        self._sections = {}  # category slug -> (section, mapped)
+        self._authors = {}  # login -> author page
 
     # -- reading ----------------------------------------------------------------------------
 
@@ -309,6 +310,10 @@ class WordPressImporter(Importer):
             download=bool(self.options.get("download")),
             known_urls=self.attachments.values(),
         )
+        with pages.one_page_cache_invalidation():
+            yield from self._items()
+
+    def _items(self):
         for login, author in self.authors.items():
             yield f"author {login}", self._wrap(lambda author=author: self.import_author(author))
         for slug, category in self.categories.items():
@@ -327,7 +332,10 @@ class WordPressImporter(Importer):
             try:
                 work()
             except Exception:
+                # what the failed item made is rolled back: forget it (it is all found again)
                 self.media.forget_item()
+                self._sections.clear()
+                self._authors.clear()
                 raise
 
         return run
@@ -336,13 +344,14 @@ class WordPressImporter(Importer):
         user = None
         if self.options.get("create_users"):
             user = self._user(author)
-        _page, created = pages.author_for(
+        page, created = pages.author_for(
             author["display_name"],
             slug=author["login"],
             user=user,
             importer=self,
             source_id=author["login"],
         )
+        self._authors[author["login"]] = page
         self.report.count("author", "created" if created else "updated")
 
     def _user(self, author):
@@ -372,16 +381,15 @@ class WordPressImporter(Importer):
         """(section, mapped) for a category: its mapped section, else the default one."""
         cached = self._sections.get(slug)
         if cached is not None:
-            section = SectionPage.objects.filter(pk=cached[0]).first()
-            if section is not None:
-                return section, cached[1]
+            return cached
         mapping = self.options.get("section_map") or self.options.get("categories") or {}
         target = mapping.get(slug)
         section = pages.section_for(target) if target else None
         mapped = section is not None
         if section is None:
             section = pages.default_section(self.options.get("default_section") or None)
-        self._sections[slug] = (section.pk, mapped)
+        if not section._state.adding:
+            self._sections[slug] = (section, mapped)
         return section, mapped
 
     def import_category(self, category):
@@ -421,11 +429,11 @@ class WordPressImporter(Importer):
         if status == "scheduled" and (item.date is None or item.date <= timezone.now()):
             status = "published"  # its time has come: WordPress would have published it
         if item.type == "post":
-            page = self.import_post(item, status)
+            page, created = self.import_post(item, status)
         else:
-            page = self.import_page(item, status)
+            page, created = self.import_page(item, status)
         if self.options.get("comments", True):
-            self.import_comments(item, page)
+            self.import_comments(item, page, created)
 
     def import_attachment(self, item):
         if not item.attachment_url:
@@ -506,13 +514,13 @@ class WordPressImporter(Importer):
             self.report.approximate("post", item.label, "the excerpt was cut to 300 characters")
         authors = []
         if item.creator:
-            author = self.find("author", item.creator)
+            author = self._authors.get(item.creator) or self.find("author", item.creator)
             if author is None:
                 author, _created = pages.author_for(
                     item.creator, importer=self, source_id=item.creator
                 )
             authors.append(author)
-        page, _created = pages.save_article(
+        page, created = pages.save_article(
             self,
             "post",
             item.id,
@@ -533,7 +541,7 @@ class WordPressImporter(Importer):
         )
         if status == "published" and (item.sticky or item.id in self.sticky_ids):
             self.sticky_pages.append((item.date or page.first_published_at, page.pk, item.label))
-        return page
+        return page, created
 
     def import_page(self, item, status):
         parent = None
@@ -547,7 +555,7 @@ class WordPressImporter(Importer):
                 )
         parent = parent or pages.home_page()
         standfirst, _truncated = pages.standfirst_from(item.excerpt, "")
-        page, _created = pages.save_article(
+        return pages.save_article(
             self,
             "page",
             item.id,
@@ -564,10 +572,10 @@ class WordPressImporter(Importer):
             old_urls=self.old_urls(item) if status != "draft" else (),
             label=item.label,
         )
-        return page
 
-    def import_comments(self, item, page):
+    def import_comments(self, item, page, new_page=False):
         include_held = bool(self.options.get("include_unapproved_comments"))
+        new = []
         for comment in item.comments:
             comment_id = comment.get("wp:comment_id", "").strip()
             approved = comment.get("wp:comment_approved", "").strip()
@@ -583,21 +591,29 @@ class WordPressImporter(Importer):
             if not url.startswith(("http://", "https://")) or len(url) > 500:
                 url = ""
             parent = comment.get("wp:comment_parent", "0").strip()
+            values = {
+                "parent_source_id": "" if parent == "0" else parent,
+                "author_name": comment.get("wp:comment_author", "").strip()[:255],
+                "author_url": url,
+                "posted_at": parse_gmt(comment.get("wp:comment_date_gmt"))
+                or parse_gmt(comment.get("wp:comment_date")),
+                "body": body,
+                "approved": approved == "1",
+            }
+            if new_page:  # nothing to update: all of them in one query below
+                new.append(
+                    ArchivedComment(
+                        source=self.source, article=page, source_id=comment_id, **values
+                    )
+                )
+                continue
             _archived, created = ArchivedComment.objects.update_or_create(
-                source=self.source,
-                article=page,
-                source_id=comment_id,
-                defaults={
-                    "parent_source_id": "" if parent == "0" else parent,
-                    "author_name": comment.get("wp:comment_author", "").strip()[:255],
-                    "author_url": url,
-                    "posted_at": parse_gmt(comment.get("wp:comment_date_gmt"))
-                    or parse_gmt(comment.get("wp:comment_date")),
-                    "body": body,
-                    "approved": approved == "1",
-                },
+                source=self.source, article=page, source_id=comment_id, defaults=values
             )
             self.report.count("comment", "created" if created else "updated")
+        if new:
+            ArchivedComment.objects.bulk_create(new)
+            self.report.count("comment", "created", len(new))
 
     def finish(self):
         if not self.sticky_pages:
