@@ -240,10 +240,13 @@ class GhostImporter(Importer):
 
     def image_url(self, url):
         """A Ghost image address as the media importer looks it up: the site's address in
-        place of ``__GHOST_URL__``, and the original in place of a resized copy."""
+        place of ``__GHOST_URL__`` (or of nothing, before a path), and the original in
+        place of a resized copy."""
         url = str(url or "").strip()
         if url.startswith(GHOST_URL):
-            url = (self.site or "") + url[len(GHOST_URL) :]
+            url = url[len(GHOST_URL) :]
+        if url.startswith("/") and not url.startswith("//"):
+            url = self.site + url
         return _RESIZED.sub("/content/images/", url)
 
     def _image(self, url, alt=""):
@@ -293,7 +296,11 @@ class GhostImporter(Importer):
         kind = "page" if is_page else "post"
         title = str(post.get("title") or "").strip() or "Untitled"
         label = f"{title} ({kind} {post_id})"
-        body_html = self._body_html(post, label)
+        # Ghost writes its own address as __GHOST_URL__: links to its other posts become
+        # paths on this site, which their redirects answer.
+        body_html = self._body_html(post, label).replace(GHOST_URL, "")
+        if post.get("codeinjection_head") or post.get("codeinjection_foot"):
+            self.report.approximate(kind, label, "its code injection (scripts) was left out")
         blocks, notes = to_blocks(body_html, images=lambda src, alt="": self._image(src, alt))
         for note in notes:
             self.report.approximate(kind, label, note)

@@ -254,6 +254,9 @@ class SubstackImporter(Importer):
             return
         notes = []
         html = clean_substack_html(html, notes)
+        if self.site:
+            # Links to the publication's other posts become paths their redirects answer.
+            html = html.replace(f"{self.site}/p/", "/p/")
         if row.get("podcast_url"):
             html += (
                 f'<p><a href="{escape(row["podcast_url"], quote=True)}">'

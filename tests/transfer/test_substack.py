@@ -99,6 +99,7 @@ def test_the_export_becomes_articles_and_subscribers(client, tree, export, notes
     text = str(gauge.body.render_as_block())
     assert "tide gauge" in text and "https://example.org/tides" in text
     assert "We can finally trust the numbers again." in text
+    assert 'href="/p/members-briefing"' in text  # a path here, which its redirect answers
     assert "Harbour staff thanked the volunteers." in text
     for hostile in ("onmouseover", "<script", "alert(", "Subscribe for free", "<form"):
         assert hostile not in text
