@@ -4,9 +4,11 @@ editor confirms it; the newsletter's rules for imports hold (suppressed and eras
 addresses refused, opt-outs stand); re-runs update; bad files change nothing."""
 
 import datetime
+import io
 from pathlib import Path
 
 import pytest
+from django.core.management import call_command
 
 from masthead.newsletter import consent
 from masthead.newsletter.consent import ConsentContext
@@ -211,3 +213,26 @@ def test_members_need_a_newsletter_here(tmp_path):
     with pytest.raises(ImportFileError, match="no newsletter here to subscribe people to"):
         run_import("ghost", [MEMBERS])
     assert not Subscriber.objects.exists()
+
+
+@pytest.mark.django_db
+def test_the_command_line_imports_members_with_its_options(newsletters):
+    out = io.StringIO()
+
+    call_command(
+        "import",
+        "ghost",
+        str(MEMBERS),
+        "--option",
+        "default_newsletter=weekly",
+        "--newsletter-map",
+        "vip=daily",
+        stdout=out,
+    )
+
+    ben = Subscriber.objects.get(email="ben@example.org")
+    assert active(ben) == ["daily", "weekly"]  # the default, and "vip" mapped to daily
+    assert active(Subscriber.objects.get(email="ada@example.org")) == ["weekly"]
+    lines = out.getvalue().splitlines()
+    assert lines[0] == "Import finished."
+    assert "  member: 7 created, 2 skipped" in lines
