@@ -1,14 +1,17 @@
 """Registers the "Import and export" area of the admin: its menu (a submenu other parts of
 transfer add their items to through the ``register_import_export_menu_item`` hook), the
-import screens' URLs, the read-only listing of archived comments, and the audit-log
-wording of an import started from the admin."""
+import screens' URLs, the read-only listing of archived comments (linked from the header
+menu of a page that has some), and the audit-log wording of an import started from the
+admin."""
 
 from django.urls import path, reverse
 from django.utils.translation import gettext_lazy as _
 from wagtail import hooks
 from wagtail.admin.menu import Menu, MenuItem, SubmenuMenuItem
+from wagtail.admin.widgets import Button
 
 from masthead.transfer import tasks, views
+from masthead.transfer.models import ArchivedComment
 
 MENU_HOOK = "register_import_export_menu_item"
 
@@ -55,6 +58,21 @@ def register_archived_comments_menu_item():
 def register_import_export_menu():
     submenu = Menu(register_hook_name=MENU_HOOK)
     return SubmenuMenuItem(_("Import and export"), submenu, icon_name="resubmit", order=900)
+
+
+@hooks.register("register_page_header_buttons")
+def archived_comments_button(page, user, view_name, next_url=None):
+    """In a page's header menu, its archived comments, when it has any."""
+    if not views.may_view_archived_comments(user):
+        return
+    count = ArchivedComment.objects.filter(article_id=page.pk).count()
+    if count:
+        yield Button(
+            _("Archived comments (%(count)s)") % {"count": count},
+            f"{reverse('transfer_archived_comments')}?article={page.pk}",
+            icon_name="comment",
+            priority=80,
+        )
 
 
 @hooks.register("register_log_actions")

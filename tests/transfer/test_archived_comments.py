@@ -165,6 +165,10 @@ def test_editors_read_an_articles_archived_comments_in_the_admin(
     assert html.count("<tr data-comment=") == 5
     assert "Held for moderation." in html and "not approved" in html
     assert '"/admin/archived-comments/"' in client.get("/admin/").content.decode()
+    # The article's edit screen links to them.
+    edit = client.get(f"/admin/pages/{article.pk}/edit/").content.decode()
+    assert f'href="/admin/archived-comments/?article={article.pk}"' in edit
+    assert "Archived comments (5)" in edit
 
 
 def test_contributors_do_not_see_archived_comments_in_the_admin(client, django_user_model, article):
