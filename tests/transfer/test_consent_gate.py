@@ -168,6 +168,12 @@ def test_confirming_needs_the_send_permission_and_happens_once(client, daily):
     assert not ModelLogEntry.objects.filter(action="newsletter.confirm_imported_list").exists()
 
     boss = User.objects.create_superuser("boss", password="x")
+    # A list is a record of where its people came from: never deleted, not even by a
+    # superuser.
+    client.force_login(boss)
+    deleted = client.post(f"/admin/imported_lists/delete/{imported.pk}/")
+    assert deleted.status_code == 302
+    assert ImportedList.objects.filter(pk=imported.pk).exists()
     imported_lists.confirm_list(imported, boss, "Signed up there.")
     with pytest.raises(imported_lists.ListAlreadyConfirmed):
         imported_lists.confirm_list(imported, clerk, "Something else.")

@@ -9,7 +9,7 @@ from django.shortcuts import get_object_or_404, redirect
 from django.urls import path, reverse
 from django.utils.translation import gettext_lazy as _
 from wagtail.admin.ui.tables import Column, StatusTagColumn, TitleColumn
-from wagtail.admin.views.generic import CreateView, EditView, InspectView
+from wagtail.admin.views.generic import CreateView, DeleteView, EditView, InspectView
 from wagtail.admin.viewsets.model import ModelViewSet
 
 from masthead.newsletter import actions, imported_lists
@@ -56,6 +56,24 @@ class ImportedListEditView(EditView):
 
     def post(self, request, *args, **kwargs):
         return redirect("imported_lists:inspect", kwargs["pk"])
+
+
+class ImportedListDeleteView(DeleteView):
+    """A list is the record of where its subscribers came from and of its consent basis:
+    it is never deleted (its subscribers are, one by one or by erasure)."""
+
+    def get(self, request, *args, **kwargs):
+        return self._refuse(request, kwargs["pk"])
+
+    def post(self, request, *args, **kwargs):
+        return self._refuse(request, kwargs["pk"])
+
+    def _refuse(self, request, pk):
+        messages.error(
+            request,
+            _("An imported list records where its subscribers came from; it is not deleted."),
+        )
+        return redirect("imported_lists:inspect", pk)
 
 
 class ImportedListInspectView(InspectView):
@@ -114,6 +132,7 @@ class ImportedListViewSet(ModelViewSet):
     list_filter = ["source"]
     add_view_class = ImportedListCreateView
     edit_view_class = ImportedListEditView
+    delete_view_class = ImportedListDeleteView
     inspect_view_class = ImportedListInspectView
     inspect_view_enabled = True
     inspect_view_fields = [
