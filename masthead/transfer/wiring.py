@@ -3,6 +3,7 @@
 from masthead.core.cache_invalidation import invalidate_pages_on_change
 from masthead.transfer import (  # noqa: F401 - each registers its importer
     ghost,
+    restore,
     substack,
     wordpress,
 )
