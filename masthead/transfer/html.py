@@ -170,15 +170,16 @@ class _Converter:
         if url and tag == "p" and "<img" not in inner and embed_url(url[1]):
             self.embed(url[1])
             return
-        cleaned = sanitise(f"<{tag}>{inner}</{tag}>").strip()
-        if BeautifulSoup(cleaned, "html.parser").get_text().strip():
-            self.rich.append(cleaned)
+        self.rich.append(f"<{tag}>{inner}</{tag}>")
 
     def flush(self):
+        """Make what is waiting one paragraph block, sanitised once as a whole."""
         self.flush_inline()
         if self.rich:
-            self.blocks.append(("paragraph", "".join(self.rich)))
+            cleaned = sanitise("".join(self.rich)).strip()
             self.rich = []
+            if _TAGS.sub("", cleaned).strip():
+                self.blocks.append(("paragraph", cleaned))
 
     def add(self, block_type, value):
         self.flush()
@@ -287,9 +288,7 @@ class _Converter:
         for image in node.find_all("img"):
             self.image(image.get("src"), image.get("alt", ""))
             image.decompose()
-        cleaned = sanitise(str(node)).strip()
-        if _text(BeautifulSoup(cleaned, "html.parser")):
-            self.rich.append(cleaned)
+        self.rich.append(str(node))
 
     def heading(self, node):
         text = _text(node)

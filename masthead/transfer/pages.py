@@ -131,6 +131,9 @@ def remember_new(importer, kind, source_id, obj):
         content_type=ContentType.objects.get_for_model(obj, for_concrete_model=False),
         object_id=str(obj.pk),
     )
+    noted = getattr(importer, "note_remembered", None)
+    if noted is not None:
+        noted(kind, source_id)
 
 
 def home_page():
@@ -277,17 +280,23 @@ def _add_published(parent, page, published_at, modified_at):
     revision, the "wagtail.publish" log entry and the ``page_published`` signal), without
     reading the revision back and saving the page a third time."""
     now = timezone.now()
-    page.live = True
+    # Saved first as a draft (Wagtail then checks only its title and slug, which are known
+    # to be good, instead of every field and each foreign key with a query), then made live.
+    page.live = False
     page.go_live_at = None
-    page.first_published_at = published_at or now
-    page.last_published_at = modified_at or published_at or now
+    page.locale_id = parent.locale_id
     parent.add_child(instance=page)
     revision = page.save_revision(clean=False)
-    type(page).objects.filter(pk=page.pk).update(
-        live_revision=revision, has_unpublished_changes=False
-    )
-    page.live_revision = revision
-    page.has_unpublished_changes = False
+    published = {
+        "live": True,
+        "live_revision": revision,
+        "has_unpublished_changes": False,
+        "first_published_at": published_at or now,
+        "last_published_at": modified_at or published_at or now,
+    }
+    type(page).objects.filter(pk=page.pk).update(**published)
+    for field, value in published.items():
+        setattr(page, field, value)
     log(instance=page, action="wagtail.publish", revision=revision, content_changed=True)
     page_published.send(sender=page.specific_class, instance=page, revision=revision)
 
@@ -390,10 +399,12 @@ def save_article(
         _add_published(section, page, published_at, modified_at)
     else:
         _save_and_publish(section, page, created, status, published_at, modified_at)
-    if status != "draft":
-        site = section.get_site()
+    if status != "draft" and old_urls:
+        sites = importer.__dict__.setdefault("_sites_by_parent", {})
+        if section.pk not in sites:
+            sites[section.pk] = section.get_site()
         for url in old_urls:
-            redirect_old_url(url, page, site)
+            redirect_old_url(url, page, sites[section.pk])
     if created:
         remember_new(importer, kind, source_id, page)
     else:

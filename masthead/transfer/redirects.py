@@ -56,22 +56,27 @@ def redirect_old_url(old, page, site=None):
     if path is None:
         return None
     site = site or page.get_site() or Site.objects.get(is_default_site=True)
-    own = page.get_url_parts()
-    if own is not None and Redirect.normalise_path(own[2]) == path:
+    if _own_path(page, site) == path:
         return None
-    redirect, created = Redirect.objects.get_or_create(
-        old_path=path,
-        site=site,
-        defaults={"redirect_page": page, "is_permanent": True},
-    )
-    if not created and (
-        redirect.redirect_page_id != page.pk or not redirect.is_permanent or redirect.redirect_link
-    ):
+    redirect = Redirect.objects.filter(old_path=path, site=site).first()
+    if redirect is None:
+        return Redirect.objects.create(
+            old_path=path, site=site, redirect_page=page, is_permanent=True
+        )
+    if redirect.redirect_page_id != page.pk or not redirect.is_permanent or redirect.redirect_link:
         redirect.redirect_page = page
         redirect.redirect_link = ""
         redirect.is_permanent = True
         redirect.save(update_fields=["redirect_page", "redirect_link", "is_permanent"])
     return redirect
+
+
+def _own_path(page, site):
+    """The page's path on ``site``, normalised, or None when it is not under its root."""
+    root = site.root_page.url_path
+    if not page.url_path.startswith(root):
+        return None
+    return Redirect.normalise_path("/" + page.url_path[len(root) :])
 
 
 @hooks.register("before_serve_page")

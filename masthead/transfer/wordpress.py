@@ -59,7 +59,7 @@ from masthead.transfer import pages
 from masthead.transfer.html import sanitise, to_blocks
 from masthead.transfer.importing import Importer, ImportFileError, register_importer
 from masthead.transfer.media import MediaImporter
-from masthead.transfer.models import ArchivedComment
+from masthead.transfer.models import ArchivedComment, SourceRecord
 
 WP_NAMESPACE = re.compile(r"^http://wordpress\.org/export/1\.\d+/$")
 EXCERPT_NAMESPACE = re.compile(r"^http://wordpress\.org/export/1\.\d+/excerpt/$")
@@ -193,6 +193,22 @@ class WordPressImporter(Importer):
         self.sticky_ids = {str(value) for value in self.options.get("sticky") or ()}
         self._sections = {}  # category slug -> (section, mapped)
         self._authors = {}  # login -> author page
+        self._fresh = False  # no item of this site was ever imported before this run
+        self._made = set()  # (kind, source id) recorded during this run
+
+    # -- source records: a first import of a site asks the database nothing ------------------
+
+    def find(self, kind, source_id, model=None):
+        if self._fresh and (kind, str(source_id)) not in self._made:
+            return None
+        return super().find(kind, source_id, model)
+
+    def remember(self, kind, source_id, obj):
+        super().remember(kind, source_id, obj)
+        self.note_remembered(kind, source_id)
+
+    def note_remembered(self, kind, source_id):
+        self._made.add((kind, str(source_id)))
 
     # -- reading ----------------------------------------------------------------------------
 
@@ -304,6 +320,7 @@ class WordPressImporter(Importer):
     # -- importing --------------------------------------------------------------------------
 
     def items(self):
+        self._fresh = not SourceRecord.objects.filter(source=self.source, site=self.site).exists()
         self.media = MediaImporter(
             self,
             uploads_dir=self.options.get("uploads_dir") or None,
