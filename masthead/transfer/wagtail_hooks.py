@@ -10,7 +10,7 @@ from wagtail import hooks
 from wagtail.admin.menu import Menu, MenuItem, SubmenuMenuItem
 from wagtail.admin.widgets import Button
 
-from masthead.transfer import tasks, views
+from masthead.transfer import export_views, tasks, views
 from masthead.transfer.models import ArchivedComment
 
 MENU_HOOK = "register_import_export_menu_item"
@@ -73,6 +73,28 @@ def archived_comments_button(page, user, view_name, next_url=None):
             icon_name="comment",
             priority=80,
         )
+
+
+class ExportMenuItem(MenuItem):
+    def is_shown(self, request):
+        return export_views.may_export(request.user)
+
+
+@hooks.register("register_admin_urls")
+def register_export_urls():
+    return [
+        path("export/", export_views.ExportView.as_view(), name="transfer_export"),
+        path(
+            "export/download/",
+            export_views.ExportDownloadView.as_view(),
+            name="transfer_export_download",
+        ),
+    ]
+
+
+@hooks.register(MENU_HOOK)
+def register_export_menu_item():
+    return ExportMenuItem(_("Export"), reverse("transfer_export"), icon_name="upload", order=20)
 
 
 @hooks.register("register_log_actions")
