@@ -29,6 +29,7 @@ from wagtail.admin import messages
 from wagtail.admin.views.generic.base import WagtailAdminTemplateMixin
 from wagtail.models import Page
 
+from masthead.publishing.models import ArticlePage, StandardPage
 from masthead.transfer import forms, tasks
 from masthead.transfer.models import ArchivedComment, ImportRun, SourceRecord
 
@@ -187,18 +188,13 @@ def option_lines(options):
 
 
 def pages_touched(run, limit=PAGES_SHOWN):
-    """The pages a finished, real run created or updated, newest first."""
+    """The articles and plain pages a finished, real run created or updated, newest first
+    (not the sections or author pages it matched things to)."""
     if run.dry_run or run.status != ImportRun.Status.DONE or not run.started_at:
         return []
-    page_types = [
-        content_type.pk
-        for content_type in ContentType.objects.filter(
-            pk__in=SourceRecord.objects.filter(
-                updated_at__gte=run.started_at, updated_at__lte=run.finished_at
-            ).values("content_type")
-        )
-        if (model := content_type.model_class()) is not None and issubclass(model, Page)
-    ]
+    page_types = ContentType.objects.get_for_models(
+        ArticlePage, StandardPage, for_concrete_models=False
+    ).values()
     records = SourceRecord.objects.filter(
         content_type__in=page_types,
         updated_at__gte=run.started_at,

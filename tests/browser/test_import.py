@@ -222,6 +222,8 @@ def test_an_administrator_imports_a_wordpress_file_and_old_addresses_reach_it(
     expect(page.locator("[data-report-counts]")).to_contain_text("post")
     expect(page.locator("[data-run-error]")).to_have_count(0)
     screenshot("import-report")
+    # The two articles are linked; the section and author page they were matched to are not.
+    expect(page.locator("[data-imported-pages] li")).to_have_count(2)
     page.locator("[data-imported-pages]").scroll_into_view_if_needed()
     screenshot("import-report-pages")
 

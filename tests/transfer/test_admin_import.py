@@ -273,7 +273,7 @@ def test_a_dry_run_from_the_admin_says_so_and_changes_nothing(
 
     text = text_of(administrator.get(response["Location"]))
     assert "Dry run: this is what the import would do. Nothing was changed." in text
-    assert "Imported pages" not in text
+    assert "Imported articles and pages" not in text
     assert not ArticlePage.objects.exists()
 
 
