@@ -451,10 +451,15 @@ READERS_REQUEST_RETENTION_YEARS = int(env("READERS_REQUEST_RETENTION_YEARS", "3"
 AUDIENCE_ENABLED = env_bool("AUDIENCE_ENABLED", True)
 # Raw hits are kept this many days after they are rolled up, then deleted.
 AUDIENCE_RAW_DAYS = int(env("AUDIENCE_RAW_DAYS", "30"))
-# Hits wait in memory (or in Redis, with a redis:// CACHE_URL) and are written in batches of
-# this size, or after this many seconds, whichever comes first.
+# Hits wait in each web process's memory and leave it in batches of this size, or after this
+# many seconds, whichever comes first: written to the database, or pushed to Redis when
+# AUDIENCE_REDIS_URL is set (the cache's Redis by default), from where the task worker
+# writes them, so web processes never write hits. Empty: no Redis buffer.
 AUDIENCE_BATCH_SIZE = int(env("AUDIENCE_BATCH_SIZE", "500"))
 AUDIENCE_FLUSH_SECONDS = float(env("AUDIENCE_FLUSH_SECONDS", "2"))
+AUDIENCE_REDIS_URL = env(
+    "AUDIENCE_REDIS_URL", CACHE_URL if urlsplit(CACHE_URL).scheme in {"redis", "rediss"} else ""
+)
 # A local MaxMind GeoLite2/GeoIP2 Country database (.mmdb): countries are recorded only then.
 AUDIENCE_GEOIP_PATH = env("AUDIENCE_GEOIP_PATH", "")
 

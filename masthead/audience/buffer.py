@@ -3,28 +3,37 @@
 ``record(hit)`` appends a dict of Hit's fields to this process's list (a lock and an append,
 nothing more on the request's path). A background thread, started by the first hit in each
 process (gunicorn forks its workers after loading the app, and a thread does not survive a
-fork), writes the list with one ``bulk_create`` when it holds AUDIENCE_BATCH_SIZE hits or
-AUDIENCE_FLUSH_SECONDS have passed, and once more when the process exits. Pages are
-resolved from paths there, in one query per batch, not in the request.
+fork), hands the list over when it holds AUDIENCE_BATCH_SIZE hits or AUDIENCE_FLUSH_SECONDS
+have passed, and once more when the process exits:
+
+- by default it writes the batch to the database itself, in one prepared INSERT;
+- with ``AUDIENCE_REDIS_URL`` (Redis configured), it appends the batch to a Redis list with
+  one RPUSH and the web processes never write hits at all: the task worker's periodic job
+  ``drain_redis`` moves the batches to the database (and the roll-up drains first). If
+  Redis cannot be reached the batch is written to the database directly.
+
+Pages are resolved from paths when a batch is written, in one query per batch.
 
 What a crash of the process loses: at most the hits of its last AUDIENCE_FLUSH_SECONDS. A
 batch the database refuses (it is down) is kept and retried, up to ten batches; beyond that
 the oldest are dropped and logged, so an outage cannot exhaust the memory.
 
 Under the test settings (MASTHEAD_TESTING) every hit is written at once, in the request's
-thread and its database transaction, so tests see it without waiting. With a Redis cache the
-hits are still buffered in each process and written by it: a Redis list drained by the
-roll-up job is not built (each process's own batch is as cheap for the database).
+thread and its database transaction, so tests see it without waiting.
 """
 
 import atexit
+import json
 import logging
 import os
 import threading
 import time
+from datetime import datetime
 
+import redis
 from django.conf import settings
 from django.db import close_old_connections, connections, router, transaction
+from redis.exceptions import RedisError
 from wagtail.models import Page, Site
 
 from masthead.audience.models import Hit
@@ -32,6 +41,9 @@ from masthead.audience.models import Hit
 logger = logging.getLogger(__name__)
 
 MAX_PENDING_BATCHES = 10
+# The Redis list of batches (each a JSON array of hits) waiting for the task worker.
+REDIS_KEY = "masthead:audience:hits"
+DRAIN_BATCHES = 50
 SITE_ROOTS_SECONDS = 60.0
 
 
@@ -93,7 +105,7 @@ class HitBuffer:
         size = max(1, settings.AUDIENCE_BATCH_SIZE)
         for start in range(0, len(pending), size):
             try:
-                write(pending[start : start + size])
+                hand_over(pending[start : start + size])
             except Exception:
                 self._keep(pending[start:])
                 raise
@@ -140,6 +152,69 @@ def resolve_pages(hits):
     found = dict(pages.values_list("url_path", "id")) if wanted else {}
     for hit in hits:
         hit["page_id"] = found.get(wanted.get((hit["site_id"], hit["path"])))
+
+
+def hand_over(hits):
+    """One batch leaves this process: onto the Redis list when AUDIENCE_REDIS_URL is set
+    (one RPUSH; the task worker writes it to the database), else to the database at once.
+    If Redis cannot be reached the batch goes to the database, so no hit waits on it."""
+    client = _redis()
+    if client is not None:
+        try:
+            client.rpush(REDIS_KEY, _encode(hits))
+            return
+        except RedisError:
+            logger.warning("Audience: Redis unreachable, writing the hits to the database")
+    write(hits)
+
+
+def drain_redis(limit=DRAIN_BATCHES):
+    """The periodic job with AUDIENCE_REDIS_URL: move the batches waiting in Redis to the
+    database, ``limit`` batches per transaction, oldest first. Taking them (LRANGE and
+    LTRIM in one MULTI) is atomic, so two workers never write one batch twice; a batch the
+    database refuses is put back at the head of the list. Returns the hits written."""
+    client = _redis()
+    if client is None:
+        return 0
+    written = 0
+    while True:
+        pipe = client.pipeline(transaction=True)
+        pipe.lrange(REDIS_KEY, 0, limit - 1)
+        pipe.ltrim(REDIS_KEY, limit, -1)
+        batches, _trimmed = pipe.execute()
+        if not batches:
+            return written
+        hits = [hit for batch in batches for hit in _decode(batch)]
+        try:
+            write(hits)
+        except Exception:
+            client.lpush(REDIS_KEY, *reversed(batches))
+            raise
+        written += len(hits)
+        if len(batches) < limit:
+            return written
+
+
+_clients = {}
+
+
+def _redis():
+    url = settings.AUDIENCE_REDIS_URL
+    if not url:
+        return None
+    client = _clients.get(url)
+    if client is None:
+        client = redis.Redis.from_url(url, socket_connect_timeout=0.5, socket_timeout=1.0)
+        _clients[url] = client
+    return client
+
+
+def _encode(hits):
+    return json.dumps([{**hit, "at": hit["at"].isoformat()} for hit in hits])
+
+
+def _decode(batch):
+    return [{**hit, "at": datetime.fromisoformat(hit["at"])} for hit in json.loads(batch)]
 
 
 def write(hits):

@@ -25,6 +25,7 @@ from django.db.models import Count, DateField, DateTimeField, Func, Max, Min, Q,
 from django.db.models.functions import Coalesce
 from django.utils import timezone
 
+from masthead.audience.buffer import drain_redis
 from masthead.audience.models import CampaignDay, Hit, PageDay, PageHour, ReferrerDay
 
 logger = logging.getLogger(__name__)
@@ -46,6 +47,8 @@ def roll_up_new_hits():
     if not cache.add(LOCK_KEY, 1, timeout=LOCK_SECONDS):
         return
     try:
+        # Hits still waiting in Redis are written first, so the roll-up has them.
+        drain_redis()
         last_id = cache.get(MARK_KEY) or 0
         newest_id = Hit.objects.aggregate(newest=Max("id"))["newest"] or 0
         days = touched_days(last_id, newest_id)
@@ -139,17 +142,16 @@ def _page_figures():
 
 
 class HourOf(Func):
-    """The start of the UTC hour of a time, by the database's own C function: Django's
+    """The start of the UTC hour of a time, computed by the database itself: Django's
     TruncHour runs a Python function per row on SQLite, slower than the whole roll-up."""
 
     output_field = DateTimeField()
 
     def as_sqlite(self, compiler, connection, **extra_context):
-        # Django keeps SQLite times as UTC text, "YYYY-MM-DD HH:MM:SS[.ffffff]".
+        # Django keeps SQLite times as UTC text, "YYYY-MM-DD HH:MM:SS[.ffffff]": the hour is
+        # its first 13 characters (half the cost of strftime, which parses every value).
         return self.as_sql(
-            compiler,
-            connection,
-            template="strftime('%%%%Y-%%%%m-%%%%d %%%%H:00:00', %(expressions)s)",
+            compiler, connection, template="substr(%(expressions)s, 1, 13) || ':00:00'"
         )
 
     def as_postgresql(self, compiler, connection, **extra_context):
