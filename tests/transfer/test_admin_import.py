@@ -10,6 +10,7 @@ from django.contrib.auth.models import Group
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.test import Client
 from django.urls import reverse
+from wagtail.models import ModelLogEntry
 
 from masthead.newsletter.models import Newsletter
 from masthead.publishing.models import ArticlePage
@@ -95,6 +96,10 @@ def test_an_administrator_imports_a_file_watches_it_and_reads_the_report(
     assert response.status_code == 302
     assert response["Location"] == f"/admin/import/{run.pk}/"
     assert run.created_by.username == "administrators"
+    # Who started which import is in the admin's audit log.
+    entry = ModelLogEntry.objects.get(action="transfer.import_started")
+    assert (entry.user, entry.object_id) == (run.created_by, str(run.pk))
+    assert entry.data == {"run": run.pk, "kind": KIND, "dry_run": False}
 
     # Queued: the page says so and reloads itself, with no script needed.
     waiting = administrator.get(response["Location"])
@@ -328,3 +333,20 @@ def test_a_runs_page_shows_its_options_and_every_count_the_importer_kept(adminis
     ) in body
     assert "Approximated (1)" in text
     assert "post A post slug taken" in text
+
+
+def test_a_run_stopped_part_way_says_what_stays_imported(administrator):
+    run = ImportRun.objects.create(
+        kind="wordpress",
+        filename="site.xml",
+        status=ImportRun.Status.FAILED,
+        done=40,
+        total=100,
+        error="The import stopped on an unexpected error (OperationalError: disk full).",
+    )
+
+    text = text_of(administrator.get(f"/admin/import/{run.pk}/"))
+
+    assert "The import could not be done. The import stopped on an unexpected error" in text
+    assert "It stopped after 40 of 100 items, which stay imported" in text
+    assert "Nothing in the file was imported" not in text
