@@ -29,6 +29,7 @@ import io
 import json
 import os
 import tarfile
+from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from datetime import time as time_of_day
@@ -41,7 +42,7 @@ from django.contrib.contenttypes.models import ContentType
 from django.core.files.storage import default_storage
 from django.core.serializers.json import DjangoJSONEncoder
 from django.core.serializers.jsonl import Serializer as JSONLSerializer
-from django.db import models
+from django.db import connection, models, transaction
 from django.utils.timezone import is_aware
 from wagtail.models import Site
 
@@ -410,12 +411,31 @@ def default_name(now=None):
     return f"masthead-export-{now:%Y%m%d-%H%M%S}.zip"
 
 
+@contextmanager
+def snapshot():
+    """On PostgreSQL, one REPEATABLE READ transaction, so every table is read as it was at
+    one moment while the site goes on working. (SQLite's transactions here take the write
+    lock, which would stop the site for the whole export; its rows are read as they come.)"""
+    if connection.vendor != "postgresql" or connection.in_atomic_block:
+        yield
+        return
+    with transaction.atomic():
+        with connection.cursor() as cursor:
+            cursor.execute("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ")
+        yield
+
+
 def create_export(path, *, progress=None):
     """Write the whole outlet to the archive at ``path`` (``.zip``, or ``.tar.gz``) and
     return an ExportResult. A directory as ``path`` gets a timestamped name inside it.
 
     ``progress(step, total)`` is called as the models are written. The archive is written
     under a temporary name and renamed when complete."""
+    with snapshot():
+        return _create_export(path, progress)
+
+
+def _create_export(path, progress):
     now = datetime.now(UTC)
     destination = Path(path)
     if destination.is_dir():

@@ -11,7 +11,7 @@ from pathlib import Path
 
 import pytest
 from django.conf import settings as django_settings
-from django.core.management import call_command
+from django.core.management import CommandError, call_command
 from wagtail.models import Page
 
 from masthead.newsletter.models import Subscriber
@@ -229,3 +229,20 @@ def test_the_export_command_writes_an_archive(outlet, tmp_path):
     call_command("export", str(tmp_path / "out.zip"), stdout=out)
     assert "media files" in out.getvalue()
     assert (tmp_path / "out.zip").is_file()
+
+
+def test_masthead_import_masthead_refuses_a_site_that_is_not_empty(outlet, tmp_path):
+    archive = export.create_export(tmp_path / "outlet.zip").path
+    pages = Page.objects.count()
+    with pytest.raises(CommandError, match="Refusing to restore into this site: it has pages"):
+        call_command("import", "masthead", str(archive), stdout=io.StringIO())
+    assert Page.objects.count() == pages
+
+
+def test_a_dry_run_restore_reports_and_changes_nothing(tmp_path, media):
+    archive = empty_archive(tmp_path)
+    titles = list(Page.objects.order_by("pk").values_list("pk", "title"))
+    report = run_import("masthead", [archive], dry_run=True)
+    assert report.failed == []
+    assert report.as_dict()["counts"]["wagtailcore.page"] == {"created": len(titles)}
+    assert list(Page.objects.order_by("pk").values_list("pk", "title")) == titles
