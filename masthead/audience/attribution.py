@@ -275,3 +275,18 @@ def complete(source, reference, kind=None, amount=None, when=None):
     if amount is not None:
         changes["amount"] = max(int(amount), 0)
     return rows.update(**changes)
+
+
+def refunded(source, reference, kept, kind=None):
+    """Money went back: the conversion(s) of ``source`` + ``reference`` now count ``kept``
+    (minor units, what the outlet keeps); a full refund (``kept`` 0) withdraws them, since
+    a gift or an order given back is no longer one. Idempotent, and safe in any order with
+    ``complete()``. Returns how many conversions changed."""
+    rows = Conversion.objects.filter(source=source[:60], reference=str(reference)[:64])
+    if kind is not None:
+        rows = rows.filter(kind=kind)
+    if kept <= 0:
+        # One DELETE: QuerySet.delete() would send post_delete, on which core empties the
+        # page cache for any model; no page shows a conversion.
+        return rows._raw_delete(rows.db)
+    return rows.exclude(amount=kept).update(amount=kept)

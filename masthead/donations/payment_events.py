@@ -507,6 +507,13 @@ def _on_payment_refunded(event):
     ):
         donation.status = Donation.Status.REFUNDED
     donation.save()
+    # The gift's conversion counts what was kept; a full refund withdraws it.
+    kept = (
+        0
+        if donation.status == Donation.Status.REFUNDED
+        else donation.amount - donation.refunded_amount
+    )
+    audience.refunded(CONVERSION_SOURCE, donation.reference, kept, kind="donation")
 
 
 def _on_payment_disputed(event):

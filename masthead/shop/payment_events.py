@@ -312,7 +312,10 @@ def _on_payment_refunded(event):
     if order is None:
         logger.warning("Refund for unknown order %s", event.reference)
         return
-    orders.apply_refund_event(order, event.amount_refunded, event.fully_refunded)
+    order = orders.apply_refund_event(order, event.amount_refunded, event.fully_refunded)
+    # The order's conversion counts what was kept; a full refund withdraws it.
+    kept = 0 if order.status == Order.Status.REFUNDED else order.total - order.refunded_amount
+    audience.refunded(CONVERSION_SOURCE, order.pk, kept)
 
 
 def _on_payment_disputed(event):

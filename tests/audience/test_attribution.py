@@ -324,3 +324,52 @@ def test_what_the_form_leaves_out_comes_from_the_visitors_recent_hits(client, ar
     )
     for other in (kim, lee):
         assert (other.article_id, other.entry_referrer) == (None, "")
+
+
+def test_a_refunded_gift_counts_what_was_kept_and_a_full_refund_withdraws_it(client, article):
+    fields = script_fields("/support/", came_from=article.url)
+    client.post(
+        "/support/give/", {**donate_form(frequency="one_off", amount="2500"), **fields}, **ORIGIN
+    )
+    donation = Donation.objects.get()
+    DemoProvider().pay(donation.checkout_id)
+    donation.refresh_from_db()
+    assert Conversion.objects.get(kind=Conversion.Kind.DONATION).amount == 2500
+
+    DemoProvider().refund(donation.payment_id, amount=1000)
+    assert Conversion.objects.get(kind=Conversion.Kind.DONATION).amount == 1500
+
+    DemoProvider().refund(donation.payment_id)
+    assert not Conversion.objects.filter(kind=Conversion.Kind.DONATION).exists()
+
+
+def test_a_fully_refunded_order_no_longer_counts(
+    client, article, django_capture_on_commit_callbacks
+):
+    product = make_product(variants=[{"sku": "CAP", "price": 1500, "stock": 5}])
+    rate = make_default_zones()["uk"].rates.get(name="Royal Mail 2nd Class")
+    client.post(
+        "/shop/cart/add/",
+        {
+            "variant": product.variants.get().pk,
+            "quantity": 1,
+            **script_fields(product.get_absolute_url(), came_from=article.url),
+        },
+        **ORIGIN,
+    )
+    client.post("/shop/checkout/", details_form())
+    choose_shipping(client, rate)
+    client.post("/shop/checkout/pay/", review_form(client))
+    order = Order.objects.get()
+    with django_capture_on_commit_callbacks(execute=True):
+        DemoProvider().pay(order.checkout_id)
+    order.refresh_from_db()
+    assert Conversion.objects.get(kind=Conversion.Kind.ORDER).amount == order.total
+
+    with django_capture_on_commit_callbacks(execute=True):
+        DemoProvider().refund(order.payment_id, amount=500)
+    assert Conversion.objects.get(kind=Conversion.Kind.ORDER).amount == order.total - 500
+
+    with django_capture_on_commit_callbacks(execute=True):
+        DemoProvider().refund(order.payment_id)
+    assert not Conversion.objects.filter(kind=Conversion.Kind.ORDER).exists()
