@@ -43,7 +43,17 @@ import re
 import warnings
 from urllib.parse import urlsplit
 
-from bs4 import BeautifulSoup, Comment, MarkupResemblesLocatorWarning, NavigableString, Tag
+from bs4 import (
+    BeautifulSoup,
+    Comment,
+    Declaration,
+    Doctype,
+    MarkupResemblesLocatorWarning,
+    NavigableString,
+    ProcessingInstruction,
+    Tag,
+    XMLParsedAsHTMLWarning,
+)
 from wagtail.admin.rich_text.converters.editor_html import EditorHTMLConverter
 
 from masthead.core.blocks import PARAGRAPH_FEATURES
@@ -213,7 +223,7 @@ class _Converter:
 
     def walk(self, nodes):
         for node in list(nodes):
-            if isinstance(node, Comment):
+            if isinstance(node, (Comment, Declaration, Doctype, ProcessingInstruction)):
                 continue
             if isinstance(node, NavigableString):
                 self.inline.append(_escape(str(node)))
@@ -473,7 +483,10 @@ def to_blocks(html, images=None):
     """``(blocks, notes)`` for ``html``, classic or block editor markup."""
     notes = []
     html = _shortcodes(html or "", notes)
-    soup = BeautifulSoup(html, "html.parser")
+    with warnings.catch_warnings():  # a body that looks like XML or an address is still a body
+        warnings.simplefilter("ignore", XMLParsedAsHTMLWarning)
+        warnings.simplefilter("ignore", MarkupResemblesLocatorWarning)
+        soup = BeautifulSoup(html, "html.parser")
     for comment in soup.find_all(string=lambda text: isinstance(text, Comment)):
         _read_block_comment(comment, notes)
         comment.extract()

@@ -166,3 +166,8 @@ def test_long_values_are_cut_to_the_blocks_limits_with_notes():
     blocks, notes = to_blocks(f"<h2>{'word ' * 60}</h2>")
     assert len(blocks[0][1]["text"]) <= 200
     assert notes == ["a heading was cut to 200 characters"]
+
+
+def test_declarations_are_not_text():
+    blocks, _ = to_blocks('<!DOCTYPE html><?xml version="1.0"?><p>Only this.</p>')
+    assert blocks == [("paragraph", "<p>Only this.</p>")]
