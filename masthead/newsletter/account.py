@@ -18,6 +18,7 @@ from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 from django.views.decorators.cache import never_cache
 
+from masthead.audience import attribution
 from masthead.newsletter import consent, services, tokens
 from masthead.newsletter.models import Newsletter, Subscription, Suppression
 from masthead.readers.registry import AccountSection
@@ -120,6 +121,7 @@ def join(request, newsletter_id):
             consent.ConsentContext.from_request(request, services.ACCOUNT_SOURCE),
             wording.consent_wording,
             wording.consent_version,
+            attribution=attribution.capture(request),
         )
     except services.AddressSuppressed:
         return _back_to_account("suppressed", newsletter)

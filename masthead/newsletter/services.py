@@ -325,7 +325,7 @@ def account_subscriber(reader):
     return subscribers[0] if subscribers else None
 
 
-def join_from_account(reader, newsletter, context, wording, wording_version):
+def join_from_account(reader, newsletter, context, wording, wording_version, attribution=None):
     """A signed-in reader joins ``newsletter`` from their account page. Returns the
     subscriber and whether anything changed.
 
@@ -334,7 +334,9 @@ def join_from_account(reader, newsletter, context, wording, wording_version):
     its version, the source, the time, IP address and browser. A reader with no subscriber
     row gets one, confirmed and linked. A suppressed address raises ``AddressSuppressed``,
     except the hash-only entry an erasure left: the same person, verified again, asking
-    again, overrides their own earlier request.
+    again, overrides their own earlier request. A newsletter they did not receive yet is a
+    sign-up, recorded and completed at once with ``attribution`` (the account page's form
+    carries the article the reader came from, like every sign-up form).
     """
     subscriber = account_subscriber(reader)
     address = subscriber.email if subscriber is not None else normalise_email(reader.email)
@@ -371,7 +373,7 @@ def join_from_account(reader, newsletter, context, wording, wording_version):
             subscriber.confirmed_at = now
             subscriber.unsubscribed_at = None
         subscriber.save()
-        ConsentRecord.objects.create(
+        record = ConsentRecord.objects.create(
             subscriber=subscriber,
             action=ConsentRecord.Action.CHANGE,
             newsletters=slugs([newsletter]),
@@ -382,6 +384,9 @@ def join_from_account(reader, newsletter, context, wording, wording_version):
             user_agent=context.user_agent,
             confirmed_at=now,
         )
+        if not joined:
+            audience.record(attribution, Conversion.Kind.SIGNUP, SIGNUP_SOURCE, record.pk)
+            audience.complete(SIGNUP_SOURCE, record.pk, Conversion.Kind.SIGNUP, when=now)
     return subscriber, True
 
 

@@ -12,6 +12,7 @@ from django.template.loader import render_to_string
 from django.test import Client, RequestFactory
 from django.utils import timezone
 
+from masthead.audience.models import Conversion
 from masthead.newsletter import consent, tokens
 from masthead.newsletter.models import (
     ConsentRecord,
@@ -31,6 +32,7 @@ from tests.newsletter.subscribe_helpers import (
     post_signup,
     signup_data,
 )
+from tests.publishing.factories import make_article, make_site_tree
 
 
 def sign_in(client, reader):
@@ -216,6 +218,27 @@ def test_join_from_the_account_page_records_consent_and_sends_no_email(client, s
     # Joining again changes and records nothing.
     join(client, weekly)
     assert subscriber.consent_records.count() == 1
+
+
+@pytest.mark.django_db
+def test_joining_from_the_account_page_is_a_sign_up_attributed_to_the_article(client):
+    _daily, weekly, _members = make_newsletters()
+    section = make_site_tree().section
+    article = make_article(section, title="The ferry timetable, explained")
+    reader = make_reader("kit@example.org")
+    sign_in(client, reader)
+
+    # The account page's join form carries the script's fields, like every sign-up form.
+    join(client, weekly, data={"mh_page": "/account/", "mh_from": article.url})
+
+    conversion = Conversion.objects.get()
+    assert conversion.kind == Conversion.Kind.SIGNUP
+    assert conversion.article_id == article.pk
+    assert conversion.acted_path == "/account/"
+    assert conversion.completed_at is not None
+    # Joining what one already receives is no new sign-up.
+    join(client, weekly, data={"mh_page": "/account/", "mh_from": article.url})
+    assert Conversion.objects.count() == 1
 
 
 @pytest.mark.django_db
