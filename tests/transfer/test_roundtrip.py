@@ -246,3 +246,8 @@ def test_an_exported_outlet_restores_into_an_empty_site_unchanged(
         assert after_pages[url] == before_pages[url], url
     assert client.get("/old-story").status_code in (301, 302)
     assert Order.objects.count() == 1
+
+    # The sequences were moved past the loaded ids (PostgreSQL): new rows just work.
+    Subscriber.objects.create(email="new@example.org")
+    Redirect.objects.create(old_path="/another-old-story", redirect_link="https://example.org/")
+    ArticlePage.objects.live().first().save_revision().publish()
