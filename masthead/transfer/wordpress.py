@@ -31,6 +31,7 @@ What becomes what (``source`` "wordpress", ``site`` the file's ``wp:base_site_ur
 - every other post type (menus, revisions, reusable blocks, custom types) is skipped and
   counted.
 
+A password-protected post or page keeps its password (a Wagtail password restriction).
 Statuses: ``publish`` is published, ``future`` scheduled for its date, ``draft`` a draft;
 ``pending`` (awaiting review) and ``private`` become drafts, noted (Masthead has no review
 queue of its own for imports, nor private articles); ``trash`` and ``auto-draft`` are
@@ -53,6 +54,7 @@ from defusedxml import DefusedXmlException
 from defusedxml.ElementTree import ParseError, iterparse
 from django.contrib.auth import get_user_model
 from django.utils import timezone
+from wagtail.models import PageViewRestriction
 
 from masthead.publishing.models import ArticlePage, HomePage, StandardPage
 from masthead.transfer import pages
@@ -449,6 +451,16 @@ class WordPressImporter(Importer):
             page, created = self.import_post(item, status)
         else:
             page, created = self.import_page(item, status)
+        password = item.values.get("wp:post_password", "").strip()
+        if password:
+            PageViewRestriction.objects.update_or_create(
+                page=page,
+                restriction_type=PageViewRestriction.PASSWORD,
+                defaults={"password": password[:255]},
+            )
+            self.report.approximate(
+                item.type, item.label, "password-protected in WordPress: readers need the password"
+            )
         if self.options.get("comments", True):
             self.import_comments(item, page, created)
 

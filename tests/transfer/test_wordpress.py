@@ -12,6 +12,7 @@ from django.contrib.auth import get_user_model
 from PIL import Image as PillowImage
 from wagtail.contrib.redirects.models import Redirect
 from wagtail.images.models import Image
+from wagtail.models import PageViewRestriction
 
 from masthead.publishing.models import ArticlePage, HomePage, SectionPage, StandardPage
 from masthead.transfer import wordpress
@@ -145,6 +146,8 @@ def test_a_wxr_file_becomes_articles_pages_sections_authors_images_and_comments(
     about = StandardPage.objects.get(title="About us")
     contact = StandardPage.objects.get(title="Contact")
     assert about.get_parent().pk == tree.home.pk and contact.get_parent().pk == about.pk
+    restriction = PageViewRestriction.objects.get()
+    assert restriction.page_id == contact.pk and restriction.password == "neighbours"
 
     # old addresses
     for old, page in [
