@@ -457,6 +457,8 @@ AUDIENCE_RAW_DAYS = int(env("AUDIENCE_RAW_DAYS", "30"))
 # writes them, so web processes never write hits. Empty: no Redis buffer.
 AUDIENCE_BATCH_SIZE = int(env("AUDIENCE_BATCH_SIZE", "500"))
 AUDIENCE_FLUSH_SECONDS = float(env("AUDIENCE_FLUSH_SECONDS", "2"))
+# On PostgreSQL, how many days the roll-up recomputes at once (one connection each).
+AUDIENCE_ROLLUP_THREADS = int(env("AUDIENCE_ROLLUP_THREADS", "1" if TESTING else "2"))
 AUDIENCE_REDIS_URL = env(
     "AUDIENCE_REDIS_URL", CACHE_URL if urlsplit(CACHE_URL).scheme in {"redis", "rediss"} else ""
 )

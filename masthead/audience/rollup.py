@@ -17,8 +17,10 @@ Only database aggregation (``values().annotate()``, compiled by Django and writt
 """
 
 import logging
+from concurrent.futures import ThreadPoolExecutor
 from datetime import UTC, datetime, time, timedelta
 
+from django.conf import settings
 from django.core.cache import cache
 from django.db import connection, transaction
 from django.db.models import Count, DateField, DateTimeField, Func, Max, Min, Q, Value
@@ -80,9 +82,27 @@ def touched_days(after_id, up_to_id):
 def roll_up_days(days):
     """Recompute every roll-up of each of ``days`` (UTC dates) from the raw hits, one day
     per transaction: a long write transaction would hold SQLite's lock against the web
-    processes' batches of hits, and one day is quick to redo."""
-    for day in sorted(set(days)):
+    processes' batches of hits, and one day is quick to redo.
+
+    On PostgreSQL the days are shared among AUDIENCE_ROLLUP_THREADS connections at once
+    (days are independent, and the database aggregates each on its own core); SQLite has
+    one writer, so there they go one after the other."""
+    days = sorted(set(days))
+    threads = settings.AUDIENCE_ROLLUP_THREADS
+    if connection.vendor != "postgresql" or threads < 2 or len(days) < 2:
+        for day in days:
+            roll_up_day(day)
+        return
+    with ThreadPoolExecutor(max_workers=threads, thread_name_prefix="audience-rollup") as pool:
+        # list() re-raises the first failure, after every day was tried.
+        list(pool.map(_roll_up_day_in_thread, days))
+
+
+def _roll_up_day_in_thread(day):
+    try:
         roll_up_day(day)
+    finally:
+        connection.close()
 
 
 def roll_up_day(day):

@@ -8,6 +8,7 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 from django.core.cache import cache
+from django.db import connection
 
 from masthead.audience.models import CampaignDay, Hit, PageDay, PageHour, ReferrerDay
 from masthead.audience.retention import delete_old_hits
@@ -171,3 +172,16 @@ def test_raw_hits_go_after_their_retention_and_their_rollups_stay(settings):
     assert list(Hit.objects.values_list("id", flat=True)) == [kept.id]
     assert PageDay.objects.filter(day=old.at.date(), views=1, visitors=1).exists()
     assert delete_old_hits(now) == 0
+
+
+@pytest.mark.django_db(transaction=True, serialized_rollback=True)
+def test_on_postgresql_days_rolled_up_by_several_connections_are_as_exact(settings):
+    if connection.vendor != "postgresql":
+        pytest.skip("Days are rolled up on several connections only on PostgreSQL")
+    settings.AUDIENCE_ROLLUP_THREADS = 3
+    rng = random.Random(29)  # noqa: S311  (a fixed seed: reproducible)
+    hits = Hit.objects.bulk_create(random_hits(rng, 300, days=6))
+
+    roll_up_new_hits()
+
+    assert stored_rollups() == expected_rollups(hits)
