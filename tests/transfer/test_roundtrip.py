@@ -58,6 +58,17 @@ def media(settings, tmp_path):
     return settings.MEDIA_ROOT
 
 
+@pytest.fixture(autouse=True)
+def forget_the_emptied_database():
+    """The test's content types (made again under other ids) and cached pages go with its
+    rolled-back transaction: the process's caches of them must go too, or the next test
+    would use ids that no longer exist."""
+    yield
+    ContentType.objects.clear_cache()
+    for cache in caches.all():
+        cache.clear()
+
+
 def build_outlet(client, settings):
     """A compact outlet with one of everything: pages of every type (with revisions and an
     unpublished draft), images with files used as heroes and in a body, tags, a document,
