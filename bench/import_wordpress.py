@@ -24,6 +24,7 @@ with the commit, to bench/RESULTS.md.
 import argparse
 import io
 import json
+import os
 import random
 import shutil
 import subprocess
@@ -292,7 +293,8 @@ def run(database, database_url, args, commit):
         f"{figures['seconds']:.0f} s ({minutes:.1f} min, {posts / figures['seconds']:.0f} "
         f"posts/s), peak RSS {figures['peak_mib']:.0f} MiB; {figures['articles']} live "
         f"articles with revisions, {figures['images']} images, {figures['redirects']} "
-        f"redirects, {figures['comments']} comments: {verdict}"
+        f"redirects, {figures['comments']} comments: {verdict} (load average at the end "
+        f"{os.getloadavg()[0]:.1f})"
     )
     log(line)
     append_result(line, args)
