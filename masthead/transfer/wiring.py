@@ -1,16 +1,23 @@
 """Everything ``transfer`` plugs into elsewhere, connected once from ``TransferConfig.ready()``."""
 
 from masthead.core.cache_invalidation import invalidate_pages_on_change
+from masthead.core.scheduler import register_periodic_job
 from masthead.transfer import (  # noqa: F401 - each registers its importer
     ghost,
     restore,
     substack,
     wordpress,
 )
+from masthead.transfer.export_tasks import prune
 from masthead.transfer.models import ArchivedComment
+
+PRUNE_EXPORTS_SECONDS = 3600
 
 
 def connect():
     """Connect transfer to the registries of the floors below it."""
     # Archived comments are shown at the end of their articles (when the site setting is on).
     invalidate_pages_on_change(ArchivedComment)
+    # The admin's export archive goes once it is TRANSFER_EXPORT_KEEP_HOURS old, even if no
+    # one opens the export page again.
+    register_periodic_job("transfer.delete-old-export", prune, every=PRUNE_EXPORTS_SECONDS)

@@ -11,6 +11,7 @@ import pytest
 from django.contrib.auth.models import Group
 from django.test import Client
 
+from masthead.core.scheduler import periodic_jobs
 from masthead.publishing.roles import ADMINISTRATORS, CONTRIBUTORS, EDITORS
 from masthead.transfer import export_tasks
 from tests.publishing.factories import make_article, make_site_tree
@@ -128,3 +129,7 @@ def test_a_new_export_replaces_the_old_one_and_old_ones_expire(
     assert export_tasks.archive_path() is None
     assert administrator.get(DOWNLOAD).status_code == 404
     assert datetime.now(UTC) > finished
+
+
+def test_the_worker_deletes_old_exports_even_if_no_one_opens_the_page_again():
+    assert "transfer.delete-old-export" in periodic_jobs()
