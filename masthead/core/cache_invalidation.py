@@ -18,6 +18,9 @@ a donation, an order) must never be registered here, or every reader's action wo
 empty the cache for everyone.
 """
 
+import threading
+from contextlib import contextmanager
+
 from django.db import transaction
 from taggit.models import Tag
 from wagtail.contrib.settings.models import BaseGenericSetting, BaseSiteSetting
@@ -54,9 +57,34 @@ def invalidate_pages_on_change(*models):
 
 
 def invalidate_now_and_after_commit(**kwargs):
-    """Empty the page cache now and again after the commit (a signal receiver)."""
+    """Empty the page cache now and again after the commit (a signal receiver); inside
+    ``deferred()``, once when it ends."""
+    if getattr(_deferral, "active", False):
+        _deferral.pending = True
+        return
     invalidate_pages()
     transaction.on_commit(invalidate_pages, robust=True)
+
+
+_deferral = threading.local()
+
+
+@contextmanager
+def deferred():
+    """Empty the page cache once, when the block ends, instead of at every save in it.
+
+    For bulk work (an import saves thousands of pages, images and tags, each of which would
+    empty the whole cache twice). In this thread only: a request served meanwhile by another
+    thread invalidates as always. Blocks nest; the outermost one invalidates."""
+    outer = getattr(_deferral, "active", False)
+    _deferral.active = True
+    try:
+        yield
+    finally:
+        _deferral.active = outer
+        if not outer and getattr(_deferral, "pending", False):
+            _deferral.pending = False
+            invalidate_now_and_after_commit()
 
 
 def is_content(sender):

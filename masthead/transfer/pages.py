@@ -26,8 +26,9 @@ The interface (every function works on the default Wagtail site's home page)::
 
     remember_new(importer, kind, source_id, obj)
         ``importer.remember`` in one INSERT, for an item ``find()`` has just not found.
-    with one_page_cache_invalidation(): ...
-        the page cache emptied once at the end of the block, not at every save in it.
+
+An import runs inside ``masthead.core.cache_invalidation.deferred()``: the page cache is
+emptied once at the end, not at every page, image and tag saved.
 
 ``save_article`` creates (under ``section``, which for a ``StandardPage`` is its parent
 page) or updates the page recorded for ``(kind, source_id)``, saves a revision and then:
@@ -50,8 +51,6 @@ introduction; authors and tags are ignored.
 
 import html
 import re
-import threading
-from contextlib import contextmanager
 
 from django.contrib.contenttypes.models import ContentType
 from django.utils import timezone
@@ -60,7 +59,6 @@ from wagtail.log_actions import log
 from wagtail.models import Site
 from wagtail.signals import page_published
 
-from masthead.core import cache_invalidation
 from masthead.publishing.models import (
     ArticleAuthor,
     ArticlePage,
@@ -81,43 +79,6 @@ STATUSES = ("published", "draft", "scheduled")
 _TAG = re.compile(r"<[^>]+>")
 _SPACE = re.compile(r"\s+")
 _SENTENCE_END = re.compile(r"(?<=[.!?])\s+")
-
-
-_deferral = threading.local()
-
-
-def _deferrable(invalidate):
-    def invalidate_pages():
-        if getattr(_deferral, "active", False):
-            _deferral.pending = True
-            return
-        invalidate()
-
-    invalidate_pages.deferrable = True
-    return invalidate_pages
-
-
-@contextmanager
-def one_page_cache_invalidation():
-    """Empty the page cache once, when the block ends, instead of at every save in it.
-
-    Every page, image and tag saved empties the whole page cache (``masthead.core.
-    cache_invalidation``), at once and again after the commit: thousands of times in an
-    import, for pages nobody can have cached yet. Inside this block, in this thread only
-    (a web request served meanwhile by another thread invalidates as always), those calls
-    are noted instead, and the cache is emptied once at the end, now and after the commit.
-    """
-    if not getattr(cache_invalidation.invalidate_pages, "deferrable", False):
-        cache_invalidation.invalidate_pages = _deferrable(cache_invalidation.invalidate_pages)
-    outer = getattr(_deferral, "active", False)
-    _deferral.active = True
-    try:
-        yield
-    finally:
-        _deferral.active = outer
-        if not outer and getattr(_deferral, "pending", False):
-            _deferral.pending = False
-            cache_invalidation.invalidate_now_and_after_commit()
 
 
 def remember_new(importer, kind, source_id, obj):

@@ -56,6 +56,7 @@ from django.contrib.auth import get_user_model
 from django.utils import timezone
 from wagtail.models import PageViewRestriction
 
+from masthead.core import cache_invalidation
 from masthead.publishing.models import ArticlePage, HomePage, StandardPage
 from masthead.transfer import pages
 from masthead.transfer.html import sanitise, to_blocks
@@ -329,7 +330,7 @@ class WordPressImporter(Importer):
             download=bool(self.options.get("download")),
             known_urls=self.attachments.values(),
         )
-        with pages.one_page_cache_invalidation():
+        with cache_invalidation.deferred():
             yield from self._items()
 
     def _items(self):
