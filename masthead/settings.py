@@ -88,6 +88,7 @@ INSTALLED_APPS = [
     "masthead.readers",
     "masthead.audience",
     "masthead.newsletter",
+    "masthead.social",
     "masthead.payments",
     "masthead.donations",
     "masthead.shop",
@@ -135,6 +136,9 @@ MIDDLEWARE = [
     "masthead.core.middleware.HealthCheckMiddleware",
     # Outside the page cache, so that cached pages get the current policies too.
     "masthead.core.security_headers.SecurityHeadersMiddleware",
+    # Before the page cache (whose key ignores Accept): answers fediverse servers asking for
+    # an article's or an author's page as ActivityPub JSON (masthead.social.middleware).
+    "masthead.social.middleware.ActivityJsonMiddleware",
     "masthead.core.cache.AnonymousPageCacheMiddleware",
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
@@ -464,6 +468,36 @@ AUDIENCE_REDIS_URL = env(
 )
 # A local MaxMind GeoLite2/GeoIP2 Country database (.mmdb): countries are recorded only then.
 AUDIENCE_GEOIP_PATH = env("AUDIENCE_GEOIP_PATH", "")
+
+# --- Social web (ActivityPub) -------------------------------------------------------------------
+
+# The outlet's fediverse handle is @<SOCIAL_ACTOR_NAME>@<the site's host>.
+SOCIAL_ACTOR_NAME = env("SOCIAL_ACTOR_NAME", "news")
+# "auto" accepts every follow at once; "manual" holds follows for an editor's approval.
+SOCIAL_FOLLOW_APPROVAL = env("SOCIAL_FOLLOW_APPROVAL", "auto").lower()
+if SOCIAL_FOLLOW_APPROVAL not in {"auto", "manual"}:
+    raise ImproperlyConfigured("SOCIAL_FOLLOW_APPROVAL must be auto or manual.")
+# Send articles as Notes (shown in full by Mastodon) instead of Articles (a link card).
+SOCIAL_ARTICLE_AS_NOTE = env_bool("SOCIAL_ARTICLE_AS_NOTE")
+# Refuse unsigned GETs of the outbox, the followers and article objects ("authorized fetch").
+SOCIAL_AUTHORIZED_FETCH = env_bool("SOCIAL_AUTHORIZED_FETCH")
+# A signed request's date must lie within this many seconds of now (either way).
+SOCIAL_SIGNATURE_WINDOW_SECONDS = int(env("SOCIAL_SIGNATURE_WINDOW_SECONDS", "3600"))
+# Remote actors' documents (and keys) are fetched again when older than this.
+SOCIAL_ACTOR_CACHE_SECONDS = int(env("SOCIAL_ACTOR_CACHE_SECONDS", str(24 * 3600)))
+# Delivery: first retry after this many seconds, doubling each time; a server failing for
+# SOCIAL_DEAD_AFTER_DAYS is marked dead and skipped until it is heard from again.
+SOCIAL_RETRY_SECONDS = float(env("SOCIAL_RETRY_SECONDS", "60"))
+SOCIAL_DEAD_AFTER_DAYS = float(env("SOCIAL_DEAD_AFTER_DAYS", "7"))
+SOCIAL_DELIVERY_THREADS = int(env("SOCIAL_DELIVERY_THREADS", "32"))
+SOCIAL_DELIVERY_TIMEOUT_SECONDS = float(env("SOCIAL_DELIVERY_TIMEOUT_SECONDS", "10"))
+# Deliveries one sending pass claims at once.
+SOCIAL_DELIVERY_BATCH_SIZE = int(env("SOCIAL_DELIVERY_BATCH_SIZE", "1000"))
+# Fetching remote actors from private or loopback addresses (only the tests' fake fediverse
+# needs it; never in production, where it would let anyone probe the internal network).
+SOCIAL_ALLOW_PRIVATE_ADDRESSES = env_bool("SOCIAL_ALLOW_PRIVATE_ADDRESSES", TESTING)
+if PRODUCTION and SOCIAL_ALLOW_PRIVATE_ADDRESSES:
+    raise ImproperlyConfigured("SOCIAL_ALLOW_PRIVATE_ADDRESSES must be off in production mode.")
 
 # --- Payments ------------------------------------------------------------------------------------
 

@@ -17,6 +17,7 @@ from masthead.publishing import feeds
 from masthead.publishing import views as publishing_views
 from masthead.publishing.api import api_router
 from masthead.publishing.sitemaps import sitemaps
+from masthead.social import views as social_views
 
 urlpatterns = [
     # Wagtail's password-reset request page, with limits per network and per mailbox.
@@ -39,6 +40,10 @@ urlpatterns = [
     path("sitemap.xml", sitemap, {"sitemaps": sitemaps}, name="sitemap"),
     path("robots.txt", core_views.robots_txt, name="robots_txt"),
     path(".well-known/security.txt", core_views.security_txt, name="security_txt"),
+    path(".well-known/webfinger", social_views.webfinger, name="webfinger"),
+    path(".well-known/nodeinfo", social_views.nodeinfo_links, name="nodeinfo_links"),
+    # ActivityPub: actors, inboxes, outboxes and article objects (masthead.social).
+    path("social/", include("masthead.social.urls")),
     path("health/", core_views.health, name="health"),
     # Prometheus' usual path; answered by MetricsMiddleware, before the host check.
     path("metrics", core_metrics.metrics, name="metrics"),

@@ -1,0 +1,34 @@
+"""The social web's connections to Wagtail's and core's events, made once from
+``SocialConfig.ready()``: publishing or unpublishing an article queues its federation after
+the commit (so publishing never waits for the fediverse), and the scheduler retries due
+deliveries every minute and forgets old signatures hourly."""
+
+from django.db import transaction
+from wagtail.signals import page_published, page_unpublished
+
+from masthead.core.scheduler import register_periodic_job
+from masthead.publishing.models import ArticlePage
+from masthead.social import inbox, tasks
+
+
+def on_article_published(sender, instance, **kwargs):
+    """Queue the article's Create or Update once the publication commits."""
+    page_id = instance.pk
+    transaction.on_commit(lambda: tasks.federate_article_task.enqueue(page_id))
+
+
+def on_article_unpublished(sender, instance, **kwargs):
+    """Queue the article's Delete once the unpublication commits."""
+    page_id = instance.pk
+    transaction.on_commit(lambda: tasks.withdraw_article_task.enqueue(page_id))
+
+
+def connect():
+    page_published.connect(
+        on_article_published, sender=ArticlePage, dispatch_uid="masthead-social-publish"
+    )
+    page_unpublished.connect(
+        on_article_unpublished, sender=ArticlePage, dispatch_uid="masthead-social-unpublish"
+    )
+    register_periodic_job("social.retry-deliveries", tasks.retry_due_deliveries, every=60)
+    register_periodic_job("social.forget-signatures", inbox.forget_old_signatures, every=3600)
