@@ -139,8 +139,6 @@ def test_stale_signatures_are_refused(remote_users):
     headers = cavage_headers(user, "POST", INBOX, BODY, date=old)
     with pytest.raises(signatures.SignatureError, match="outside the accepted window"):
         signatures.verify_request(incoming("POST", INBOX, headers, BODY), key_of(user), WINDOW)
-    from datetime import UTC, datetime, timedelta
-
     created = datetime.now(UTC) - timedelta(seconds=2 * WINDOW)
     headers = rfc9421_headers(user, "POST", INBOX, BODY, created=created)
     with pytest.raises(signatures.SignatureError, match="outside the accepted window"):
