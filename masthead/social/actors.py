@@ -10,7 +10,7 @@ from urllib.parse import urldefrag, urlsplit
 
 from django.conf import settings
 from django.db import IntegrityError, transaction
-from django.urls import reverse
+from django.urls import Resolver404, resolve, reverse
 from django.utils import timezone
 
 from masthead.core.sites import absolute_url
@@ -84,10 +84,16 @@ def find_local_actor(username):
 
 def local_actor_for_uri(uri):
     """The local actor whose id is ``uri``, or None."""
-    prefix = actor_url("")
+    prefix = absolute_url("/")
     if not isinstance(uri, str) or not uri.startswith(prefix):
         return None
-    return find_local_actor(uri[len(prefix) :].strip("/"))
+    try:
+        match = resolve("/" + uri[len(prefix) :].split("#")[0])
+    except Resolver404:
+        return None
+    if match.view_name != "social:actor":
+        return None
+    return find_local_actor(match.kwargs["username"])
 
 
 def rotate_key(actor):

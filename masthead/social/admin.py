@@ -2,6 +2,7 @@
 servers and actors, the authors who are followable, reactions and replies per article, and
 the deliveries of each activity. Every change goes through masthead.social.services."""
 
+from django import forms
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied
 from django.shortcuts import get_object_or_404, redirect
@@ -107,6 +108,19 @@ class BlockedDomainViewSet(ModelViewSet):
     copy_view_enabled = False
 
 
+class BlockedActorForm(forms.ModelForm):
+    uri = forms.URLField(
+        label=_("Account address"),
+        max_length=500,
+        assume_scheme="https",
+        help_text=_("The account's ActivityPub id, e.g. https://example.social/users/name"),
+    )
+
+    class Meta:
+        model = BlockedActor
+        fields = ["uri", "reason"]
+
+
 class BlockedActorCreateView(CreateView):
     def save_instance(self):
         return services.block_actor(self.form.cleaned_data["uri"], self.form.cleaned_data["reason"])
@@ -118,10 +132,12 @@ class BlockedActorViewSet(ModelViewSet):
     model = BlockedActor
     icon = "cross"
     menu_label = _("Blocked accounts")
-    form_fields = ["uri", "reason"]
     add_view_class = BlockedActorCreateView
     list_display = ["uri", "reason", "created_at"]
     copy_view_enabled = False
+
+    def get_form_class(self, for_update=False):
+        return BlockedActorForm
 
 
 class AuthorActorCreateView(CreateView):
