@@ -11,14 +11,20 @@ An importer is a class registered under its kind ("wordpress", "ghost", ...)::
             ...
 
 ``run_import()`` calls ``check()`` first, so a malformed or hostile file changes nothing,
-then runs each item in its own transaction: an item that fails is rolled back alone, named
-in the report with its reason, and the import goes on. A dry run does the same inside one
-transaction that is rolled back at the end, so it reports exactly what a real run would do.
+then runs the items in transactions of ``BATCH_SIZE`` items, each item in its own savepoint
+inside it: an item that fails is rolled back alone (to its savepoint), named in the report
+with its reason, and the import goes on; the others of its batch are committed with the
+batch. (One transaction per item cost a commit per item; if the process dies, at most the
+current batch is lost, and running the import again finishes it.) A dry run does the same
+inside one transaction that is rolled back at the end, so it reports exactly what a real
+run would do.
 """
 
+import threading
 from collections import Counter
 from contextlib import nullcontext
 from dataclasses import dataclass, field
+from itertools import islice
 
 from django.contrib.contenttypes.models import ContentType
 from django.db import transaction
@@ -26,6 +32,9 @@ from django.db import transaction
 from masthead.transfer.models import SourceRecord
 
 _importers = {}
+_local = threading.local()  # the running import's transaction_cache()
+# Items imported in one transaction, each in its own savepoint inside it.
+BATCH_SIZE = 50
 
 
 class ImportFileError(Exception):
@@ -161,6 +170,13 @@ class Importer:
         )
 
 
+def transaction_cache():
+    """A dict for what holds only inside the import's current transaction (e.g. the last
+    child path of a parent page whose row is locked), emptied when a batch starts and when
+    an item fails; None outside ``run_import``."""
+    return getattr(_local, "cache", None)
+
+
 def register_importer(kind):
     """Class decorator: make an importer available as ``masthead import <kind>``."""
 
@@ -194,22 +210,35 @@ def run_import(kind, paths, *, options=None, dry_run=False, progress=None):
     total = importer.check()
     report = importer.report
     report.dry_run = dry_run
+    _local.cache = {}
     try:
         with transaction.atomic() if dry_run else nullcontext():
-            for done, (label, work) in enumerate(importer.items(), start=1):
-                try:
-                    with transaction.atomic():
-                        work()
-                except ImportFileError:
-                    raise
-                except Exception as error:  # one item's failure is reported, the rest go on
-                    report.fail("item", label, f"{type(error).__name__}: {error}")
-                if progress:
-                    progress(done, total)
+            items = enumerate(importer.items(), start=1)
+            more = True
+            while more:
+                with transaction.atomic():
+                    more = False
+                    _local.cache.clear()
+                    # islice takes the items one at a time: an importer's generator may
+                    # depend on what the item before did
+                    for done, (label, work) in islice(items, BATCH_SIZE):
+                        more = done % BATCH_SIZE == 0  # a full batch: there may be more
+                        try:
+                            with transaction.atomic():
+                                work()
+                        except ImportFileError:
+                            raise
+                        except Exception as error:  # one item's failure is reported alone
+                            _local.cache.clear()
+                            report.fail("item", label, f"{type(error).__name__}: {error}")
+                        if progress:
+                            progress(done, total)
             with transaction.atomic():
                 importer.finish()
             if dry_run:
                 raise _DryRunRollback
     except _DryRunRollback:
         pass
+    finally:
+        del _local.cache
     return report

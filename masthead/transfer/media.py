@@ -46,8 +46,9 @@ from django.conf import settings
 from django.core.files.images import ImageFile
 from PIL import Image as PillowImage
 from wagtail.images import get_image_model
+from wagtail.models import get_root_collection_id
 
-from masthead.transfer.pages import remember_new
+from masthead.transfer.pages import remember_new_many
 
 DOWNLOAD_TIMEOUT = 20
 FORMATS = {"JPEG": "jpg", "PNG": "png", "GIF": "gif", "WEBP": "webp"}
@@ -120,7 +121,9 @@ class MediaImporter:
         self._found = {}  # (kind, source id) -> Image, for this run
         self._recent = []  # what the current item added to it
         self._absent = set()  # (kind, source id) known to have no source record
+        self._unsaved = []  # (kind, source id, image) new records not yet saved
         self.Image = get_image_model()
+        self._collection_id = None  # the root collection's, where imported images go
 
     # -- the run's memory, rolled back with an item that fails ------------------------------
 
@@ -132,6 +135,7 @@ class MediaImporter:
         for record in self._recent:
             self._found.pop(record, None)
         self._recent = []
+        self._unsaved = []
         self._absent.clear()  # what it recorded is gone again
 
     def _known(self, kind, source_id):
@@ -149,17 +153,25 @@ class MediaImporter:
         return image
 
     def _record(self, kind, source_id, image):
-        """Record that (kind, source_id) is ``image``, in the source records and here."""
+        """Record that (kind, source_id) is ``image``, here and in the source records (a new
+        record waits in ``_unsaved`` until ``_save_records``)."""
         record = (kind, source_id)
         if self._found.get(record) is image:
             return
         if record in self._absent:
-            remember_new(self.importer, kind, source_id, image)
+            self._unsaved.append((kind, source_id, image))
             self._absent.discard(record)
         else:
             self.importer.remember(kind, source_id, image)
         self._found[record] = image
         self._recent.append(record)
+
+    def _save_records(self):
+        """The new source records of an image (its address, its attachment id) in one
+        INSERT."""
+        if self._unsaved:
+            remember_new_many(self.importer, self._unsaved)
+            self._unsaved = []
 
     # -- finding ----------------------------------------------------------------------------
 
@@ -184,6 +196,7 @@ class MediaImporter:
         self._record("image", key, image)
         if attachment_id is not None:
             self._record("attachment", attachment_id, image)
+        self._save_records()
         return image
 
     def _import(self, candidates, url, *, alt, title):
@@ -249,15 +262,21 @@ class MediaImporter:
         if extension.lower().lstrip(".") not in ("jpg", "jpeg", "png", "gif", "webp"):
             name = f"{stem or 'image'}.{FORMATS[image_format]}"
         title = (title or stem.replace("-", " ").replace("_", " ") or "Image")[:TITLE_MAX]
+        if self._collection_id is None:
+            self._collection_id = get_root_collection_id()
+        if self.importer.dry_run:
+            image_file = f"original_images/dry-run-{name}"  # no file is written
+        else:
+            image_file = ImageFile(io.BytesIO(data), name=name)
+        # The file given to the constructor, not set afterwards: Django would then open it
+        # again to read the size Pillow has just read.
         image = self.Image(
             title=title,
+            collection_id=self._collection_id,
+            file=image_file,
             width=width,
             height=height,
             file_size=len(data),  # the cleaning before saving sets the stored size
         )
-        if self.importer.dry_run:
-            image.file.name = f"original_images/dry-run-{name}"  # no file is written
-        else:
-            image.file = ImageFile(io.BytesIO(data), name=name)
         image.save()
         return image

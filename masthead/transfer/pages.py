@@ -26,6 +26,8 @@ The interface (every function works on the default Wagtail site's home page)::
 
     remember_new(importer, kind, source_id, obj)
         ``importer.remember`` in one INSERT, for an item ``find()`` has just not found.
+    remember_new_many(importer, [(kind, source_id, obj), ...])
+        the same for several, in one INSERT.
 
 An import runs inside ``masthead.core.cache_invalidation.deferred()``: the page cache is
 emptied once at the end, not at every page, image and tag saved.
@@ -53,10 +55,12 @@ import html
 import re
 
 from django.contrib.contenttypes.models import ContentType
+from django.db.models import F
 from django.utils import timezone
 from django.utils.text import slugify
-from wagtail.log_actions import log
-from wagtail.models import Site
+from treebeard.exceptions import PathOverflow
+from wagtail.log_actions import get_active_log_context
+from wagtail.models import Page, PageLogEntry, Revision, Site
 from wagtail.signals import page_published
 
 from masthead.publishing.models import (
@@ -68,8 +72,9 @@ from masthead.publishing.models import (
     SectionPage,
 )
 from masthead.transfer.html import sanitise
+from masthead.transfer.importing import transaction_cache
 from masthead.transfer.models import SourceRecord
-from masthead.transfer.redirects import redirect_old_url
+from masthead.transfer.redirects import TakenPaths, redirect_old_urls
 
 STANDFIRST_MAX = 300
 TAG_MAX = 100
@@ -84,17 +89,28 @@ _SENTENCE_END = re.compile(r"(?<=[.!?])\s+")
 def remember_new(importer, kind, source_id, obj):
     """``importer.remember()`` for an item ``importer.find()`` has just not found: one
     INSERT instead of a look-up and an INSERT in a savepoint."""
-    SourceRecord.objects.create(
-        source=importer.source,
-        site=importer.site,
-        kind=kind,
-        source_id=str(source_id),
-        content_type=ContentType.objects.get_for_model(obj, for_concrete_model=False),
-        object_id=str(obj.pk),
+    remember_new_many(importer, [(kind, source_id, obj)])
+
+
+def remember_new_many(importer, entries):
+    """``remember_new`` for each ``(kind, source_id, obj)`` of ``entries``, in one INSERT."""
+    SourceRecord.objects.bulk_create(
+        [
+            SourceRecord(
+                source=importer.source,
+                site=importer.site,
+                kind=kind,
+                source_id=str(source_id),
+                content_type=ContentType.objects.get_for_model(obj, for_concrete_model=False),
+                object_id=str(obj.pk),
+            )
+            for kind, source_id, obj in entries
+        ]
     )
     noted = getattr(importer, "note_remembered", None)
     if noted is not None:
-        noted(kind, source_id)
+        for kind, source_id, _obj in entries:
+            noted(kind, source_id)
 
 
 def home_page():
@@ -110,7 +126,7 @@ def _home():
 
 
 def _publish_new(parent, page):
-    parent.add_child(instance=page)
+    _add_child(parent, page)
     page.save_revision().publish()
     return page
 
@@ -235,22 +251,61 @@ def unique_slug(parent, slug, exclude=None):
         number += 1
 
 
+def _add_child(parent, page, **save_options):
+    """``parent.add_child(instance=page)`` as treebeard does it (parent row locked, the
+    next path after the last child's, ``numchild`` counted up), but during an import
+    asking for the lock and the last child only once per parent and transaction: the last
+    path is kept in the import's ``transaction_cache()``, which holds only while the lock
+    does. Every page this module adds or moves goes through here (or forgets the path)."""
+    cache = transaction_cache()
+    last_paths = {} if cache is None else cache.setdefault("last_child_paths", {})
+    if parent.pk not in last_paths:
+        locked = Page.objects.select_for_update().get(pk=parent.pk)
+        last = locked.get_last_child() if locked.numchild else None
+        last_paths[parent.pk] = last.path if last is not None else None
+    last = last_paths[parent.pk]
+    page.depth = parent.depth + 1
+    step = Page._str2int(last[-Page.steplen :]) + 1 if last else 1
+    page.path = Page._get_path(parent.path, page.depth, step)
+    if len(page.path) != page.depth * Page.steplen:
+        raise PathOverflow(f"{parent.title!r} has no room for another child page")
+    Page.objects.filter(pk=parent.pk).update(numchild=F("numchild") + 1)
+    parent.numchild += 1
+    page._cached_parent_obj = parent
+    page.save(**save_options)
+    last_paths[parent.pk] = page.path
+
+
 def _add_published(parent, page, published_at, modified_at):
     """Add ``page`` under ``parent`` already published, with its revision: what Wagtail's
-    publish action does for a new page (live, first and last published dates, the live
-    revision, the "wagtail.publish" log entry and the ``page_published`` signal), without
-    reading the revision back and saving the page a third time."""
+    ``add_child``, ``save_revision`` and publish action do for a new page (the page saved,
+    its revision, live with first and last published dates and the live revision, the
+    "wagtail.create" and "wagtail.publish" log entries, the ``page_published`` signal),
+    with the page saved once and updated once, and the two log entries made in one INSERT
+    (Wagtail's ``log()`` checks each entry's foreign keys with a query apiece)."""
     now = timezone.now()
     # Saved first as a draft (Wagtail then checks only its title and slug, which are known
     # to be good, instead of every field and each foreign key with a query), then made live.
     page.live = False
     page.go_live_at = None
     page.locale_id = parent.locale_id
-    parent.add_child(instance=page)
-    revision = page.save_revision(clean=False)
+    # save_article has made the title and a slug free under the parent: Wagtail's check of
+    # both (a query) is not needed, nor its look-up of whether a new page is a site's root.
+    page.draft_title = page.title
+    page._is_site_root = False
+    _add_child(parent, page, clean=False, log_action=None)  # logged below
+    revision = Revision.objects.create(
+        content_object=page,
+        base_content_type=page.get_base_content_type(),
+        content=page.serializable_data(),
+        object_str=str(page),
+    )
     published = {
         "live": True,
         "live_revision": revision,
+        "latest_revision": revision,
+        "latest_revision_created_at": revision.created_at,
+        "draft_title": page.title,
         "has_unpublished_changes": False,
         "first_published_at": published_at or now,
         "last_published_at": modified_at or published_at or now,
@@ -258,14 +313,29 @@ def _add_published(parent, page, published_at, modified_at):
     type(page).objects.filter(pk=page.pk).update(**published)
     for field, value in published.items():
         setattr(page, field, value)
-    log(instance=page, action="wagtail.publish", revision=revision, content_changed=True)
+    context = get_active_log_context()
+    entry = {
+        "page": page,
+        "content_type": ContentType.objects.get_for_model(page, for_concrete_model=False),
+        "label": page.get_admin_display_title(),
+        "timestamp": now,
+        "data": {},
+        "uuid": context.uuid,
+        "content_changed": True,
+    }
+    PageLogEntry.objects.bulk_create(
+        [
+            PageLogEntry(action="wagtail.create", user=context.user or page.owner, **entry),
+            PageLogEntry(action="wagtail.publish", user=context.user, revision=revision, **entry),
+        ]
+    )
     page_published.send(sender=page.specific_class, instance=page, revision=revision)
 
 
 def _save_and_publish(parent, page, created, status, published_at, modified_at):
     """Save (or add) ``page`` and publish, schedule or unpublish it through Wagtail."""
     if created:
-        parent.add_child(instance=page)
+        _add_child(parent, page)
     else:
         if page.get_parent().pk != parent.pk:
             new_slug, changed = unique_slug(parent, page.slug, exclude=page)
@@ -273,6 +343,7 @@ def _save_and_publish(parent, page, created, status, published_at, modified_at):
                 page.slug = new_slug
                 page.save(update_fields=["slug"])
             page.move(parent, pos="last-child")
+            (transaction_cache() or {}).get("last_child_paths", {}).pop(parent.pk, None)
             page.refresh_from_db(fields=["path", "depth", "url_path"])
         page.save()
     revision = page.save_revision(clean=False)
@@ -364,8 +435,11 @@ def save_article(
         sites = importer.__dict__.setdefault("_sites_by_parent", {})
         if section.pk not in sites:
             sites[section.pk] = section.get_site()
-        for url in old_urls:
-            redirect_old_url(url, page, sites[section.pk])
+        site = sites[section.pk]
+        taken = importer.__dict__.setdefault("_redirects_by_site", {})
+        if site.pk not in taken:
+            taken[site.pk] = TakenPaths(site)
+        redirect_old_urls(old_urls, page, site, taken[site.pk])
     if created:
         remember_new(importer, kind, source_id, page)
     else:
