@@ -228,3 +228,20 @@ def test_articles_can_go_out_as_notes(
     note = network["big"].received[0].activity["object"]
     assert note["type"] == "Note"
     assert SITE + article.url in note["content"]
+
+
+def test_rotating_a_key_tells_followers_with_the_new_key(
+    outlet, fediverse, django_capture_on_commit_callbacks
+):
+    server = fediverse()
+    add_follower(server, "ann")
+    outlet_actor = actors.outlet_actor()
+    old_key = outlet_actor.public_key_pem
+    with django_capture_on_commit_callbacks(execute=True):
+        services.rotate_actor_key(outlet_actor)
+    outlet_actor.refresh_from_db()
+    assert outlet_actor.public_key_pem != old_key
+    [update] = server.received
+    assert update.activity["type"] == "Update"
+    assert update.activity["object"]["publicKey"]["publicKeyPem"] == outlet_actor.public_key_pem
+    assert verify_outlet_signature(update)

@@ -326,3 +326,34 @@ def test_a_follow_of_an_author_goes_to_the_authors_inbox(client, outlet, fediver
     )
     assert response.status_code == 202
     assert Follower.objects.get().local_actor.username == "sam-rivers"
+
+
+def test_with_private_addresses_refused_a_loopback_actor_is_never_fetched(
+    client, outlet, fediverse, settings
+):
+    settings.SOCIAL_ALLOW_PRIVATE_ADDRESSES = False
+    server = fediverse()
+    alice = server.add_user("alice")
+    response = deliver(client, alice, follow(alice))
+    assert response.status_code == 401
+    assert server.fetches == []
+    assert RemoteActor.objects.count() == 0
+
+
+def test_authorized_fetch_answers_only_signed_gets(client, outlet, fediverse, settings):
+    settings.SOCIAL_AUTHORIZED_FETCH = True
+    server = fediverse()
+    alice = server.add_user("alice")
+    path = "/social/actors/news/outbox"
+    unsigned = client.get(path, HTTP_HOST="127.0.0.1:8000")
+    assert unsigned.status_code == 401
+    headers = cavage_headers(alice, "GET", SITE + path)
+    signed = client.get(
+        path,
+        HTTP_HOST="127.0.0.1:8000",
+        **django_headers({k: v for k, v in headers.items() if k.lower() != "host"}),
+    )
+    assert signed.status_code == 200
+    assert "private" in signed["Cache-Control"]
+    # The actor document stays public: servers need it to check our own signatures.
+    assert client.get("/social/actors/news", HTTP_HOST="127.0.0.1:8000").status_code == 200
