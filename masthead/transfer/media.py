@@ -24,8 +24,9 @@ it is imported instead (once, for every size the posts name).
 Each file is checked with Pillow before anything is stored: it must be a JPEG, PNG, GIF or
 WebP no larger than ``WAGTAILIMAGES_MAX_UPLOAD_SIZE`` and of at most
 ``WAGTAILIMAGES_MAX_IMAGE_PIXELS`` pixels (a decompression bomb is refused by its header,
-without decoding it). Saving it goes through the same ``pre_save`` cleaning as every upload
-(``masthead.core.images``: location and camera metadata stripped, an unguessable name).
+without decoding it). It is stored cleaned as every upload is (``masthead.core.images``:
+location and camera metadata stripped, an unguessable name), with that module's own
+functions, before the image is saved (see ``MediaImporter._write``).
 
 Whatever cannot be had (missing file, refused download, not an image) is reported as a
 skipped image with the reason and the caller gets None: never fatal. In a dry run the file
@@ -43,11 +44,13 @@ from pathlib import Path
 from urllib.parse import unquote, urlsplit, urlunsplit
 
 from django.conf import settings
+from django.core.files.base import ContentFile
 from django.core.files.images import ImageFile
 from PIL import Image as PillowImage
 from wagtail.images import get_image_model
 from wagtail.models import get_root_collection_id
 
+from masthead.core.images import UnreadableImage, strip_metadata, unguessable_name
 from masthead.transfer.pages import remember_new_many
 
 DOWNLOAD_TIMEOUT = 20
@@ -264,19 +267,34 @@ class MediaImporter:
         title = (title or stem.replace("-", " ").replace("_", " ") or "Image")[:TITLE_MAX]
         if self._collection_id is None:
             self._collection_id = get_root_collection_id()
-        if self.importer.dry_run:
-            image_file = f"original_images/dry-run-{name}"  # no file is written
-        else:
-            image_file = ImageFile(io.BytesIO(data), name=name)
-        # The file given to the constructor, not set afterwards: Django would then open it
-        # again to read the size Pillow has just read.
         image = self.Image(
             title=title,
             collection_id=self._collection_id,
-            file=image_file,
             width=width,
             height=height,
-            file_size=len(data),  # the cleaning before saving sets the stored size
+            file_size=len(data),
         )
+        if self.importer.dry_run:
+            image.file.name = f"original_images/dry-run-{name}"  # no file is written
+        else:
+            self._write(image, data, name)
         image.save()
         return image
+
+    def _write(self, image, data, name):
+        """Store ``data`` as ``image``'s file, cleaned as ``masthead.core.images`` cleans
+        every upload (metadata stripped, an unguessable name), before the image is saved:
+        the cleaning on saving then has nothing left to do, and Django does not open the
+        file twice more to read the size Pillow has already read. A file the cleaning
+        cannot walk is left to it (it re-encodes such a file as it is saved)."""
+        try:
+            cleaned = strip_metadata(data)
+        except UnreadableImage:
+            # Given to the field's descriptor: Django reads its size once more.
+            image.file = ImageFile(io.BytesIO(data), name=name)
+            return
+        field = image.file.field
+        path = field.generate_filename(image, unguessable_name(name))
+        stored = field.storage.save(path, ContentFile(cleaned), max_length=field.max_length)
+        image.file.name = stored
+        image.file_size = len(cleaned)

@@ -5,6 +5,7 @@ files, and an item that fails alone."""
 import datetime
 import io
 import os
+import re
 
 import pytest
 from django.conf import settings
@@ -177,6 +178,11 @@ def test_images_are_stored_without_their_location(tree, wp_uploads):
         exif = picture.getexif()
         assert not exif.get_ifd(0x8825)
         assert 0x010F not in exif and 0x0110 not in exif
+    # stored under a name nobody guesses, with its stored size and the size Pillow read
+    assert re.fullmatch(r"original_images/[0-9a-f]{16}-ferry[^/]*\.jpg", ferry.file.name)
+    assert ferry.file_size == ferry.file.size
+    with ferry.open_file() as handle, PillowImage.open(handle) as picture:
+        assert (ferry.width, ferry.height) == picture.size
 
 
 @pytest.mark.django_db
