@@ -208,15 +208,20 @@ def article_object(article, actor):
                 "content": f"<p>{escape(summary)}</p>" + corrections,
             }
         )
-    if image:
-        document["image" if not settings.SOCIAL_ARTICLE_AS_NOTE else "attachment"] = (
-            image if not settings.SOCIAL_ARTICLE_AS_NOTE else [{**image, "type": "Document"}]
-        )
+    if image and settings.SOCIAL_ARTICLE_AS_NOTE:
+        # A Note shows its picture as an attachment (Mastodon's media), with the alt text.
+        document["attachment"] = [{**image, "type": "Document"}]
+    elif image:
+        document["image"] = image
     return document
 
 
 def _hashtag(name):
-    return "".join(part.capitalize() if " " in name else part for part in name.split())
+    """A tag as a hashtag: "local elections" becomes LocalElections, "NHS" stays NHS."""
+    words = ["".join(c for c in word if c.isalnum() or c == "_") for word in name.split()]
+    if len(words) == 1:
+        return words[0]
+    return "".join(word[:1].upper() + word[1:] for word in words)
 
 
 def _tag_slug(article, name):

@@ -4,10 +4,11 @@ outbox, the followers collection and content negotiation on article and author p
 import pytest
 from cryptography.hazmat.primitives import serialization
 
+from masthead.core.cache import invalidate_pages
 from masthead.social import actors
 from masthead.social.keys import load_private_key, load_public_key
 from masthead.social.models import Follower, LocalActor, RemoteActor
-from tests.publishing.factories import make_article
+from tests.publishing.factories import make_article, make_image
 from tests.social.conftest import SITE
 
 pytestmark = pytest.mark.django_db
@@ -179,3 +180,23 @@ def test_article_can_be_sent_as_a_note(client, outlet, settings):
     assert document["type"] == "Note"
     assert "Bridge repairs to finish in spring" in document["content"]
     assert outlet.article.url in document["content"]
+
+
+def test_the_hero_image_goes_with_its_alt_text(client, outlet, settings):
+    article = make_article(
+        outlet.section,
+        title="Pictured story",
+        hero_image=make_image(),
+        hero_alt_text="The bridge under scaffolding",
+        tags=["local elections"],
+    )
+    document = get_json(client, f"/social/articles/{article.pk}")
+    assert document["image"]["type"] == "Image"
+    assert document["image"]["name"] == "The bridge under scaffolding"
+    assert document["image"]["url"].startswith(SITE + "/media/images/")
+    assert document["tag"][0]["name"] == "#LocalElections"
+    settings.SOCIAL_ARTICLE_AS_NOTE = True
+    invalidate_pages()  # the object above is in the page cache, as every public page is
+    note = get_json(client, f"/social/articles/{article.pk}")
+    assert note["attachment"][0]["name"] == "The bridge under scaffolding"
+    assert "image" not in note
