@@ -13,10 +13,10 @@ from django.contrib.auth import get_user_model
 from PIL import Image as PillowImage
 from wagtail.contrib.redirects.models import Redirect
 from wagtail.images.models import Image
-from wagtail.models import PageViewRestriction
+from wagtail.models import Page, PageViewRestriction
 
 from masthead.publishing.models import ArticlePage, HomePage, SectionPage, StandardPage
-from masthead.transfer import wordpress
+from masthead.transfer import importing, pages, wordpress
 from masthead.transfer.importing import ImportFileError, run_import
 from masthead.transfer.models import ArchivedComment, SourceRecord
 from tests.publishing.factories import make_site_tree
@@ -308,6 +308,37 @@ def test_a_failing_item_is_rolled_back_alone(tree, wp_uploads, monkeypatch):
     assert ArticlePage.objects.count() == 4
     # the images that item had imported were rolled back with it; the rest stand
     assert Image.objects.count() == 2
+
+
+@pytest.mark.django_db
+def test_an_item_failing_after_its_page_was_added_leaves_the_tree_sound(
+    tree, wp_uploads, monkeypatch
+):
+    # Items are committed in batches (here of 2) and pages placed from the last path added
+    # under their parent: an item rolled back after adding its page must not leave that
+    # path remembered, nor the tree's counts wrong, nor take its batch's others with it.
+    monkeypatch.setattr(importing, "BATCH_SIZE", 2)
+    make_redirects = pages.redirect_old_urls
+
+    def failing(olds, page, site, taken):
+        make_redirects(olds, page, site, taken)
+        if page.slug == "gallery-reopens":
+            raise RuntimeError("the redirects broke")
+
+    monkeypatch.setattr(pages, "redirect_old_urls", failing)
+    report = run_import("wordpress", [SITE], options=options(wp_uploads)).as_dict()
+    assert [note["item"] for note in report["failed"]] == [
+        "post 102 'Gallery reopens with river paintings'"
+    ]
+    assert not ArticlePage.objects.filter(slug="gallery-reopens").exists()
+    assert not Redirect.objects.filter(old_path__contains="p=102").exists()
+    assert ArticlePage.objects.count() == 4 and article("101").live and article("104")
+    assert all(problems == [] for problems in Page.find_problems())
+    # the next import under the same parents places its pages after the existing ones
+    monkeypatch.setattr(pages, "redirect_old_urls", make_redirects)
+    report = run_import("wordpress", [SITE], options=options(wp_uploads)).as_dict()
+    assert report["failed"] == [] and article("102").live
+    assert all(problems == [] for problems in Page.find_problems())
 
 
 @pytest.mark.django_db
