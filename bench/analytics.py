@@ -5,7 +5,10 @@ server (gunicorn gthread 2x4, ``masthead serve``) on loopback and measures:
 
 1. **Ingest, end to end**: wrk POSTs hits to ``/a/hit`` as the counting script does (same
    Origin, a different user agent per request so each is a new visitor, the paths of the
-   outlet's articles) for ``--duration`` seconds: hits/s and p99 as wrk sees them. Then the
+   outlet's articles) for ``--duration`` seconds: hits/s and p99 as wrk sees them. The hits
+   go where production's nginx sends them: to the hit listener (``masthead serve_hits``,
+   ``--listener-processes`` processes) while gunicorn serves the site beside it; with
+   ``--ingest-via gunicorn`` to gunicorn instead, as in the demo. Then the
    script waits until every hit answered 204 is in the raw table (the buffers flush every
    AUDIENCE_FLUSH_SECONDS) and runs the roll-up, and checks that the day's PageDay rows
    account for every hit. "End to end" is the hits divided by the time from the first
@@ -30,6 +33,8 @@ Appends one dated line per figure, with the commit, to bench/RESULTS.md.
 import argparse
 import re
 import shutil
+import signal
+import socket
 import subprocess
 import tempfile
 import time
@@ -38,6 +43,8 @@ from pathlib import Path
 
 from pages import (
     HOST,
+    PYTHON,
+    ROOT,
     WORK,
     Server,
     ServerConfig,
@@ -46,6 +53,7 @@ from pages import (
     build_outlet,
     drop_postgres_database,
     fetch,
+    free_port,
     git_commit,
     last_json_line,
     log,
@@ -262,24 +270,73 @@ def start(env, data_dir, **overrides):
     return server
 
 
+class HitListener:
+    """``masthead serve_hits`` on a free loopback port."""
+
+    def __init__(self, env, processes, log_path):
+        self.port = free_port()
+        self.log_file = open(log_path, "ab")  # noqa: SIM115 - closed in stop()
+        self.process = subprocess.Popen(
+            [
+                *(PYTHON, "-m", "masthead.cli", "serve_hits"),
+                *("--bind", f"{HOST}:{self.port}", "--processes", str(processes)),
+            ],
+            cwd=ROOT,
+            env=env,
+            stdout=self.log_file,
+            stderr=subprocess.STDOUT,
+        )
+        deadline = time.monotonic() + 60
+        while time.monotonic() < deadline:
+            if self.process.poll() is not None:
+                raise SystemExit(f"serve_hits exited with {self.process.returncode}")
+            try:
+                socket.create_connection((HOST, self.port), timeout=1).close()
+                return
+            except OSError:
+                time.sleep(0.2)
+        raise SystemExit("serve_hits did not listen in time")
+
+    def url(self, path):
+        return f"http://{HOST}:{self.port}{path}"
+
+    def stop(self):
+        # SIGTERM: each process writes the hits it still holds, then exits.
+        self.process.send_signal(signal.SIGTERM)
+        self.process.wait(timeout=30)
+        self.log_file.close()
+
+
 def bench_ingest(env, data_dir, paths, args, record):
     server = start(env, data_dir, AUDIENCE_ENABLED="1")
+    hits = server
+    if args.ingest_via == "listener":
+        hits = HitListener(
+            {**env, "AUDIENCE_ENABLED": "1"},
+            args.listener_processes,
+            data_dir / "serve_hits.log",
+        )
     try:
         lua = HITS_LUA.format(paths=", ".join(f'"{path}"' for path in paths), host=HOST)
         started = time.monotonic()
-        figures = parse_wrk(run_lua(server, "/a/hit", lua, args.duration))
+        figures = parse_wrk(run_lua(hits, "/a/hit", lua, args.duration))
         sending = time.monotonic() - started
         answered = figures["requests"] - figures["bad"]
         drained = shell(env, DRAIN_SNIPPET.format(answered=answered))
     finally:
+        if hits is not server:
+            hits.stop()
         server.stop()
     if drained["hits"] < answered or drained["views"] != drained["hits"]:
         raise SystemExit(
             f"{answered} hits answered, {drained['hits']} stored, {drained['views']} rolled up"
         )
     elapsed = sending + drained["wait"] + drained["rollup"]
+    via = (
+        f"hit listener x{args.listener_processes}" if args.ingest_via == "listener" else "gunicorn"
+    )
     record(
-        f"ingest: {figures['rps']:.0f} hits/s answered (p50 {figures['p50']:.1f} ms, "
+        f"ingest via {via}: {figures['rps']:.0f} hits/s answered (p50 {figures['p50']:.1f} ms, "
         f"p99 {figures['p99']:.1f} ms, {figures['bad']} non-2xx); {drained['hits']} hits "
         f"stored and rolled up {drained['wait'] + drained['rollup']:.1f} s after the last "
         f"answer (roll-up {drained['rollup']:.1f} s): {drained['hits'] / elapsed:.0f} hits/s "
@@ -404,6 +461,14 @@ def parse_arguments():
         help="SQLite: keep the outlet and hits of an earlier run (not regenerated if the "
         "count matches)",
     )
+    parser.add_argument(
+        "--ingest-via",
+        choices=["listener", "gunicorn"],
+        default="listener",
+        help="where the hits go: the hit listener, as behind production's nginx (default), "
+        "or gunicorn, as in the demo",
+    )
+    parser.add_argument("--listener-processes", type=int, default=2)
     parser.add_argument("--postgres", help="a PostgreSQL server's URL: measure there too")
     parser.add_argument("--sqlite", action=argparse.BooleanOptionalAction, default=True)
     parser.add_argument("--no-record", action="store_true", help="print only")

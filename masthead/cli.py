@@ -9,6 +9,8 @@ masthead cache clear      empty the page cache for every web process (after an u
 masthead backup [PATH]    one archive of the database, the media and a manifest
 masthead restore ARCHIVE  put an archive back into an empty database and media root
 masthead use_site_url     give the default site SITE_URL's address (upgrade does it too)
+masthead serve_hits       the hit listener for the audience's counting hits, to which
+                          nginx sends /a/hit in production (AUDIENCE_LISTENER_BIND)
 masthead <cmd>     any management command: migrate, createsuperuser, check, ...
 """
 

@@ -466,6 +466,10 @@ AUDIENCE_ROLLUP_THREADS = int(env("AUDIENCE_ROLLUP_THREADS", "1" if TESTING else
 AUDIENCE_REDIS_URL = env(
     "AUDIENCE_REDIS_URL", CACHE_URL if urlsplit(CACHE_URL).scheme in {"redis", "rediss"} else ""
 )
+# The hit listener (`masthead serve_hits`), to which nginx passes /a/hit and /a/hit.gif in
+# production so that hits never take a gunicorn worker; without it Django answers them.
+AUDIENCE_LISTENER_BIND = env("AUDIENCE_LISTENER_BIND", "127.0.0.1:8001")
+AUDIENCE_LISTENER_PROCESSES = int(env("AUDIENCE_LISTENER_PROCESSES", "1"))
 # A local MaxMind GeoLite2/GeoIP2 Country database (.mmdb): countries are recorded only then.
 AUDIENCE_GEOIP_PATH = env("AUDIENCE_GEOIP_PATH", "")
 

@@ -12,6 +12,8 @@ import pytest
 from aiosmtpd.controller import Controller
 from django.conf import settings
 
+from masthead.audience import buffer
+
 
 def pytest_sessionstart(session):
     """Refuse to run without the test defaults (a throwaway data directory, an in-process
@@ -139,3 +141,12 @@ def slow_mailbox(settings):
         yield handler
     finally:
         controller.stop()
+
+
+@pytest.fixture
+def taken_hits(monkeypatch):
+    """The audience hits handed to the buffer, kept in a list instead of written (for tests
+    of the hit listener, whose own thread would write them with its own connection)."""
+    hits = []
+    monkeypatch.setattr(buffer, "record", hits.append)
+    return hits

@@ -7,7 +7,9 @@ The config is used as shipped, with only what ties it to a real machine rewritte
   listens on plain HTTP at 127.0.0.1:<free port>, its ``ssl_*`` lines removed (loopback has
   no certificate; Django then sees ``X-Forwarded-Proto: http``, so run it with
   ``SECURE_SSL_REDIRECT=0``);
-- the ``masthead`` upstream lists the given ``host:port`` addresses;
+- the ``masthead`` upstream lists the given ``host:port`` addresses, and the
+  ``masthead_hits`` upstream (the hit listener) the ``hit_listener`` address when one is
+  given;
 - the micro-cache, static, media and protected-media paths point into a temporary
   directory (or the directories given);
 - a small main ``nginx.conf`` around it (pid, logs, temp paths in the same directory).
@@ -28,7 +30,7 @@ API (stable; other tests import it)::
         server.stop()
 
 ``start_nginx(upstreams, directory, *, static_root=None, media_root=None,
-worker_processes="1", access_log=True, ready_timeout=10) -> NginxServer``
+hit_listener=None, worker_processes="1", access_log=True, ready_timeout=10) -> NginxServer``
 
 ``NginxServer``: ``.url``, ``.port``, ``.directory``, ``.config_path`` (the main config),
 ``.site_path`` (the rendered site file), ``.cache_dir``, ``.error_log``, ``.access_log``
@@ -93,19 +95,27 @@ def _strip_redirect_server(text):
     return text[:start] + text[position + 1 :]
 
 
-def render_site(upstreams, directory, port, *, static_root=None, media_root=None):
+def _set_upstream(text, name, addresses):
+    servers = "".join(f"    server {address} fail_timeout=0;\n" for address in addresses)
+    text, count = re.subn(
+        rf"(upstream {name} \{{\n)(?:\s*server [^\n]*\n)+", lambda m: m.group(1) + servers, text
+    )
+    if count != 1:
+        raise ValueError(f"no 'upstream {name}' block with servers in the shipped config")
+    return text
+
+
+def render_site(
+    upstreams, directory, port, *, static_root=None, media_root=None, hit_listener=None
+):
     """The shipped site config rewritten to run on loopback (see the module docstring)."""
     if not upstreams:
         raise ValueError("give at least one upstream address (host:port)")
     directory = Path(directory)
     text = _strip_redirect_server(SHIPPED_CONFIG.read_text())
-
-    servers = "".join(f"    server {address} fail_timeout=0;\n" for address in upstreams)
-    text, count = re.subn(
-        r"(upstream masthead \{\n)(?:\s*server [^\n]*\n)+", lambda m: m.group(1) + servers, text
-    )
-    if count != 1:
-        raise ValueError("no 'upstream masthead' block with servers in the shipped config")
+    text = _set_upstream(text, "masthead", upstreams)
+    if hit_listener:
+        text = _set_upstream(text, "masthead_hits", [hit_listener])
 
     text, count = re.subn(r"\n\s*listen (?:\[::\]:)?443 ssl http2;", "", text)
     if count != 2:
@@ -205,6 +215,7 @@ def start_nginx(
     *,
     static_root=None,
     media_root=None,
+    hit_listener=None,
     worker_processes="1",
     access_log=True,
     ready_timeout=10,
@@ -220,7 +231,14 @@ def start_nginx(
     port = free_port()
     site_path = directory / "masthead-site.conf"
     site_path.write_text(
-        render_site(upstreams, directory, port, static_root=static_root, media_root=media_root)
+        render_site(
+            upstreams,
+            directory,
+            port,
+            static_root=static_root,
+            media_root=media_root,
+            hit_listener=hit_listener,
+        )
     )
     config_path = directory / "nginx.conf"
     config_path.write_text(_main_config(directory, site_path, worker_processes, access_log))

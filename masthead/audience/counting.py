@@ -320,21 +320,21 @@ def _geoip_reader(path):
 # --- The hit ------------------------------------------------------------------------------------
 
 
-def build_hit(*, request, ip, kind, path, referrer_url, query_string, at, site_id, host=None):
+def build_hit(
+    *, user_agent, untracked, ip, kind, path, referrer_url, query_string, at, site_id, host
+):
     """The hit as a dict of Hit's fields (page_id is resolved when the buffer writes it).
-    ``ip`` is as ``core.ratelimit.client_ip`` gives it (normalised, or None)."""
+    ``ip`` is as ``core.ratelimit.client_ip`` gives it (normalised, or None); ``untracked``
+    is whether the reader asked not to be tracked (the visitor is then not counted); ``host``
+    is the validated host the hit came to."""
     if kind not in HIT_KINDS:
         raise HitRefused("Unknown kind of hit.")
     path = clean_path(path)
-    user_agent = request.META.get("HTTP_USER_AGENT", "")
-    referrer, referrer_kind = group_referrer(referrer_url, own_hosts(request, host))
+    referrer, referrer_kind = group_referrer(referrer_url, _own_hosts(settings.SITE_URL, host))
     fields = campaign_fields(query_string)
     if fields["campaign_id"] is not None:
         referrer_kind = ReferrerKind.NEWSLETTER
-    if asked_not_to_be_tracked(request.META):
-        visitor = ""
-    else:
-        visitor = visitor_id(site_id, ip or "", user_agent, at)
+    visitor = "" if untracked else visitor_id(site_id, ip or "", user_agent, at)
     return {
         "at": at,
         "kind": kind,

@@ -7,6 +7,9 @@ hits/s on two cores against the thousands the page cache serves), so ``HitMiddle
 just after the request id and the metrics and hands ``/a/hit`` and ``/a/hit.gif`` straight to
 their views. Everything else goes on down the stack unchanged. Host validation still
 applies: the views read ``request.get_host()``, which refuses hosts not in ALLOWED_HOSTS.
+
+In production nginx sends hits to the hit listener (``masthead.audience.listener``) and
+this path is not taken; it serves the demo and any site run without the listener.
 """
 
 from django.urls import reverse

@@ -21,17 +21,20 @@ A bot's hit is answered like any other (so nothing tells it apart) but not count
 
 import json
 import time
-from urllib.parse import parse_qs, urlsplit
+from dataclasses import dataclass
+from urllib.parse import unquote_plus, urlsplit
 
 from django.conf import settings
-from django.http import HttpResponse, HttpResponseBadRequest
+from django.http import HttpResponse
+from django.http.request import split_domain_port
 from django.utils import timezone
 from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_GET, require_POST
 from wagtail.models import Site
+from wagtail.models.sites import get_site_for_hostname
 
 from masthead.audience import buffer, counting
-from masthead.core.origin import is_same_site
+from masthead.core.origin import is_same_origin
 from masthead.core.ratelimit import client_ip
 
 MAX_BODY_BYTES = 2048
@@ -44,19 +47,163 @@ PIXEL = (
     b"GIF89a\x01\x00\x01\x00\x80\x00\x00\x00\x00\x00\x00\x00\x00!\xf9\x04\x01\x00\x00\x00"
     b"\x00,\x00\x00\x00\x00\x01\x00\x01\x00\x00\x02\x02D\x01\x00;"
 )
+NOT_OURS = "Hits are taken only from this site's pages."
 
 _sites = {}
 
 
-def _site_id(request, host):
-    """The Wagtail site of the request's host, remembered for a minute per host."""
+@dataclass(slots=True)
+class Incoming:
+    """What the hit endpoint reads of a request. Django's views build it from the request;
+    the hit listener (``masthead.audience.listener``) from the HTTP it parsed itself, so
+    both take hits through the same code below."""
+
+    host: str  # validated against ALLOWED_HOSTS
+    port: str
+    scheme: str
+    origin: str  # the Origin header, else the Referer
+    referer: str
+    content_type: str
+    body: bytes
+    query_string: str
+    user_agent: str
+    ip: str | None
+    untracked: bool  # Sec-GPC or DNT
+
+    @classmethod
+    def from_request(cls, request, body=b""):
+        meta = request.META
+        return cls(
+            host=request.get_host(),
+            port=request.get_port(),
+            scheme=request.scheme,
+            origin=meta.get("HTTP_ORIGIN") or meta.get("HTTP_REFERER") or "",
+            referer=meta.get("HTTP_REFERER", ""),
+            content_type=request.content_type or "",
+            body=body,
+            query_string=meta.get("QUERY_STRING", ""),
+            user_agent=meta.get("HTTP_USER_AGENT", ""),
+            ip=client_ip(request),
+            untracked=counting.asked_not_to_be_tracked(meta),
+        )
+
+
+def _site_id(host, port):
+    """The Wagtail site of ``host``, looked up as Wagtail does for a request and remembered
+    for a minute per host."""
     known = _sites.get(host)
     now = time.monotonic()
     if known is None or now - known[1] > SITE_LOOKUP_SECONDS:
-        site = Site.find_for_request(request)
+        try:
+            site = get_site_for_hostname(split_domain_port(host)[0], port)
+        except Site.DoesNotExist:
+            site = None
         known = (site.id if site else 0, now)
         _sites[host] = known
     return known[0]
+
+
+def _parse_form(text):
+    """A form-encoded body as a dict (first value of each name), at most MAX_FIELDS."""
+    fields = {}
+    if not text:
+        return fields
+    parts = text.split("&")
+    if len(parts) > MAX_FIELDS:
+        raise counting.HitRefused("The body has too many fields.")
+    for part in parts:
+        name, _equals, value = part.partition("=")
+        if "%" in name or "+" in name:
+            name = unquote_plus(name)
+        if "%" in value or "+" in value:
+            value = unquote_plus(value)
+        fields.setdefault(name, value)
+    return fields
+
+
+def read_fields(content_type, body):
+    """The POSTed fields as a dict of strings, from a form-encoded or JSON body."""
+    if len(body) > MAX_BODY_BYTES:
+        raise counting.HitRefused("The body is too large.")
+    try:
+        text = body.decode()
+    except UnicodeDecodeError as error:
+        raise counting.HitRefused("The body is not UTF-8.") from error
+    if content_type == "application/json":
+        try:
+            data = json.loads(text)
+        except ValueError as error:
+            raise counting.HitRefused("The body is not JSON.") from error
+        if not isinstance(data, dict) or len(data) > MAX_FIELDS:
+            raise counting.HitRefused("The body must be one small JSON object.")
+        return {str(key): value if isinstance(value, str) else "" for key, value in data.items()}
+    if content_type not in FORM_TYPES:
+        raise counting.HitRefused("Send the hit form-encoded or as JSON.")
+    return _parse_form(text)
+
+
+def _count(incoming, *, kind, path, referrer_url, query_string, webdriver):
+    if not settings.AUDIENCE_ENABLED or counting.is_bot(incoming.user_agent, webdriver):
+        return
+    clean = counting.clean_path(path)
+    if counting.is_private_path(clean):
+        return
+    hit = counting.build_hit(
+        user_agent=incoming.user_agent,
+        untracked=incoming.untracked,
+        ip=incoming.ip,
+        kind=kind,
+        path=clean,
+        referrer_url=referrer_url,
+        query_string=query_string,
+        at=timezone.now(),
+        site_id=_site_id(incoming.host, incoming.port),
+        host=incoming.host,
+    )
+    buffer.record(hit)
+
+
+def take_beacon(incoming):
+    """A view or read-through reported by the script: fields ``k`` (view or read), ``p``
+    (location.pathname), ``q`` (location.search), ``r`` (document.referrer), ``w`` (1 when
+    navigator.webdriver). Counts it and returns None, or returns why it was refused."""
+    if not is_same_origin(incoming.origin, incoming.scheme, incoming.host):
+        return NOT_OURS
+    try:
+        fields = read_fields(incoming.content_type, incoming.body)
+        _count(
+            incoming,
+            kind=fields.get("k", "view"),
+            path=fields.get("p", ""),
+            referrer_url=fields.get("r", "")[:MAX_BODY_BYTES],
+            query_string=fields.get("q", ""),
+            webdriver=fields.get("w") == "1",
+        )
+    except counting.HitRefused as refusal:
+        return str(refusal)
+    return None
+
+
+def take_pixel(incoming):
+    """A view from a browser without JavaScript: the page is the Referer (this site's, sent
+    with its path and query under the site's Referrer-Policy); its own referrer is unknown.
+    Counts it and returns None, or returns why it was refused."""
+    too_long = len(incoming.query_string) > MAX_BODY_BYTES
+    if too_long or not is_same_origin(incoming.origin, incoming.scheme, incoming.host):
+        return NOT_OURS
+    page = urlsplit(incoming.referer)
+    try:
+        _count(
+            incoming,
+            kind="view",
+            path=page.path or "/",
+            referrer_url="",
+            query_string=page.query,
+            webdriver=False,
+        )
+    except counting.HitRefused as refusal:
+        return str(refusal)
+    return None
 
 
 def _answer(response):
@@ -66,103 +213,26 @@ def _answer(response):
 
 
 def _refused(reason):
-    return _answer(HttpResponseBadRequest(reason, content_type="text/plain; charset=utf-8"))
-
-
-def _read_fields(request):
-    """The POSTed fields as a dict of strings, from a form-encoded or JSON body."""
-    declared = request.META.get("CONTENT_LENGTH") or "0"
-    if not declared.isdigit() or int(declared) > MAX_BODY_BYTES:
-        raise counting.HitRefused("The body is too large.")
-    body = request.read(MAX_BODY_BYTES + 1)
-    if len(body) > MAX_BODY_BYTES:
-        raise counting.HitRefused("The body is too large.")
-    try:
-        text = body.decode()
-    except UnicodeDecodeError as error:
-        raise counting.HitRefused("The body is not UTF-8.") from error
-    if request.content_type == "application/json":
-        try:
-            data = json.loads(text)
-        except ValueError as error:
-            raise counting.HitRefused("The body is not JSON.") from error
-        if not isinstance(data, dict) or len(data) > MAX_FIELDS:
-            raise counting.HitRefused("The body must be one small JSON object.")
-        return {str(key): value if isinstance(value, str) else "" for key, value in data.items()}
-    if request.content_type not in FORM_TYPES:
-        raise counting.HitRefused("Send the hit form-encoded or as JSON.")
-    try:
-        parsed = parse_qs(text, max_num_fields=MAX_FIELDS)
-    except ValueError as error:
-        raise counting.HitRefused("The body has too many fields.") from error
-    return {key: values[0] for key, values in parsed.items()}
-
-
-def _count(request, host, *, kind, path, referrer_url, query_string, webdriver):
-    user_agent = request.META.get("HTTP_USER_AGENT", "")
-    if not settings.AUDIENCE_ENABLED or counting.is_bot(user_agent, webdriver):
-        return
-    clean = counting.clean_path(path)
-    if counting.is_private_path(clean):
-        return
-    hit = counting.build_hit(
-        request=request,
-        ip=client_ip(request),
-        kind=kind,
-        path=clean,
-        referrer_url=referrer_url,
-        query_string=query_string,
-        at=timezone.now(),
-        site_id=_site_id(request, host),
-        host=host,
-    )
-    buffer.record(hit)
+    return _answer(HttpResponse(reason, status=400, content_type="text/plain; charset=utf-8"))
 
 
 @csrf_exempt
 @require_POST
 def hit(request):
-    """A view or read-through reported by the script: fields ``k`` (view or read), ``p``
-    (location.pathname), ``q`` (location.search), ``r`` (document.referrer), ``w`` (1 when
-    navigator.webdriver)."""
-    host = request.get_host()
-    if not is_same_site(request, host):
-        return _refused("Hits are taken only from this site's pages.")
-    try:
-        fields = _read_fields(request)
-        _count(
-            request,
-            host,
-            kind=fields.get("k", "view"),
-            path=fields.get("p", ""),
-            referrer_url=fields.get("r", "")[:MAX_BODY_BYTES],
-            query_string=fields.get("q", ""),
-            webdriver=fields.get("w") == "1",
-        )
-    except counting.HitRefused as refusal:
-        return _refused(str(refusal))
+    """``POST /a/hit`` (see ``take_beacon``)."""
+    declared = request.META.get("CONTENT_LENGTH") or "0"
+    if not declared.isdigit() or int(declared) > MAX_BODY_BYTES:
+        return _refused("The body is too large.")
+    refusal = take_beacon(Incoming.from_request(request, request.read(MAX_BODY_BYTES + 1)))
+    if refusal:
+        return _refused(refusal)
     return _answer(HttpResponse(status=204))
 
 
 @require_GET
 def pixel(request):
-    """A view from a browser without JavaScript: the page is the Referer (this site's, sent
-    with its path and query under the site's Referrer-Policy); its own referrer is unknown."""
-    host = request.get_host()
-    too_long = len(request.META.get("QUERY_STRING", "")) > MAX_BODY_BYTES
-    if too_long or not is_same_site(request, host):
-        return _refused("Hits are taken only from this site's pages.")
-    page = urlsplit(request.META.get("HTTP_REFERER", ""))
-    try:
-        _count(
-            request,
-            host,
-            kind="view",
-            path=page.path or "/",
-            referrer_url="",
-            query_string=page.query,
-            webdriver=False,
-        )
-    except counting.HitRefused as refusal:
-        return _refused(str(refusal))
+    """``GET /a/hit.gif`` (see ``take_pixel``)."""
+    refusal = take_pixel(Incoming.from_request(request))
+    if refusal:
+        return _refused(refusal)
     return _answer(HttpResponse(PIXEL, content_type="image/gif"))

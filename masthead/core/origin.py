@@ -23,7 +23,12 @@ def is_same_site(request, host=None):
     origin must be SITE_URL's or the one the request came to (``host``, when the caller
     already has ``request.get_host()``, which validates it against ALLOWED_HOSTS)."""
     sent = request.META.get("HTTP_ORIGIN") or request.META.get("HTTP_REFERER")
+    return is_same_origin(sent, request.scheme, host or request.get_host())
+
+
+def is_same_origin(sent, scheme, host):
+    """Whether ``sent`` (an Origin or Referer) is SITE_URL's origin or ``scheme://host``'s,
+    ``host`` being already validated against ALLOWED_HOSTS."""
     if not sent:
         return False
-    allowed = _allowed_origins(settings.SITE_URL, request.scheme, host or request.get_host())
-    return origin_of(sent) in allowed
+    return origin_of(sent) in _allowed_origins(settings.SITE_URL, scheme, host)

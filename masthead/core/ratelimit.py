@@ -13,6 +13,7 @@ says what that means for it (``when_unavailable``):
   answers with a 503 page asking the reader to try again in a few minutes.
 """
 
+import functools
 import hashlib
 import ipaddress
 import logging
@@ -84,16 +85,25 @@ def client_ip(request):
     it is the address that many hops from the right of X-Forwarded-For, which the proxies
     appended themselves and a client cannot forge; otherwise REMOTE_ADDR.
     """
+    return address_from(
+        request.META.get("REMOTE_ADDR") or "", request.META.get("HTTP_X_FORWARDED_FOR", "")
+    )
+
+
+def address_from(remote_address, forwarded_for):
+    """``client_ip`` from the connection's address and the X-Forwarded-For header, for
+    servers that have no Django request (the audience's hit listener)."""
     proxies = settings.TRUSTED_PROXY_COUNT
-    address = request.META.get("REMOTE_ADDR") or ""
+    address = remote_address
     if proxies > 0:
-        forwarded = [
-            part.strip()
-            for part in request.META.get("HTTP_X_FORWARDED_FOR", "").split(",")
-            if part.strip()
-        ]
+        forwarded = [part.strip() for part in forwarded_for.split(",") if part.strip()]
         if len(forwarded) >= proxies:
             address = forwarded[-proxies]
+    return _normalised(address)
+
+
+@functools.lru_cache(maxsize=4096)
+def _normalised(address):
     try:
         return str(ipaddress.ip_address(address))
     except ValueError:
