@@ -41,6 +41,7 @@ separated by " | " (header cells in bold), noted; a separator is dropped, noted.
 
 import re
 import warnings
+from functools import cache
 from urllib.parse import urlsplit
 
 from bs4 import (
@@ -98,6 +99,13 @@ _BLANK_LINE = re.compile(r"\n\s*\n")
 _SPACE = re.compile(r"\s+")
 _URL_LINE = re.compile(r"^\s*(https?://\S+)\s*$")
 _TAGS = re.compile(r"<[^>]*>")
+# What must be removed before the whitelist can only be there if the markup has one of these
+# element names just after a "<" (any case; a longer name matches too, which is only
+# cautious), or a comment, declaration or processing instruction ("<!", "<?"): markup with
+# none of them goes to the whitelist without being parsed and written out once more.
+_MAYBE_HOSTILE = re.compile(
+    "<(?:[!?]|" + "|".join(sorted(REMOVED_WHOLE, key=len, reverse=True)) + ")", re.IGNORECASE
+)
 
 # A body that is just an address is text to convert, not a file name given by mistake.
 warnings.filterwarnings("ignore", category=MarkupResemblesLocatorWarning)
@@ -110,11 +118,19 @@ def _strip_hostile(soup):
         comment.extract()
 
 
+@cache
+def _paragraph_converter():
+    return EditorHTMLConverter(features=PARAGRAPH_FEATURES)
+
+
 def sanitise(html):
     """Keep only what the article's paragraph editor allows."""
-    soup = BeautifulSoup(html or "", "html.parser")
-    _strip_hostile(soup)
-    return EditorHTMLConverter(features=PARAGRAPH_FEATURES).to_database_format(str(soup))
+    html = html or ""
+    if _MAYBE_HOSTILE.search(html):
+        soup = BeautifulSoup(html, "html.parser")
+        _strip_hostile(soup)
+        html = str(soup)
+    return _paragraph_converter().to_database_format(html)
 
 
 def _text(node):
