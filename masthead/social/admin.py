@@ -8,11 +8,14 @@ from django.core.exceptions import PermissionDenied
 from django.shortcuts import get_object_or_404, redirect
 from django.urls import path, reverse
 from django.utils.translation import gettext_lazy as _
+from django.views.generic import TemplateView
 from wagtail.admin.ui.tables import Column, StatusTagColumn
-from wagtail.admin.views.generic import CreateView, InspectView
+from wagtail.admin.views.generic import CreateView, EditView, InspectView
+from wagtail.admin.views.generic.base import WagtailAdminTemplateMixin
+from wagtail.admin.viewsets.base import ViewSet
 from wagtail.admin.viewsets.model import ModelViewSet
 
-from masthead.social import actors, services
+from masthead.social import actors, reports, services
 from masthead.social.models import (
     BlockedActor,
     BlockedDomain,
@@ -164,6 +167,46 @@ class FediverseAuthorViewSet(ModelViewSet):
         return LocalActor.objects.filter(kind=LocalActor.Kind.AUTHOR)
 
 
+class NotByHandCreateView(CreateView):
+    """Rows the fediverse writes (likes, deliveries) are never added by hand."""
+
+    def dispatch(self, request, *args, **kwargs):
+        return redirect(self.index_url_name)
+
+
+class NotByHandEditView(EditView):
+    """...nor changed by hand: they record what happened."""
+
+    def dispatch(self, request, *args, **kwargs):
+        return redirect(self.index_url_name)
+
+
+class ArticleReactionsView(WagtailAdminTemplateMixin, TemplateView):
+    """Likes, boosts and replies counted per article, most recent first."""
+
+    template_name = "social/admin/article_reactions.html"
+    page_title = _("Reactions by article")
+    header_icon = "pick"
+
+    def dispatch(self, request, *args, **kwargs):
+        if not request.user.has_perm("social.view_reaction"):
+            raise PermissionDenied
+        return super().dispatch(request, *args, **kwargs)
+
+    def get_context_data(self, **kwargs):
+        return super().get_context_data(rows=reports.reactions_by_article(), **kwargs)
+
+
+class ArticleReactionsViewSet(ViewSet):
+    """The per-article counts, as one screen in the Social web menu."""
+
+    icon = "pick"
+    menu_label = _("Reactions by article")
+
+    def get_urlpatterns(self):
+        return [path("", ArticleReactionsView.as_view(), name="index")]
+
+
 class ReactionViewSet(ModelViewSet):
     """Likes and boosts from the fediverse, by article."""
 
@@ -173,8 +216,8 @@ class ReactionViewSet(ModelViewSet):
     list_display = ["article", "kind", "remote_actor", "created_at"]
     list_filter = ["kind"]
     form_fields = ["kind"]
-    add_view_enabled = False
-    edit_view_enabled = False
+    add_view_class = NotByHandCreateView
+    edit_view_class = NotByHandEditView
     copy_view_enabled = False
 
 
@@ -187,7 +230,7 @@ class ReplyViewSet(ModelViewSet):
     list_display = ["article", "remote_actor", "status", "received_at"]
     list_filter = ["status"]
     form_fields = ["status"]
-    add_view_enabled = False
+    add_view_class = NotByHandCreateView
     copy_view_enabled = False
 
 
@@ -200,8 +243,8 @@ class DeliveryViewSet(ModelViewSet):
     list_display = ["activity", "domain", "status", "attempts", "next_attempt_at", "last_error"]
     list_filter = ["status"]
     form_fields = ["status"]
-    add_view_enabled = False
-    edit_view_enabled = False
+    add_view_class = NotByHandCreateView
+    edit_view_class = NotByHandEditView
     copy_view_enabled = False
 
 
@@ -210,6 +253,7 @@ viewsets = [
     BlockedDomainViewSet("social_blocked_domains"),
     BlockedActorViewSet("social_blocked_actors"),
     FediverseAuthorViewSet("social_authors"),
+    ArticleReactionsViewSet("social_article_reactions"),
     ReactionViewSet("social_reactions"),
     ReplyViewSet("social_replies"),
     DeliveryViewSet("social_deliveries"),
