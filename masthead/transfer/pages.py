@@ -58,6 +58,7 @@ from django.contrib.contenttypes.models import ContentType
 from django.db.models import F
 from django.utils import timezone
 from django.utils.text import slugify
+from modelcluster.models import get_all_child_relations
 from treebeard.exceptions import PathOverflow
 from wagtail.log_actions import get_active_log_context
 from wagtail.models import Page, PageLogEntry, Revision, Site
@@ -293,7 +294,16 @@ def _add_published(parent, page, published_at, modified_at):
     # both (a query) is not needed, nor its look-up of whether a new page is a site's root.
     page.draft_title = page.title
     page._is_site_root = False
+    # A new page's child objects (bylines, tags...) are in memory until it is saved, which
+    # saves them; given back to it afterwards, the revision's copy of the page reads them
+    # from there instead of asking the database, relation by relation.
+    children = {
+        name: list(getattr(page, name).all())
+        for name in (relation.get_accessor_name() for relation in get_all_child_relations(page))
+    }
     _add_child(parent, page, clean=False, log_action=None)  # logged below
+    for name, objects in children.items():
+        getattr(page, name).set(objects)
     revision = Revision.objects.create(
         content_object=page,
         base_content_type=page.get_base_content_type(),

@@ -171,6 +171,22 @@ def test_a_wxr_file_becomes_articles_pages_sections_authors_images_and_comments(
 
 
 @pytest.mark.django_db
+def test_each_revision_holds_its_page_as_saved(tree, wp_uploads):
+    run_import("wordpress", [SITE], options=options(wp_uploads))
+    pages_with_children = 0
+    for page in ArticlePage.objects.live():
+        assert page.live_revision_id == page.latest_revision_id
+        saved = ArticlePage.objects.get(pk=page.pk).serializable_data()
+        content = page.live_revision.content
+        for name in ("article_authors", "tagged_items", "sources", "corrections"):
+            assert content[name] == saved[name], (page.slug, name)
+        pages_with_children += bool(saved["article_authors"] and saved["tagged_items"])
+        for field in ("title", "slug", "path", "depth", "url_path", "standfirst", "body"):
+            assert content[field] == saved[field], (page.slug, field)
+    assert pages_with_children >= 2
+
+
+@pytest.mark.django_db
 def test_images_are_stored_without_their_location(tree, wp_uploads):
     run_import("wordpress", [SITE], options=options(wp_uploads))
     ferry = Image.objects.get(title="Ferry at dawn")
