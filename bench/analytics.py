@@ -31,6 +31,7 @@ Appends one dated line per figure, with the commit, to bench/RESULTS.md.
 """
 
 import argparse
+import os
 import re
 import shutil
 import signal
@@ -429,9 +430,11 @@ def bench_database(database, database_url, args, commit):
     def record(figure):
         log(f"  {figure}")
         stamp = datetime.now().strftime("%Y-%m-%d %H:%M")
+        # The load average says whether anything else shared the cores meanwhile.
+        load = " ".join(f"{value:.1f}" for value in os.getloadavg())
         append_result(
             f"- {stamp} {commit} analytics.py {database}, {SERVER.label}, "
-            f"wrk -c{CONNECTIONS} {args.duration}s: {figure}",
+            f"wrk -c{CONNECTIONS} {args.duration}s: {figure} (load average {load})",
             args,
         )
 

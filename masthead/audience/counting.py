@@ -2,7 +2,7 @@
 what (the path), from where (the referrer, grouped), how (device class) and, when a local
 GeoIP file is configured, the country.
 
-The visitor id is HMAC-SHA256 over the site, the IP address and the user agent, keyed by a
+The visitor id is a keyed BLAKE2b hash of the site, the IP address and the user agent, keyed by a
 random secret made for each UTC day and kept only in Django's cache (``cache.add``, so every
 worker and machine sharing the cache uses the same one); it never reaches the database. The
 next day brings a new secret, so yesterday's ids cannot be linked to today's. If the cache
@@ -14,7 +14,6 @@ and dropped; no hit carries them.
 
 import functools
 import hashlib
-import hmac
 import logging
 import re
 import secrets
@@ -140,13 +139,14 @@ def visitor_id(site_id, ip, user_agent, at):
     secret: the same visitor within one UTC day, and no link to any other day."""
     mac = _keyed(daily_secret(at.astimezone(UTC).date())).copy()
     mac.update(f"{site_id}|{ip or ''}|{user_agent}".encode())
-    return mac.hexdigest()[:VISITOR_LENGTH]
+    return mac.hexdigest()
 
 
 @functools.lru_cache(maxsize=2)
 def _keyed(secret):
-    # HMAC's key schedule done once per secret; each hit copies it.
-    return hmac.new(secret.encode(), digestmod=hashlib.sha256)
+    # Keyed BLAKE2b (a MAC by design, and a fifth of HMAC-SHA256's cost per hit), keyed once
+    # per secret; each hit copies the state. 16 bytes: VISITOR_LENGTH hex digits.
+    return hashlib.blake2b(key=secret.encode()[:64], digest_size=VISITOR_LENGTH // 2)
 
 
 def asked_not_to_be_tracked(meta):
