@@ -10,8 +10,10 @@ an excerpt, a featured image (``_thumbnail_id``) and two approved comments. Then
 child process on a freshly migrated database, it runs the import (``run_import``, as
 ``masthead import wordpress`` does, with ``uploads_dir``) and prints how long it took, the
 child's peak resident memory (``getrusage``'s ``ru_maxrss``, which includes Django and
-Wagtail themselves), the report's counts, and checks what it made: every post an article
-with a revision, every image a Wagtail image, two redirects per post.
+Wagtail themselves) and the CPU time the import used (on a machine others share, the
+wall-clock time depends on their load; the CPU time much less), the report's counts, and
+checks what it made: every post an article with a revision, every image a Wagtail image,
+two redirects per post.
 
     .venv/bin/python bench/import_wordpress.py                 # 10,000 posts on SQLite
     .venv/bin/python bench/import_wordpress.py --posts 1000 --no-record
@@ -217,6 +219,8 @@ import django
 django.setup()
 from masthead.transfer.importing import run_import
 started = time.perf_counter()
+usage = resource.getrusage(resource.RUSAGE_SELF)
+cpu_started = usage.ru_utime + usage.ru_stime
 if os.environ.get("BENCH_PROFILE"):
     import cProfile
     profiler = cProfile.Profile()
@@ -225,6 +229,8 @@ report = run_import("wordpress", [sys.argv[1]], options={"uploads_dir": sys.argv
 "section_map": {"news": "News", "politics": "Politics", "business": "Business", \
 "culture": "Culture", "sport": "Sport"}})
 seconds = time.perf_counter() - started
+usage = resource.getrusage(resource.RUSAGE_SELF)
+cpu_seconds = usage.ru_utime + usage.ru_stime - cpu_started
 if os.environ.get("BENCH_PROFILE"):
     profiler.disable()
     profiler.dump_stats(os.environ["BENCH_PROFILE"])
@@ -235,7 +241,8 @@ from masthead.publishing.models import ArticlePage
 from masthead.transfer.models import ArchivedComment
 live = ArticlePage.objects.live()
 print(json.dumps({
-    "seconds": seconds, "peak_mib": peak_kib / 1024, "report": report.as_dict()["counts"],
+    "seconds": seconds, "cpu_seconds": cpu_seconds, "peak_mib": peak_kib / 1024,
+    "report": report.as_dict()["counts"],
     "failed": report.as_dict()["failed"][:5], "articles": live.count(),
     "with_revision": live.filter(live_revision__isnull=False).count(),
     "with_hero": live.filter(hero_image__isnull=False).count(),
@@ -263,6 +270,7 @@ def run(database, database_url, args, commit):
     )
     masthead(env, "migrate", "--no-input", "-v", "0")
     log("  importing...")
+    load_before = os.getloadavg()[0]
     result = subprocess.run(
         [PYTHON, "-c", CHILD, str(wxr), str(uploads)],
         cwd=ROOT,
@@ -291,10 +299,12 @@ def run(database, database_url, args, commit):
         f"- {datetime.now():%Y-%m-%d %H:%M} {commit} import_wordpress.py {database}: "
         f"{posts} posts, {2 * posts} images from a local uploads folder: "
         f"{figures['seconds']:.0f} s ({minutes:.1f} min, {posts / figures['seconds']:.0f} "
-        f"posts/s), peak RSS {figures['peak_mib']:.0f} MiB; {figures['articles']} live "
+        f"posts/s; {figures['cpu_seconds']:.0f} s of CPU time, "
+        f"{posts / figures['cpu_seconds']:.0f} posts per CPU second), peak RSS "
+        f"{figures['peak_mib']:.0f} MiB; {figures['articles']} live "
         f"articles with revisions, {figures['images']} images, {figures['redirects']} "
-        f"redirects, {figures['comments']} comments: {verdict} (load average at the end "
-        f"{os.getloadavg()[0]:.1f})"
+        f"redirects, {figures['comments']} comments: {verdict} (load average before "
+        f"{load_before:.1f}, at the end {os.getloadavg()[0]:.1f}: the machine is shared)"
     )
     log(line)
     append_result(line, args)
