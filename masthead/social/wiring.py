@@ -1,14 +1,17 @@
 """The social web's connections to Wagtail's and core's events, made once from
 ``SocialConfig.ready()``: publishing or unpublishing an article queues its federation after
-the commit (so publishing never waits for the fediverse), and the scheduler retries due
+the commit (so publishing never waits for the fediverse), a change to a local actor empties
+the page cache (its document is cached like a page), and the scheduler retries due
 deliveries every minute and forgets old signatures hourly."""
 
 from django.db import transaction
 from wagtail.signals import page_published, page_unpublished
 
+from masthead.core.cache_invalidation import invalidate_pages_on_change
 from masthead.core.scheduler import register_periodic_job
 from masthead.publishing.models import ArticlePage
 from masthead.social import inbox, tasks
+from masthead.social.models import LocalActor
 
 
 def on_article_published(sender, instance, **kwargs):
@@ -30,5 +33,8 @@ def connect():
     page_unpublished.connect(
         on_article_unpublished, sender=ArticlePage, dispatch_uid="masthead-social-unpublish"
     )
+    # Actor documents are cached like pages; a new key or an author switched off must show
+    # at once (a remote server refetching a rotated key must not get the old one).
+    invalidate_pages_on_change(LocalActor)
     register_periodic_job("social.retry-deliveries", tasks.retry_due_deliveries, every=60)
     register_periodic_job("social.forget-signatures", inbox.forget_old_signatures, every=3600)

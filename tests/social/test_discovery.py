@@ -76,6 +76,14 @@ def test_keys_are_made_once_and_kept(client, outlet):
     ) == load_public_key(first).public_bytes(*_spki())
 
 
+def test_a_rotated_key_is_served_at_once(client, outlet):
+    before = get_json(client, "/social/actors/news")["publicKey"]["publicKeyPem"]
+    actors.rotate_key(actors.outlet_actor())
+    after = get_json(client, "/social/actors/news")["publicKey"]["publicKeyPem"]
+    assert after != before
+    assert after == LocalActor.objects.get(kind="outlet").public_key_pem
+
+
 def _spki():
     return serialization.Encoding.PEM, serialization.PublicFormat.SubjectPublicKeyInfo
 
