@@ -1,7 +1,6 @@
 """Background tasks of the social web that start from publishing: the Create or Update of a
-published article and the Delete of an unpublished one, queued after the publication commits
-(masthead.social.wiring), plus the periodic retry of due deliveries. The fan-out task itself
-is in masthead.social.delivery."""
+published article, queued after the publication commits (masthead.social.wiring), plus the
+periodic retry of due deliveries. The fan-out task itself is in masthead.social.delivery."""
 
 from django_tasks import task
 
@@ -15,14 +14,6 @@ def federate_article_task(page_id):
     article = ArticlePage.objects.filter(pk=page_id).first()
     if article is not None:
         services.federate_article(article)
-
-
-@task()
-def withdraw_article_task(page_id):
-    """Send the Delete of a just-unpublished article (once)."""
-    article = ArticlePage.objects.filter(pk=page_id).first()
-    if article is not None and not article.live:
-        services.withdraw_article(article)
 
 
 def retry_due_deliveries():

@@ -1,6 +1,7 @@
 """The social web's connections to Wagtail's and core's events, made once from
-``SocialConfig.ready()``: publishing or unpublishing an article queues its federation after
-the commit (so publishing never waits for the fediverse), a change to a local actor empties
+``SocialConfig.ready()``: publishing an article queues its federation after the commit, and
+unpublishing or deleting one records its Delete, sent after the commit (so publishing never
+waits for the fediverse), a change to a local actor empties
 the page cache (its document is cached like a page), and the scheduler retries due
 deliveries every minute and forgets old signatures hourly."""
 
@@ -10,7 +11,7 @@ from wagtail.signals import page_published, page_unpublished
 from masthead.core.cache_invalidation import invalidate_pages_on_change
 from masthead.core.scheduler import register_periodic_job
 from masthead.publishing.models import ArticlePage
-from masthead.social import inbox, tasks
+from masthead.social import inbox, services, tasks
 from masthead.social.models import LocalActor
 
 
@@ -21,9 +22,9 @@ def on_article_published(sender, instance, **kwargs):
 
 
 def on_article_unpublished(sender, instance, **kwargs):
-    """Queue the article's Delete once the unpublication commits."""
-    page_id = instance.pk
-    transaction.on_commit(lambda: tasks.withdraw_article_task.enqueue(page_id))
+    """Record the article's Delete now, while the page still exists (Wagtail also sends
+    this signal just before it deletes a live page); it is sent after the commit."""
+    services.withdraw_article(instance)
 
 
 def connect():

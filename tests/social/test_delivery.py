@@ -198,6 +198,19 @@ def test_unpublishing_sends_a_delete_once(outlet, network, django_capture_on_com
     assert [post.activity["type"] for post in big.received] == ["Create", "Delete"]
 
 
+def test_deleting_a_live_article_sends_a_delete(
+    outlet, network, django_capture_on_commit_callbacks
+):
+    big = network["big"]
+    article = publish_new_article(outlet, django_capture_on_commit_callbacks)
+    object_id = f"{SITE}/social/articles/{article.pk}"
+    with django_capture_on_commit_callbacks(execute=True):
+        article.delete()
+    delete = big.received[-1].activity
+    assert delete["type"] == "Delete"
+    assert delete["object"]["id"] == object_id
+
+
 def test_a_server_hosting_followers_of_the_outlet_and_an_author_gets_one_request(
     outlet, fediverse, django_capture_on_commit_callbacks
 ):
