@@ -89,7 +89,8 @@ def _page_url(page):
     return absolute_url(path)
 
 
-def _collection_url(actor, name):
+def collection_url(actor, name):
+    """The address of one of ``actor``'s collections: inbox, outbox or followers."""
     return absolute_url(reverse(f"social:{name}", args=[actor.username]))
 
 
@@ -110,9 +111,9 @@ def actor_document(actor):
         "name": name,
         "summary": summary,
         "url": profile_url(actor),
-        "inbox": _collection_url(actor, "inbox"),
-        "outbox": _collection_url(actor, "outbox"),
-        "followers": _collection_url(actor, "followers"),
+        "inbox": collection_url(actor, "inbox"),
+        "outbox": collection_url(actor, "outbox"),
+        "followers": collection_url(actor, "followers"),
         "manuallyApprovesFollowers": settings.SOCIAL_FOLLOW_APPROVAL == "manual",
         "discoverable": True,
         "endpoints": {"sharedInbox": absolute_url(reverse("social:shared_inbox"))},
@@ -167,7 +168,7 @@ def article_object(article, actor):
         for entry in article.corrections.order_by("date")
     )
     hashtags = " ".join(f"#{_hashtag(name)}" for name in tags)
-    followers = _collection_url(actor, "followers")
+    followers = collection_url(actor, "followers")
     document = {
         "id": object_url(article),
         "attributedTo": actor_url(actor.username),
@@ -268,7 +269,7 @@ def articles_for(actor):
 
 def outbox(actor, page=None):
     """The outbox as an OrderedCollection; with ``page`` (from 1), one page of ``Create``s."""
-    url = _collection_url(actor, "outbox")
+    url = collection_url(actor, "outbox")
     articles = articles_for(actor)
     total = articles.count()
     if page is None:
@@ -307,7 +308,7 @@ def followers_collection(actor, count):
     """The followers collection: its size only (who follows is not published)."""
     return {
         "@context": CONTEXT,
-        "id": _collection_url(actor, "followers"),
+        "id": collection_url(actor, "followers"),
         "type": "OrderedCollection",
         "totalItems": count,
     }

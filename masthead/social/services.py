@@ -38,7 +38,7 @@ def record_activity(kind, actor, obj, article=None, to=None, cc=None):
 
 
 def speakers_for(article):
-    """The local actors that announce ``article``: the outlet and its federated authors."""
+    """The local actors that speak of ``article``: the outlet and its federated authors."""
     authors = [link.author_id for link in article.article_authors.all()]
     return [
         actors.outlet_actor(),
@@ -48,7 +48,13 @@ def speakers_for(article):
 
 def federate_article(article):
     """Tell followers about a published article: ``Create`` the first time, ``Update`` when
-    the object changed since (an edit or a correction), nothing when it did not."""
+    the object changed since (an edit or a correction), nothing when it did not.
+
+    The outlet is the article's author on the fediverse. A ``Create`` goes to the outlet's
+    followers, and each federated author of the article boosts it (``Announce``) to their
+    own: Mastodon drops a ``Create`` from an account no one on the server follows. An
+    ``Update`` goes once to every server that knows the article, whoever its followers
+    follow."""
     article = ArticlePage.objects.select_related("hero_image").get(pk=article.pk)
     if not article.live or article.get_view_restrictions():
         return None
@@ -65,7 +71,20 @@ def federate_article(article):
         )
         activity = record_activity(kind, outlet, obj, article=article)
         speakers = speakers_for(article)
-        delivery.enqueue_fan_out(activity.pk, [actor.pk for actor in speakers])
+        if kind == "Update":
+            delivery.enqueue_fan_out(activity.pk, [actor.pk for actor in speakers])
+            return activity
+        delivery.enqueue_fan_out(activity.pk, [outlet.pk])
+        for author in speakers[1:]:
+            announce = record_activity(
+                "Announce",
+                author,
+                obj["id"],
+                article=article,
+                to=[documents.PUBLIC],
+                cc=[documents.collection_url(author, "followers"), obj["attributedTo"]],
+            )
+            delivery.enqueue_fan_out(announce.pk, [author.pk])
     return activity
 
 

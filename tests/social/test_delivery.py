@@ -211,15 +211,34 @@ def test_deleting_a_live_article_sends_a_delete(
     assert delete["object"]["id"] == object_id
 
 
-def test_a_server_hosting_followers_of_the_outlet_and_an_author_gets_one_request(
+def test_an_authors_followers_get_the_authors_boost_and_updates_reach_each_server_once(
     outlet, fediverse, django_capture_on_commit_callbacks
 ):
-    server = fediverse()
+    both, authors_only = fediverse(), fediverse()
     author_actor = actors.enable_author(outlet.author)
-    add_follower(server, "ann")
-    add_follower(server, "ben", local_actor=author_actor)
-    publish_new_article(outlet, django_capture_on_commit_callbacks)
-    assert len(server.received) == 1
+    add_follower(both, "ann")
+    add_follower(both, "ben", local_actor=author_actor)
+    add_follower(authors_only, "cat", local_actor=author_actor)
+    article = publish_new_article(outlet, django_capture_on_commit_callbacks)
+    assert [post.activity["type"] for post in both.received] == ["Create", "Announce"]
+    [announce] = authors_only.received
+    assert announce.activity["type"] == "Announce"
+    assert announce.activity["actor"] == f"{SITE}/social/actors/sam-rivers"
+    assert announce.activity["object"] == f"{SITE}/social/articles/{article.pk}"
+    assert httpsig.HeaderVerifier(
+        announce.headers,
+        author_actor.public_key_pem,
+        required_headers=["(request-target)", "host", "date", "digest"],
+        method="POST",
+        path=announce.path,
+        sign_header="signature",
+    ).verify()
+
+    article.corrections.add(ArticleCorrection(date=timezone.now(), text="A name was misspelt."))
+    with django_capture_on_commit_callbacks(execute=True):
+        publish(article)
+    assert [post.activity["type"] for post in both.received] == ["Create", "Announce", "Update"]
+    assert [post.activity["type"] for post in authors_only.received] == ["Announce", "Update"]
 
 
 def test_blocked_servers_get_nothing_and_fan_out_twice_sends_once(
