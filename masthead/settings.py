@@ -493,6 +493,8 @@ SOCIAL_ACTOR_CACHE_SECONDS = int(env("SOCIAL_ACTOR_CACHE_SECONDS", str(24 * 3600
 # SOCIAL_DEAD_AFTER_DAYS is marked dead and skipped until it is heard from again.
 SOCIAL_RETRY_SECONDS = float(env("SOCIAL_RETRY_SECONDS", "60"))
 SOCIAL_DEAD_AFTER_DAYS = float(env("SOCIAL_DEAD_AFTER_DAYS", "7"))
+# Posts to Mastodon, Bluesky and Threads give up after this many tries (same backoff).
+SOCIAL_POST_ATTEMPTS = int(env("SOCIAL_POST_ATTEMPTS", "8"))
 SOCIAL_DELIVERY_THREADS = int(env("SOCIAL_DELIVERY_THREADS", "32"))
 SOCIAL_DELIVERY_TIMEOUT_SECONDS = float(env("SOCIAL_DELIVERY_TIMEOUT_SECONDS", "10"))
 # Deliveries one sending pass claims at once.

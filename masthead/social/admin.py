@@ -1,11 +1,13 @@
 """Wagtail admin of the social web: followers (with approval of pending follows), blocked
-servers and actors, the authors who are followable, reactions and replies per article, and
-the deliveries of each activity. Every change goes through masthead.social.services."""
+servers and actors, the authors who are followable, reactions and replies per article, the
+deliveries of each activity, the outlet's social network accounts (their secrets never shown
+back in full), the posts made to them, and each article's choice of accounts and text.
+Every change goes through masthead.social.services or masthead.social.posting."""
 
 from django import forms
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied
-from django.shortcuts import get_object_or_404, redirect
+from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import path, reverse
 from django.utils.translation import gettext_lazy as _
 from django.views.generic import TemplateView
@@ -15,13 +17,16 @@ from wagtail.admin.views.generic.base import WagtailAdminTemplateMixin
 from wagtail.admin.viewsets.base import ViewSet
 from wagtail.admin.viewsets.model import ModelViewSet
 
-from masthead.social import actors, reports, services
+from masthead.publishing.models import ArticlePage
+from masthead.social import actors, posting, reports, services
 from masthead.social.models import (
     BlockedActor,
     BlockedDomain,
     Delivery,
     Follower,
     LocalActor,
+    NetworkAccount,
+    NetworkPost,
     Reaction,
     Reply,
 )
@@ -248,6 +253,136 @@ class DeliveryViewSet(ModelViewSet):
     copy_view_enabled = False
 
 
+def masked(secret):
+    """A secret as the admin shows it: its last four characters at most."""
+    return "•" * 8 + secret[-4:] if len(secret) >= 12 else "•" * 8
+
+
+class NetworkAccountForm(forms.ModelForm):
+    """An account's settings; the secret is written, never read back (empty keeps it)."""
+
+    server_url = forms.URLField(
+        label=_("Server"),
+        required=False,
+        assume_scheme="https",
+        help_text=NetworkAccount._meta.get_field("server_url").help_text,
+    )
+    secret = forms.CharField(
+        label=_("Token or app password"),
+        required=False,
+        max_length=500,
+        widget=forms.PasswordInput(render_value=False),
+    )
+
+    class Meta:
+        model = NetworkAccount
+        fields = ["network", "name", "server_url", "identifier", "secret", "enabled"]
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        if self.instance.pk:
+            self.fields["secret"].help_text = _("Stored: %(masked)s. Leave empty to keep it.") % {
+                "masked": masked(self.instance.secret)
+            }
+        self.stored_secret = self.instance.secret
+
+    def clean(self):
+        data = super().clean()
+        if not data.get("secret"):
+            if not self.stored_secret:
+                self.add_error("secret", _("The account's token or app password is needed."))
+            data["secret"] = self.stored_secret
+        network = data.get("network")
+        if network == NetworkAccount.Network.MASTODON and not data.get("server_url"):
+            self.add_error("server_url", _("Give the Mastodon instance's address."))
+        if network in ("bluesky", "threads") and not data.get("identifier"):
+            self.add_error("identifier", _("Give the account's handle or user id."))
+        return data
+
+
+class NetworkAccountViewSet(ModelViewSet):
+    """The outlet's accounts on Mastodon, Bluesky and Threads that articles are posted to."""
+
+    model = NetworkAccount
+    icon = "link-external"
+    menu_label = _("Social network accounts")
+    list_display = ["name", "network", "identifier", "server_url", "enabled"]
+    copy_view_enabled = False
+    inspect_view_enabled = False
+
+    def get_form_class(self, for_update=False):
+        return NetworkAccountForm
+
+
+class NetworkPostViewSet(ModelViewSet):
+    """Each article's posts: waiting (with its next try), posted (with its link) or given
+    up (with the error), plus each article's own screen for choosing accounts and text."""
+
+    model = NetworkPost
+    icon = "link-external"
+    menu_label = _("Social network posts")
+    list_display = [
+        "article",
+        "account",
+        "status",
+        "attempts",
+        "next_attempt_at",
+        "last_error",
+        Column("url", label=_("Link")),
+    ]
+    list_filter = ["status", "account"]
+    form_fields = ["status"]
+    add_view_class = NotByHandCreateView
+    edit_view_class = NotByHandEditView
+    copy_view_enabled = False
+
+    def get_urlpatterns(self):
+        return [
+            *super().get_urlpatterns(),
+            path("article/<int:page_id>/", article_posts, name="article"),
+        ]
+
+
+class ArticlePostsForm(forms.Form):
+    accounts = forms.ModelMultipleChoiceField(
+        label=_("Post to"),
+        queryset=NetworkAccount.objects.filter(enabled=True).order_by("pk"),
+        widget=forms.CheckboxSelectMultiple,
+        required=False,
+    )
+    text = forms.CharField(
+        label=_("Text"),
+        widget=forms.Textarea(attrs={"rows": 4}),
+        required=False,
+        max_length=2000,
+        help_text=_("Empty for the headline and standfirst. The link and hashtags are added."),
+    )
+
+
+def article_posts(request, page_id):
+    """One article's social network posts: the accounts it goes to and its text (until it
+    is posted), and the links of the posts made."""
+    article = get_object_or_404(ArticlePage, pk=page_id)
+    if not article.permissions_for_user(request.user).can_edit():
+        raise PermissionDenied
+    accounts, text = posting.choice_for(article)
+    initial = {"accounts": accounts, "text": "" if text == posting.default_text(article) else text}
+    form = ArticlePostsForm(request.POST or None, initial=initial)
+    if request.method == "POST" and form.is_valid():
+        posting.save_choice(article, form.cleaned_data["accounts"], form.cleaned_data["text"])
+        messages.success(request, _("Saved: the article is posted with these when published."))
+        return redirect("social_posts:article", article.pk)
+    context = {
+        "article": article,
+        "form": form,
+        "posts": NetworkPost.objects.filter(article=article).select_related("account"),
+        "default_text": posting.default_text(article),
+        "page_title": _("Social network posts"),
+        "header_icon": "link-external",
+    }
+    return render(request, "social/admin/article_posts.html", context)
+
+
 viewsets = [
     FollowerViewSet("social_followers"),
     BlockedDomainViewSet("social_blocked_domains"),
@@ -257,4 +392,6 @@ viewsets = [
     ReactionViewSet("social_reactions"),
     ReplyViewSet("social_replies"),
     DeliveryViewSet("social_deliveries"),
+    NetworkAccountViewSet("social_accounts"),
+    NetworkPostViewSet("social_posts"),
 ]

@@ -167,7 +167,7 @@ def article_object(article, actor):
         f"({entry.date:%d %B %Y}): {escape(entry.text)}</p>"
         for entry in article.corrections.order_by("date")
     )
-    hashtags = " ".join(f"#{_hashtag(name)}" for name in tags)
+    hashtags = " ".join(f"#{hashtag(name)}" for name in tags)
     followers = collection_url(actor, "followers")
     document = {
         "id": object_url(article),
@@ -179,7 +179,7 @@ def article_object(article, actor):
         "tag": [
             {
                 "type": "Hashtag",
-                "name": f"#{_hashtag(name)}",
+                "name": f"#{hashtag(name)}",
                 "href": absolute_url(reverse("tag", args=[_tag_slug(article, name)])),
             }
             for name in tags
@@ -217,7 +217,7 @@ def article_object(article, actor):
     return document
 
 
-def _hashtag(name):
+def hashtag(name):
     """A tag as a hashtag: "local elections" becomes LocalElections, "NHS" stays NHS."""
     words = ["".join(c for c in word if c.isalnum() or c == "_") for word in name.split()]
     if len(words) == 1:

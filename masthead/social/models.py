@@ -262,3 +262,98 @@ class SeenSignature(models.Model):
 
     def __str__(self):
         return self.digest
+
+
+class NetworkAccount(models.Model):
+    """An account on a social network the outlet posts its articles to, set up by an editor.
+
+    The secret (a Mastodon access token, a Bluesky app password, a Threads access token) is
+    kept here to sign in with and is never shown back in full in the admin.
+    """
+
+    class Network(models.TextChoices):
+        MASTODON = "mastodon", _("Mastodon")
+        BLUESKY = "bluesky", _("Bluesky")
+        THREADS = "threads", _("Threads")
+
+    network = models.CharField(max_length=10, choices=Network.choices)
+    name = models.CharField(max_length=100, help_text=_("How editors see it, e.g. Mastodon."))
+    server_url = models.URLField(
+        blank=True,
+        help_text=_(
+            "Mastodon: the instance, e.g. https://mastodon.social. Bluesky: the account's "
+            "server (empty for https://bsky.social). Threads: empty for "
+            "https://graph.threads.net."
+        ),
+    )
+    identifier = models.CharField(
+        max_length=255,
+        blank=True,
+        help_text=_(
+            "Bluesky: the handle, e.g. news.bsky.social. Threads: the user id. "
+            "Mastodon: not needed."
+        ),
+    )
+    secret = models.CharField(max_length=500)
+    enabled = models.BooleanField(
+        default=True, help_text=_("New articles are posted here unless an editor says not.")
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    def __str__(self):
+        return f"{self.name} ({self.get_network_display()})"
+
+
+class ArticlePostChoice(models.Model):
+    """What an editor chose for one article: which accounts to post it to, and its text.
+
+    With no row, an article goes to every enabled account with its title and standfirst.
+    """
+
+    article = models.OneToOneField(ArticlePage, on_delete=models.CASCADE, related_name="+")
+    accounts = models.ManyToManyField(NetworkAccount, blank=True, related_name="+")
+    text = models.TextField(
+        blank=True,
+        help_text=_("Empty for the headline and standfirst. The link is added to it."),
+    )
+    updated_at = models.DateTimeField(auto_now=True)
+
+    def __str__(self):
+        return f"Social posts of {self.article_id}"
+
+
+class NetworkPost(models.Model):
+    """One article posted to one account: made once, ever (a re-publish posts nothing),
+    retried with backoff while the network fails, and its link kept once posted."""
+
+    class Status(models.TextChoices):
+        PENDING = "pending", _("Waiting")
+        POSTED = "posted", _("Posted")
+        FAILED = "failed", _("Gave up")
+
+    article = models.ForeignKey(ArticlePage, on_delete=models.CASCADE, related_name="+")
+    account = models.ForeignKey(NetworkAccount, on_delete=models.CASCADE, related_name="posts")
+    text = models.TextField()
+    status = models.CharField(max_length=10, choices=Status.choices, default=Status.PENDING)
+    # Sent with every try, so a network that got a request whose answer was lost keeps one
+    # post: Mastodon's Idempotency-Key, Bluesky's record key.
+    idempotency_key = models.CharField(max_length=64)
+    # What a try already made, kept for the next one: an uploaded picture, a Threads container.
+    progress = models.JSONField(default=dict, blank=True)
+    attempts = models.PositiveIntegerField(default=0)
+    next_attempt_at = models.DateTimeField()
+    claimed_until = models.DateTimeField(null=True, blank=True)
+    last_error = models.CharField(max_length=300, blank=True)
+    remote_id = models.CharField(max_length=300, blank=True)
+    url = models.URLField(max_length=500, blank=True)
+    posted_at = models.DateTimeField(null=True, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["article", "account"], name="social_post_once")
+        ]
+        indexes = [models.Index(fields=["status", "next_attempt_at"])]
+
+    def __str__(self):
+        return f"{self.article_id} on {self.account}"

@@ -1,11 +1,12 @@
 """Background tasks of the social web that start from publishing: the Create or Update of a
-published article, queued after the publication commits (masthead.social.wiring), plus the
-periodic retry of due deliveries. The fan-out task itself is in masthead.social.delivery."""
+published article and its posts to the outlet's social network accounts, queued after the
+publication commits (masthead.social.wiring), plus the periodic retries of due deliveries
+and posts. The fan-out task itself is in masthead.social.delivery."""
 
 from django_tasks import task
 
 from masthead.publishing.models import ArticlePage
-from masthead.social import delivery, services
+from masthead.social import delivery, posting, services
 
 
 @task()
@@ -16,6 +17,17 @@ def federate_article_task(page_id):
         services.federate_article(article)
 
 
+@task()
+def post_article_task(page_id):
+    """Post a just-published article to the chosen accounts (never twice to one)."""
+    posting.publish_article(page_id)
+
+
 def retry_due_deliveries():
     """The periodic job: send deliveries whose retry time has come, one batch per pass."""
     delivery.send_due()
+
+
+def retry_due_posts():
+    """The periodic job: try again the social network posts whose time has come."""
+    posting.send_due()

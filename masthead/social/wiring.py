@@ -3,7 +3,7 @@
 unpublishing or deleting one records its Delete, sent after the commit (so publishing never
 waits for the fediverse), a change to a local actor empties
 the page cache (its document is cached like a page), and the scheduler retries due
-deliveries every minute and forgets old signatures hourly."""
+deliveries and social network posts every minute and forgets old signatures hourly."""
 
 from django.db import transaction
 from wagtail.signals import page_published, page_unpublished
@@ -16,9 +16,11 @@ from masthead.social.models import LocalActor
 
 
 def on_article_published(sender, instance, **kwargs):
-    """Queue the article's Create or Update once the publication commits."""
+    """Queue the article's Create or Update, and its social network posts, once the
+    publication commits."""
     page_id = instance.pk
     transaction.on_commit(lambda: tasks.federate_article_task.enqueue(page_id))
+    transaction.on_commit(lambda: tasks.post_article_task.enqueue(page_id))
 
 
 def on_article_unpublished(sender, instance, **kwargs):
@@ -38,4 +40,5 @@ def connect():
     # at once (a remote server refetching a rotated key must not get the old one).
     invalidate_pages_on_change(LocalActor)
     register_periodic_job("social.retry-deliveries", tasks.retry_due_deliveries, every=60)
+    register_periodic_job("social.retry-posts", tasks.retry_due_posts, every=60)
     register_periodic_job("social.forget-signatures", inbox.forget_old_signatures, every=3600)

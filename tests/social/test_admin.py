@@ -20,6 +20,8 @@ SCREENS = [
     "social_reactions",
     "social_replies",
     "social_deliveries",
+    "social_accounts",
+    "social_posts",
 ]
 
 
