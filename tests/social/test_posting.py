@@ -7,8 +7,10 @@ from datetime import timedelta
 
 import pytest
 from django.contrib.auth import get_user_model
+from django.contrib.auth.models import Group
 from django.utils import timezone
 
+from masthead.publishing.roles import EDITORS
 from masthead.social import networks, posting
 from masthead.social.models import NetworkAccount, NetworkPost
 from tests.publishing.factories import make_article, make_image, publish
@@ -297,3 +299,13 @@ def test_an_unknown_retry_after_falls_back_to_backoff():
     assert networks._retry_after("7") == 7.0
     later = timezone.now() + timedelta(seconds=90)
     assert 80 < networks._retry_after(later.strftime("%a, %d %b %Y %H:%M:%S GMT")) <= 90
+
+
+def test_editors_may_set_up_accounts_and_see_posts(client, outlet, accounts):
+    editor = get_user_model().objects.create_user("ed", "ed@example.org", "pw")
+    editor.groups.add(Group.objects.get(name=EDITORS))
+    client.force_login(editor)
+    assert client.get("/admin/social_accounts/").status_code == 200
+    assert client.get("/admin/social_posts/").status_code == 200
+    assert client.get(f"/admin/social_posts/article/{outlet.article.pk}/").status_code == 200
+    assert client.get("/admin/social_followers/").status_code != 200
