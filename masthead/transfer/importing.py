@@ -132,7 +132,7 @@ class Importer:
         raise NotImplementedError
 
     def items(self):
-        """Yield ``(label, work)`` pairs: ``work()`` imports one item, in its own transaction,
+        """Yield ``(label, work)`` pairs: ``work()`` imports one item, in its own savepoint,
         and updates the report."""
         raise NotImplementedError
 

@@ -1,7 +1,7 @@
 """Subscribers from another platform's list: Ghost's members CSV and Substack's email list.
 
 Both are read into ``newsletter.imported_lists.ImportedMember`` rows and imported one row
-per item (``run_import`` gives each its own transaction) through
+per item (``run_import`` gives each its own savepoint) through
 ``imported_lists.import_member``, which applies the newsletter's rules for any import: an
 invalid, suppressed or erased address is refused, someone who unsubscribed here keeps
 their opt-out, someone already subscribed here by other means is left alone. People who
