@@ -49,6 +49,8 @@ class FakeSocialAPI:
         self.containers = {}
         self.threads = {}
         self.failures = []
+        # Pictures Mastodon "processes" for this many GET /api/v1/media/:id (202, then 206).
+        self.processing_checks = 0
         self.lock = threading.Lock()
         self.ids = itertools.count(109_000)
         self.server = ThreadingHTTPServer((address, 0), self._handler())
@@ -139,8 +141,17 @@ class FakeSocialAPI:
                 "url": f"{self.base}/system/media/{media_id}.jpg",
                 "description": fields.get("description", b"").decode(),
                 "bytes": len(fields["file"]),
+                "pending": self.processing_checks,
             }
-            return 200, self.media[media_id]
+            return (202 if self.processing_checks else 200), self.media[media_id]
+        if method == "GET" and path.startswith("/api/v1/media/"):
+            media = self.media.get(path.rsplit("/", 1)[1])
+            if media is None:
+                return 404, {"error": "Record not found"}
+            if media["pending"]:
+                media["pending"] -= 1
+                return 206, media
+            return 200, media
         if method == "POST" and path == "/api/v1/statuses":
             key = headers.get("Idempotency-Key")
             if not key:
@@ -153,9 +164,9 @@ class FakeSocialAPI:
                 return 422, {"error": "Validation failed: Text can't be blank"}
             if mastodon_length(text) > 500:
                 return 422, {"error": "Validation failed: Text character limit of 500 exceeded"}
-            unknown = [m for m in payload.get("media_ids", []) if m not in self.media]
-            if unknown:
-                return 422, {"error": "Validation failed: unknown media"}
+            media_ids = payload.get("media_ids", [])
+            if any(m not in self.media or self.media[m]["pending"] for m in media_ids):
+                return 422, {"error": "Cannot attach files that have not finished processing"}
             status_id = str(next(self.ids))
             self.statuses[status_id] = {
                 "id": status_id,

@@ -309,3 +309,22 @@ def test_editors_may_set_up_accounts_and_see_posts(client, outlet, accounts):
     assert client.get("/admin/social_posts/").status_code == 200
     assert client.get(f"/admin/social_posts/article/{outlet.article.pk}/").status_code == 200
     assert client.get("/admin/social_followers/").status_code != 200
+
+
+def test_a_picture_still_processing_is_waited_for(
+    outlet, api, accounts, django_capture_on_commit_callbacks
+):
+    accounts["bluesky"].delete()
+    accounts["threads"].delete()
+    api.processing_checks = 1
+    article = publish_article(
+        outlet, django_capture_on_commit_callbacks, hero_image=make_image("Quay")
+    )
+    post = post_of(article, "mastodon")
+    assert post.status == "pending" and "still being processed" in post.last_error
+    NetworkPost.objects.filter(pk=post.pk).update(next_attempt_at=timezone.now())
+    posting.send_due()
+    post.refresh_from_db()
+    assert post.status == "posted" and len(api.media) == 1
+    (status,) = api.statuses.values()
+    assert status["media_attachments"][0]["description"] == "Quay"
