@@ -130,6 +130,9 @@ def send(post, card=None):
         remote_id, url = networks.POSTERS[post.account.network](post, card, progress)
     except networks.PostError as error:
         _record_failure(post, progress, error)
+    except (KeyError, TypeError) as error:
+        # An answer without the field its API documents: counted like any failed try.
+        _record_failure(post, progress, networks.PostError(f"Unexpected answer: {error!r}"))
     else:
         post.status = NetworkPost.Status.POSTED
         post.remote_id, post.url = remote_id[:300], url[:500]

@@ -328,3 +328,16 @@ def test_a_picture_still_processing_is_waited_for(
     assert post.status == "posted" and len(api.media) == 1
     (status,) = api.statuses.values()
     assert status["media_attachments"][0]["description"] == "Quay"
+
+
+def test_an_answer_without_its_fields_counts_as_a_failed_try(
+    outlet, api, accounts, django_capture_on_commit_callbacks, settings
+):
+    settings.SOCIAL_POST_ATTEMPTS = 1
+    accounts["bluesky"].delete()
+    accounts["mastodon"].delete()
+    api.route = lambda *args: (200, {"ok": True})
+    article = publish_article(outlet, django_capture_on_commit_callbacks)
+    post = post_of(article, "threads")
+    assert post.status == "failed" and post.attempts == 1 and post.claimed_until is None
+    assert "Unexpected answer: KeyError('id')" in post.last_error
