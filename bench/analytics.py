@@ -52,14 +52,13 @@ from pages import (
     append_result,
     base_environment,
     build_outlet,
-    drop_postgres_database,
     fetch,
     free_port,
     git_commit,
     last_json_line,
     log,
     masthead,
-    postgres_database,
+    on_each_database,
     run_wrk,
 )
 
@@ -483,14 +482,7 @@ def main():
     if shutil.which("wrk") is None:
         raise SystemExit("wrk is needed: apt-get install wrk")
     commit = git_commit()
-    if args.sqlite:
-        bench_database("sqlite", None, args, commit)
-    if args.postgres:
-        url, admin_url, name = postgres_database(args.postgres)
-        try:
-            bench_database("postgresql", url, args, commit)
-        finally:
-            drop_postgres_database(admin_url, name)
+    on_each_database(bench_database, args, commit)
 
 
 if __name__ == "__main__":

@@ -51,13 +51,12 @@ from pages import (
     append_result,
     base_environment,
     build_outlet,
-    drop_postgres_database,
     fetch,
     git_commit,
     last_json_line,
     log,
     masthead,
-    postgres_database,
+    on_each_database,
     run_wrk,
 )
 
@@ -397,14 +396,7 @@ def main():
     if args.servers > 255 * PER_BLOCK:
         raise SystemExit(f"at most {255 * PER_BLOCK} servers")
     commit = git_commit()
-    if args.sqlite:
-        bench_database("sqlite", None, args, commit)
-    if args.postgres:
-        url, admin_url, name = postgres_database(args.postgres)
-        try:
-            bench_database("postgresql", url, args, commit)
-        finally:
-            drop_postgres_database(admin_url, name)
+    on_each_database(bench_database, args, commit)
 
 
 if __name__ == "__main__":

@@ -44,12 +44,11 @@ from pages import (
     WORK,
     append_result,
     base_environment,
-    drop_postgres_database,
     git_commit,
     last_json_line,
     log,
     masthead,
-    postgres_database,
+    on_each_database,
 )
 
 SITE = "https://old.bench.example"
@@ -327,14 +326,7 @@ def parse_arguments():
 def main():
     args = parse_arguments()
     commit = git_commit()
-    if args.sqlite:
-        run("sqlite", None, args, commit)
-    if args.postgres:
-        url, admin_url, name = postgres_database(args.postgres)
-        try:
-            run("postgresql", url, args, commit)
-        finally:
-            drop_postgres_database(admin_url, name)
+    on_each_database(run, args, commit)
 
 
 if __name__ == "__main__":

@@ -552,6 +552,21 @@ def drop_postgres_database(admin_url, name):
         connection.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
 
 
+def on_each_database(measure, args, commit, postgres_url=None):
+    """``measure(database, database_url, args, commit)`` on SQLite when ``args.sqlite``
+    (true unless the script has that switch), then on a throwaway database of the
+    PostgreSQL server ``postgres_url`` names (``args.postgres`` by default), dropped after."""
+    if getattr(args, "sqlite", True):
+        measure("sqlite", None, args, commit)
+    postgres_url = postgres_url or getattr(args, "postgres", None)
+    if postgres_url:
+        url, admin_url, name = postgres_database(postgres_url)
+        try:
+            measure("postgresql", url, args, commit)
+        finally:
+            drop_postgres_database(admin_url, name)
+
+
 def bench_database(database, database_url, args, commit):
     data_dir = WORK / database
     shutil.rmtree(data_dir, ignore_errors=True)
@@ -636,15 +651,10 @@ def main():
     log(f"Masthead page benchmark at {commit}, {os.cpu_count()} CPUs")
     for mode in args.modes:
         log(f"  {mode}: {MODE_DESCRIPTIONS[mode]}")
-    bench_database("sqlite", None, args, commit)
-
     database_url = os.environ.get("DATABASE_URL", "")
-    if database_url.startswith(("postgres://", "postgresql://")) and not args.sqlite_only:
-        url, admin_url, name = postgres_database(database_url)
-        try:
-            bench_database("postgresql", url, args, commit)
-        finally:
-            drop_postgres_database(admin_url, name)
+    if not database_url.startswith(("postgres://", "postgresql://")) or args.sqlite_only:
+        database_url = None
+    on_each_database(bench_database, args, commit, database_url)
     return 0
 
 
