@@ -108,14 +108,16 @@ def database_now():
         return cursor.fetchone()[0]
 
 
-def close_connections_left_since(started):
+def close_connections_left_since(started, earlier_threads):
     """On PostgreSQL, end the sessions the live server's request threads opened since
     ``started`` and left behind when they ended, so the test database can be flushed and
-    dropped (each thread is gone by then; only its connection lingers)."""
+    dropped (each thread is gone by then; only its connection lingers). Only the request
+    threads started since ``earlier_threads`` are waited for: other tests' servers are not
+    this test's business."""
     if connection.vendor != "postgresql":
         return
     for thread in threading.enumerate():
-        if thread.name.endswith("(process_request_thread)"):
+        if thread.name.endswith("(process_request_thread)") and thread not in earlier_threads:
             thread.join(timeout=10)
     with connection.cursor() as cursor:
         cursor.execute(
@@ -130,11 +132,12 @@ def close_connections_left_since(started):
 def edge(live_server, article, tmp_path):
     """nginx with the shipped config in front of the live server."""
     started = database_now()
+    earlier_threads = set(threading.enumerate())
     port = urlsplit(live_server.url).port
     server = start_nginx([f"127.0.0.1:{port}"], tmp_path / "nginx")
     yield server
     server.stop()
-    close_connections_left_since(started)
+    close_connections_left_since(started, earlier_threads)
 
 
 def wait_until(condition, timeout, step=0.05):

@@ -2,10 +2,20 @@
 
 import pytest
 
+from masthead.social import fetching
 from tests.publishing.factories import make_article, make_author, make_site_tree
 from tests.social.fediverse import FakeInstance
 
 SITE = "http://127.0.0.1:8000"
+
+
+@pytest.fixture(autouse=True)
+def pooled_connections_closed():
+    """Masthead keeps connections to the fake servers alive in its pool; closing them after
+    each test lets those servers' request threads end, instead of waiting on them for ever
+    (a later test that waits for request threads to finish would wait for these too)."""
+    yield
+    fetching.http_pool().clear()
 
 
 @pytest.fixture
