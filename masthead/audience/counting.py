@@ -150,8 +150,14 @@ def _keyed(secret):
 
 
 def asked_not_to_be_tracked(meta):
-    """Global Privacy Control or Do Not Track: the view counts, the visitor does not."""
-    return meta.get("HTTP_SEC_GPC", "").strip() == "1" or meta.get("HTTP_DNT", "").strip() == "1"
+    """Global Privacy Control or Do Not Track in a request's META (see ``declines``)."""
+    return declines(meta.get("HTTP_SEC_GPC", ""), meta.get("HTTP_DNT", ""))
+
+
+def declines(sec_gpc, dnt):
+    """Whether the Sec-GPC and DNT header values ask not to be tracked: the view counts, the
+    visitor does not."""
+    return sec_gpc.strip() == "1" or dnt.strip() == "1"
 
 
 # --- Bots and devices ---------------------------------------------------------------------------

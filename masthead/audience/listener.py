@@ -47,7 +47,7 @@ from django.db import close_old_connections, connections
 from django.http.request import split_domain_port, validate_host
 from django.urls import reverse
 
-from masthead.audience import buffer, views
+from masthead.audience import buffer, counting, views
 from masthead.core.ratelimit import address_from
 
 logger = logging.getLogger(__name__)
@@ -146,8 +146,7 @@ def incoming_for(headers, query, body, remote_address, server_address):
         query_string=query,
         user_agent=headers.get("user-agent", ""),
         ip=address_from(remote_address, headers.get("x-forwarded-for", "")),
-        untracked=headers.get("sec-gpc", "").strip() == "1"
-        or headers.get("dnt", "").strip() == "1",
+        untracked=counting.declines(headers.get("sec-gpc", ""), headers.get("dnt", "")),
     )
 
 

@@ -22,7 +22,7 @@ A bot's hit is answered like any other (so nothing tells it apart) but not count
 import json
 import time
 from dataclasses import dataclass
-from urllib.parse import unquote_plus, urlsplit
+from urllib.parse import parse_qs, urlsplit
 
 from django.conf import settings
 from django.http import HttpResponse
@@ -103,24 +103,6 @@ def _site_id(host, port):
     return known[0]
 
 
-def _parse_form(text):
-    """A form-encoded body as a dict (first value of each name), at most MAX_FIELDS."""
-    fields = {}
-    if not text:
-        return fields
-    parts = text.split("&")
-    if len(parts) > MAX_FIELDS:
-        raise counting.HitRefused("The body has too many fields.")
-    for part in parts:
-        name, _equals, value = part.partition("=")
-        if "%" in name or "+" in name:
-            name = unquote_plus(name)
-        if "%" in value or "+" in value:
-            value = unquote_plus(value)
-        fields.setdefault(name, value)
-    return fields
-
-
 def read_fields(content_type, body):
     """The POSTed fields as a dict of strings, from a form-encoded or JSON body."""
     if len(body) > MAX_BODY_BYTES:
@@ -139,7 +121,11 @@ def read_fields(content_type, body):
         return {str(key): value if isinstance(value, str) else "" for key, value in data.items()}
     if content_type not in FORM_TYPES:
         raise counting.HitRefused("Send the hit form-encoded or as JSON.")
-    return _parse_form(text)
+    try:
+        parsed = parse_qs(text, max_num_fields=MAX_FIELDS)
+    except ValueError as error:
+        raise counting.HitRefused("The body has too many fields.") from error
+    return {key: values[0] for key, values in parsed.items()}
 
 
 def _count(incoming, *, kind, path, referrer_url, query_string, webdriver):
