@@ -12,11 +12,12 @@ from django.db import DatabaseError
 from masthead.audience import buffer
 from masthead.audience.models import Hit, PageDay
 from masthead.audience.rollup import roll_up_new_hits
+from tests.redis_lanes import REDIS_HOST, REDIS_PORT, redis_db
 from tests.resilience.proxy import is_listening
 
 pytestmark = pytest.mark.django_db
 
-REDIS_HOST, REDIS_PORT, REDIS_DB = "127.0.0.1", 6379, 13
+REDIS_DB = redis_db("audience")
 AT = datetime(2026, 5, 4, 10, 30, tzinfo=UTC)
 
 

@@ -8,7 +8,6 @@ proxy sent, and the response echoes it.
 import json
 import os
 import re
-import secrets
 import signal
 import socket
 import subprocess
@@ -23,29 +22,23 @@ import redis
 
 from tests.conftest import free_port
 from tests.ops import promtext
+from tests.redis_lanes import REDIS_HOST, REDIS_PORT, redis_db
 from tests.test_settings import PROJECT_DIR, clean_environment
 
 TOKEN = "gunicorn-scrape-token"
-REDIS_HOST, REDIS_PORT = "127.0.0.1", 6379
 REFUSED = 24
 GUNICORN_LINE = re.compile(r"\[\d{4}-\d\d-\d\d \d\d:\d\d:\d\d [+-]\d{4}\] \[\d+\] \[[A-Z]+\] ")
 
 
 def empty_redis_database():
-    """The URL of an empty Redis database (picked at random among the empty ones, so that
-    two test runs at once do not count into the same keys), or None without Redis."""
+    """The URL of this test lane's own Redis database, emptied, or None without Redis."""
     try:
         socket.create_connection((REDIS_HOST, REDIS_PORT), timeout=0.5).close()
     except OSError:
         return None
-    empty = [
-        number
-        for number in range(1, 16)
-        if redis.Redis(REDIS_HOST, REDIS_PORT, db=number, socket_timeout=2).dbsize() == 0
-    ]
-    if not empty:
-        return None
-    return f"redis://{REDIS_HOST}:{REDIS_PORT}/{secrets.choice(empty)}"
+    url = f"redis://{REDIS_HOST}:{REDIS_PORT}/{redis_db('gunicorn')}"
+    redis.Redis.from_url(url, socket_timeout=2).flushdb()
+    return url
 
 
 def get(url, headers=None):
@@ -62,7 +55,7 @@ def get(url, headers=None):
 def server(tmp_path):
     redis_url = empty_redis_database()
     if redis_url is None:
-        pytest.skip("No Redis with an empty database on 127.0.0.1:6379 (counters are kept there)")
+        pytest.skip("No Redis on 127.0.0.1:6379 (counters are kept there)")
     port = free_port()
     log_path = tmp_path / "server.log"
     environment = clean_environment(
@@ -114,10 +107,8 @@ def server(tmp_path):
         except subprocess.TimeoutExpired:
             os.killpg(process.pid, signal.SIGKILL)
             process.wait()
-        # Leave the database empty again (only this server wrote Masthead's keys there).
-        client = redis.Redis.from_url(redis_url)
-        for key in client.scan_iter(match="*masthead*"):
-            client.delete(key)
+        # Leave the database empty again.
+        redis.Redis.from_url(redis_url).flushdb()
 
 
 def refused_count(url):

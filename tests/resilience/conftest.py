@@ -5,11 +5,11 @@ import pytest
 
 from masthead.core import resilient_cache
 from masthead.settings import cache_from_url
+from tests.redis_lanes import REDIS_HOST, REDIS_PORT, redis_db
 from tests.resilience.proxy import TcpProxy, is_listening
 
-REDIS_HOST, REDIS_PORT = "127.0.0.1", 6379
-# A database of its own, emptied before and after each test.
-REDIS_DB = 14
+# A database of its own (per test lane), emptied before and after each test.
+REDIS_DB = redis_db("resilience")
 
 
 @pytest.fixture
