@@ -366,7 +366,7 @@ def test_a_visitor_id_does_not_outlive_its_day():
     assert counting.visitor_id(1, IP, BROWSER, today + timedelta(days=1)) != same
 
 
-def test_hits_wait_in_the_buffer_and_reach_the_database_in_one_insert(settings):
+def test_hits_wait_in_the_buffer_and_reach_the_database_in_one_statement(settings):
     settings.TESTING = False
     settings.AUDIENCE_BATCH_SIZE = 100
     tree = make_site_tree()
@@ -382,10 +382,14 @@ def test_hits_wait_in_the_buffer_and_reach_the_database_in_one_insert(settings):
     with CaptureQueriesContext(connection) as queries:
         waiting.flush()
 
-    # One prepared statement run for the batch (Django logs it as "3 times: INSERT ...").
     inserts = [query for query in queries if "INSERT INTO" in query["sql"]]
-    assert len(inserts) == 1
-    assert inserts[0]["sql"].startswith("3 times: INSERT")
+    if connection.vendor == "postgresql":
+        # One COPY for the batch, which Django's query log does not show: no INSERT at all.
+        assert inserts == []
+    else:
+        # One prepared statement run for the batch (Django logs it as "3 times: INSERT ...").
+        assert len(inserts) == 1
+        assert inserts[0]["sql"].startswith("3 times: INSERT")
     pages = sorted(Hit.objects.values_list("path", "page_id"), key=lambda row: row[0])
     assert pages == [(article.url, article.id), (article.url, article.id), ("/nowhere/", None)]
     waiting.flush()
