@@ -33,7 +33,7 @@ from datetime import datetime
 
 import redis
 from django.conf import settings
-from django.db import close_old_connections, connections, router, transaction
+from django.db import connections, router, transaction
 from redis.exceptions import RedisError
 from wagtail.models import Page, Site
 
@@ -89,14 +89,17 @@ class HitBuffer:
 
     def _run(self):
         # Nothing lets an error end the loop: a dead flusher would silently drop every hit.
+        # The thread keeps its database connection from one batch to the next (on SQLite,
+        # where CONN_MAX_AGE is 0, a request's cleanup would reconnect for every batch)
+        # and drops it only after a failure, so the next attempt starts on a new one.
         while True:
             self.wake.wait(settings.AUDIENCE_FLUSH_SECONDS)
             self.wake.clear()
             try:
-                close_old_connections()
                 self.flush()
             except Exception:
                 logger.exception("Audience: could not write the hits; will retry")
+                connections.close_all()
 
     def flush(self):
         """Write every hit waiting in this process, in batches; keep what the database
