@@ -496,6 +496,9 @@ SOCIAL_DEAD_AFTER_DAYS = float(env("SOCIAL_DEAD_AFTER_DAYS", "7"))
 # Posts to Mastodon, Bluesky and Threads give up after this many tries (same backoff).
 SOCIAL_POST_ATTEMPTS = int(env("SOCIAL_POST_ATTEMPTS", "8"))
 SOCIAL_DELIVERY_THREADS = int(env("SOCIAL_DELIVERY_THREADS", "32"))
+# How much lower the sending threads' CPU priority is than the worker's (0 to 19, nice(1)'s
+# scale): delivery yields the cores to the web processes serving readers.
+SOCIAL_DELIVERY_NICE = int(env("SOCIAL_DELIVERY_NICE", "10"))
 SOCIAL_DELIVERY_TIMEOUT_SECONDS = float(env("SOCIAL_DELIVERY_TIMEOUT_SECONDS", "10"))
 # Deliveries one sending pass claims at once.
 SOCIAL_DELIVERY_BATCH_SIZE = int(env("SOCIAL_DELIVERY_BATCH_SIZE", "1000"))

@@ -11,6 +11,11 @@ Design (after the newsletter's sending engine):
   share the work), commits, then sends outside any transaction from a thread pool over one
   keep-alive connection pool, and records the results in bulk. The body is serialised and
   digested once per activity; only the signature differs per inbox.
+- The sending threads run at a lower CPU priority (SOCIAL_DELIVERY_NICE, Linux): signing
+  and posting to 2,000 servers is background work, and on a small machine it must not take
+  the cores from the processes serving readers. Only those threads are lowered (an
+  unprivileged process cannot raise its priority again), so the worker's other tasks keep
+  theirs.
 - A failed delivery waits SOCIAL_RETRY_SECONDS, then twice as long each time. A server that
   has failed continuously for SOCIAL_DEAD_AFTER_DAYS is marked dead: its pending rows give up
   and later activities skip it, until it is heard from again (``revive_instance``).
@@ -18,6 +23,7 @@ Design (after the newsletter's sending engine):
 
 import json
 import logging
+import os
 import threading
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
@@ -135,6 +141,20 @@ def _send_one(delivery, signer):
     return Outcome(delivery.pk, delivery.domain, False, f"HTTP {status}", permanent)
 
 
+def _lower_priority():
+    """Lower this sending thread's CPU priority by SOCIAL_DELIVERY_NICE. On Linux a
+    thread's id names it alone to setpriority(2); elsewhere, or if refused, nothing."""
+    nice = settings.SOCIAL_DELIVERY_NICE
+    if nice <= 0 or not hasattr(os, "setpriority") or not hasattr(threading, "get_native_id"):
+        return
+    thread = threading.get_native_id()
+    try:
+        current = os.getpriority(os.PRIO_PROCESS, thread)
+        os.setpriority(os.PRIO_PROCESS, thread, min(19, current + nice))
+    except OSError:
+        logger.debug("Delivery: could not lower the sending thread's priority")
+
+
 def send_due(limit=None, activity_id=None):
     """One sending pass: claim due deliveries, POST them in parallel, record the results.
     Returns how many were attempted."""
@@ -152,7 +172,9 @@ def send_due(limit=None, activity_id=None):
             return signers[activity.pk]
 
     by_id = {delivery.pk: delivery for delivery in claimed}
-    with ThreadPoolExecutor(max_workers=max(settings.SOCIAL_DELIVERY_THREADS, 1)) as pool:
+    with ThreadPoolExecutor(
+        max_workers=max(settings.SOCIAL_DELIVERY_THREADS, 1), initializer=_lower_priority
+    ) as pool:
         outcomes = list(
             pool.map(lambda delivery: _send_one(delivery, signer_for(delivery.activity)), claimed)
         )

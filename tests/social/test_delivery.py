@@ -2,6 +2,8 @@
 correction, Delete on unpublish, retries with backoff, dead servers skipped, and publishing
 that never waits for any of it."""
 
+import os
+import threading
 from datetime import timedelta
 
 import httpsig
@@ -277,3 +279,24 @@ def test_rotating_a_key_tells_followers_with_the_new_key(
     assert update.activity["type"] == "Update"
     assert update.activity["object"]["publicKey"]["publicKeyPem"] == outlet_actor.public_key_pem
     assert verify_outlet_signature(update)
+
+
+@pytest.mark.skipif(not hasattr(os, "setpriority"), reason="thread priorities: Linux only")
+def test_sending_threads_run_at_a_lower_cpu_priority_and_the_worker_keeps_its_own(
+    outlet, network, django_capture_on_commit_callbacks, monkeypatch, settings
+):
+    settings.SOCIAL_DELIVERY_NICE = 10
+    own = os.getpriority(os.PRIO_PROCESS, threading.get_native_id())
+    seen = []
+    real_post = delivery.fetching.post
+
+    def post(*arguments, **keywords):
+        seen.append(os.getpriority(os.PRIO_PROCESS, threading.get_native_id()))
+        return real_post(*arguments, **keywords)
+
+    monkeypatch.setattr(delivery.fetching, "post", post)
+    publish_new_article(outlet, django_capture_on_commit_callbacks, title="Bridge repairs")
+
+    assert len(seen) >= 3
+    assert set(seen) == {min(19, own + 10)}
+    assert os.getpriority(os.PRIO_PROCESS, threading.get_native_id()) == own
