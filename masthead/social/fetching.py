@@ -7,6 +7,12 @@ reserved or multicast, unless SOCIAL_ALLOW_PRIVATE_ADDRESSES is on (the tests' f
 lives on loopback; production refuses to start with it). Only http and https are spoken, and
 redirects are not followed (a redirect could lead past the check).
 
+The check is made twice: on the name before a request (a clear error, no connection), and
+on the address each new connection actually reached, so a name that resolves to a public
+address for the check and to a private one a moment later (DNS rebinding) still cannot
+reach the machine's own network. Deliveries, which post to inboxes named in actor
+documents, are covered by the second check.
+
 The client is a urllib3 pool manager shared by the threads of a process: connections to one
 host are kept alive and reused across deliveries.
 """
@@ -17,6 +23,7 @@ import socket
 from urllib.parse import urlsplit
 
 import urllib3
+import urllib3.connection
 from django.conf import settings
 
 ACTIVITY_JSON = "application/activity+json"
@@ -29,6 +36,42 @@ USER_AGENT = "Masthead (ActivityPub; +https://www.w3.org/TR/activitypub/)"
 _pool = None
 
 
+def _is_public(address):
+    ip = ipaddress.ip_address(address.split("%")[0])
+    return ip.is_global and not ip.is_multicast
+
+
+class _PublicAddressesOnly:
+    """A connection that refuses to talk to a non-public address once connected."""
+
+    def _new_conn(self):
+        sock = super()._new_conn()
+        if not settings.SOCIAL_ALLOW_PRIVATE_ADDRESSES:
+            address = sock.getpeername()[0]
+            if not _is_public(address):
+                sock.close()
+                raise urllib3.exceptions.NewConnectionError(
+                    self, f"{self.host} is at a non-public address ({address})"
+                )
+        return sock
+
+
+class PublicHTTPConnection(_PublicAddressesOnly, urllib3.connection.HTTPConnection):
+    pass
+
+
+class PublicHTTPSConnection(_PublicAddressesOnly, urllib3.connection.HTTPSConnection):
+    pass
+
+
+class PublicHTTPConnectionPool(urllib3.HTTPConnectionPool):
+    ConnectionCls = PublicHTTPConnection
+
+
+class PublicHTTPSConnectionPool(urllib3.HTTPSConnectionPool):
+    ConnectionCls = PublicHTTPSConnection
+
+
 class FetchError(Exception):
     """A remote document could not be fetched or was not acceptable."""
 
@@ -39,7 +82,12 @@ def http_pool():
     global _pool
     if _pool is None:
         size = max(settings.SOCIAL_DELIVERY_THREADS, 1)
-        _pool = urllib3.PoolManager(num_pools=4 * size, maxsize=size, retries=False)
+        pool = urllib3.PoolManager(num_pools=4 * size, maxsize=size, retries=False)
+        pool.pool_classes_by_scheme = {
+            "http": PublicHTTPConnectionPool,
+            "https": PublicHTTPSConnectionPool,
+        }
+        _pool = pool
     return _pool
 
 
@@ -54,10 +102,8 @@ def check_public_url(url):
         addresses = {info[4][0] for info in socket.getaddrinfo(parts.hostname, parts.port)}
     except (OSError, UnicodeError) as error:
         raise FetchError(f"Cannot resolve {parts.hostname}") from error
-    for address in addresses:
-        ip = ipaddress.ip_address(address.split("%")[0])
-        if not ip.is_global or ip.is_multicast:
-            raise FetchError(f"{parts.hostname} resolves to a non-public address")
+    if not all(_is_public(address) for address in addresses):
+        raise FetchError(f"{parts.hostname} resolves to a non-public address")
 
 
 def fetch_json(url, headers):
