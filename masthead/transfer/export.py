@@ -95,6 +95,15 @@ EXCLUDED = {
     "themselves are exported): meaningless on another host.",
 }
 
+# Rows exported although they hold secrets, because a move without them would lose what the
+# outlet cannot get back; the export page warns of them and the manifest lists them.
+SECRETS = {
+    "social.localactor": "The private keys the outlet's and its authors' fediverse actors sign "
+    "with: followers keep following the moved site only if it signs with the same keys.",
+    "social.networkaccount": "The access tokens and app passwords Masthead posts to Mastodon, "
+    "Bluesky and Threads with: anyone holding them can post as the outlet.",
+}
+
 # Models referred to by natural key wherever a row points at them. Users are exported
 # without their primary key (their username is their key) and without their password hash:
 # a restore keeps the password of an account of the same name already on the new site, and
@@ -512,6 +521,7 @@ def _create_export(path, progress):
                 .values_list("pk", apps.get_model(user_label()).USERNAME_FIELD)
             },
             "excluded": EXCLUDED,
+            "secrets": SECRETS,
             "omitted_fields": {user_label(): sorted(OMITTED_FIELDS)},
             "missing_media": missing,
             "files": writer.files,
@@ -616,6 +626,7 @@ def schema():
             "documents by id, and revisions to content types by id) and what is left out."
         ),
         "excluded": EXCLUDED,
+        "secrets": SECRETS,
         "models": described,
     }
 

@@ -20,7 +20,7 @@ from django.views.generic import TemplateView
 from wagtail.admin import messages
 from wagtail.admin.views.generic.base import WagtailAdminTemplateMixin
 
-from masthead.transfer import export_tasks
+from masthead.transfer import export, export_tasks
 from masthead.transfer.views import REFRESH_SECONDS, may_import
 
 
@@ -75,6 +75,7 @@ class ExportView(ExportPermissionMixin, WagtailAdminTemplateMixin, TemplateView)
             archive=export_tasks.archive_path(state),
             refresh_seconds=REFRESH_SECONDS,
             keep_hours=settings.TRANSFER_EXPORT_KEEP_HOURS,
+            secrets=export.SECRETS.values(),
             **kwargs,
         )
 

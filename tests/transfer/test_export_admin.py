@@ -69,6 +69,10 @@ def test_an_administrator_exports_and_downloads_the_archive(
     page = administrator.get(PAGE)
     assert page.status_code == 200
     assert b"data-start-export" in page.content
+    # The page warns that the archive holds the fediverse signing keys and network tokens.
+    warning = page.content.decode().split("data-export-secrets", 1)[1].split("</div>", 1)[0]
+    assert "private keys" in warning
+    assert "access tokens and app passwords" in warning
 
     response = start(administrator, django_capture_on_commit_callbacks)
     assert response.status_code == 302
@@ -89,6 +93,7 @@ def test_an_administrator_exports_and_downloads_the_archive(
     with zipfile.ZipFile(path) as archive:
         manifest = json.loads(archive.read("manifest.json"))
     assert manifest["counts"]["publishing.articlepage"] == 1
+    assert set(manifest["secrets"]) == {"social.localactor", "social.networkaccount"}
 
 
 def test_a_queued_export_shows_its_progress_and_is_not_started_twice(administrator):
