@@ -11,9 +11,14 @@ child process on a freshly migrated database, it runs the import (``run_import``
 ``masthead import wordpress`` does, with ``uploads_dir``) and prints how long it took, the
 child's peak resident memory (``getrusage``'s ``ru_maxrss``, which includes Django and
 Wagtail themselves) and the CPU time the import used (on a machine others share, the
-wall-clock time depends on their load; the CPU time much less), the report's counts, and
+wall-clock time depends on their load; the CPU time much less), the same two for the
+worker process the import forks for the work that needs no database
+(``masthead.transfer.ahead``; its resident memory is mostly pages it still shares with
+the importing process), the report's counts, and
 checks what it made: every post an article with a revision, every image a Wagtail image,
-two redirects per post.
+two redirects per post. The import queues one reference and search index task per batch
+(``masthead.transfer.indexing``); the benchmark runs them after the import, as the task
+worker would, and prints their time apart, with the number of search index entries.
 
     .venv/bin/python bench/import_wordpress.py                 # 10,000 posts on SQLite
     .venv/bin/python bench/import_wordpress.py --posts 1000 --no-record
@@ -214,6 +219,9 @@ def make_wxr(path, posts):
 
 CHILD = """
 import json, os, resource, sys, time
+def usage_children():
+    usage = resource.getrusage(resource.RUSAGE_CHILDREN)
+    return usage.ru_utime + usage.ru_stime
 import django
 django.setup()
 from masthead.transfer.importing import run_import
@@ -234,6 +242,18 @@ if os.environ.get("BENCH_PROFILE"):
     profiler.disable()
     profiler.dump_stats(os.environ["BENCH_PROFILE"])
 peak_kib = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+worker_kib = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss
+# The index tasks the import queued (the dummy backend keeps them), run here as the task
+# worker would run them after the import.
+from django_tasks import default_task_backend
+from masthead.transfer.indexing import update_indexes_task
+queued = [result for result in default_task_backend.results \
+if result.task.name == update_indexes_task.name]
+indexing_started = time.perf_counter()
+for result in queued:
+    update_indexes_task.call(*result.args)
+indexing_seconds = time.perf_counter() - indexing_started
+from wagtail.search.models import IndexEntry
 from wagtail.contrib.redirects.models import Redirect
 from wagtail.images.models import Image
 from masthead.publishing.models import ArticlePage
@@ -241,6 +261,9 @@ from masthead.transfer.models import ArchivedComment
 live = ArticlePage.objects.live()
 print(json.dumps({
     "seconds": seconds, "cpu_seconds": cpu_seconds, "peak_mib": peak_kib / 1024,
+    "worker_peak_mib": worker_kib / 1024, "worker_cpu_seconds": usage_children(),
+    "index_tasks": len(queued), "indexing_seconds": indexing_seconds,
+    "search_entries": IndexEntry.objects.count(),
     "report": report.as_dict()["counts"],
     "failed": report.as_dict()["failed"][:5], "articles": live.count(),
     "with_revision": live.filter(live_revision__isnull=False).count(),
@@ -290,6 +313,7 @@ def run(database, database_url, args, commit):
         and figures["images"] == 2 * posts
         and figures["redirects"] == 2 * posts
         and figures["comments"] == 2 * posts
+        and figures["search_entries"] >= 3 * posts
         and not figures["failed"]
     )
     verdict = "ok" if correct else "WRONG RESULT"
@@ -299,10 +323,15 @@ def run(database, database_url, args, commit):
         f"{posts} posts, {2 * posts} images from a local uploads folder: "
         f"{figures['seconds']:.0f} s ({minutes:.1f} min, {posts / figures['seconds']:.0f} "
         f"posts/s; {figures['cpu_seconds']:.0f} s of CPU time, "
-        f"{posts / figures['cpu_seconds']:.0f} posts per CPU second), peak RSS "
-        f"{figures['peak_mib']:.0f} MiB; {figures['articles']} live "
+        f"{posts / figures['cpu_seconds']:.0f} posts per CPU second; its worker process "
+        f"{figures['worker_cpu_seconds']:.0f} s more), peak RSS {figures['peak_mib']:.0f} MiB "
+        f"(the worker's {figures['worker_peak_mib']:.0f} MiB, most of it shared with the "
+        f"importing process it was forked from); {figures['articles']} live "
         f"articles with revisions, {figures['images']} images, {figures['redirects']} "
-        f"redirects, {figures['comments']} comments: {verdict} (load average before "
+        f"redirects, {figures['comments']} comments; then the {figures['index_tasks']} index "
+        f"tasks it queued (reference and search index, one per batch of 50 items; the task "
+        f"worker's work) took {figures['indexing_seconds']:.0f} s more and left "
+        f"{figures['search_entries']} search index entries: {verdict} (load average before "
         f"{load_before:.1f}, at the end {os.getloadavg()[0]:.1f}: the machine is shared)"
     )
     log(line)

@@ -15,7 +15,10 @@ then runs the items in transactions of ``BATCH_SIZE`` items, each item in its ow
 inside it: an item that fails is rolled back alone (to its savepoint), named in the report
 with its reason, and the import goes on; the others of its batch are committed with the
 batch. (One transaction per item cost a commit per item; if the process dies, at most the
-current batch is lost, and running the import again finishes it.) A dry run does the same
+current batch is lost, and running the import again finishes it.) Wagtail's reference and search
+indexes are updated by one task per batch, queued when it commits
+(``masthead.transfer.indexing``).
+A dry run does the same
 inside one transaction that is rolled back at the end, so it reports exactly what a real
 run would do.
 """
@@ -29,6 +32,7 @@ from itertools import islice
 from django.contrib.contenttypes.models import ContentType
 from django.db import transaction
 
+from masthead.transfer import indexing
 from masthead.transfer.models import SourceRecord
 
 _importers = {}
@@ -216,7 +220,7 @@ def run_import(kind, paths, *, options=None, dry_run=False, progress=None):
             items = enumerate(importer.items(), start=1)
             more = True
             while more:
-                with transaction.atomic():
+                with transaction.atomic(), indexing.deferred():
                     more = False
                     _local.cache.clear()
                     # islice takes the items one at a time: an importer's generator may
@@ -233,7 +237,7 @@ def run_import(kind, paths, *, options=None, dry_run=False, progress=None):
                             report.fail("item", label, f"{type(error).__name__}: {error}")
                         if progress:
                             progress(done, total)
-            with transaction.atomic():
+            with transaction.atomic(), indexing.deferred():
                 importer.finish()
             if dry_run:
                 raise _DryRunRollback

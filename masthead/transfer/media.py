@@ -5,6 +5,7 @@ The interface::
     media = MediaImporter(importer, uploads_dir=None, download=False,
                           uploads_prefixes=("/wp-content/uploads/",))
     image = media.image_for(url, alt="", title="", attachment_id=None)  # Image or None
+    prepare_local_image(url, uploads_dir, uploads_prefixes, limits)  # in a worker process
 
 An image is looked for, in order:
 
@@ -71,11 +72,12 @@ def max_pixels():
     return getattr(settings, "WAGTAILIMAGES_MAX_IMAGE_PIXELS", 64_000_000)
 
 
-def check_image(data):
+def check_image(data, limits=None):
     """(format, width, height) of the image in ``data``; RefusedImage if it is not one this
-    site takes."""
-    if len(data) > max_bytes():
-        raise RefusedImage(f"it is larger than {max_bytes() // (1024 * 1024)} MiB")
+    site takes. ``limits`` is ``(max_bytes, max_pixels)``, the settings' by default."""
+    most_bytes, most_pixels = limits or (max_bytes(), max_pixels())
+    if len(data) > most_bytes:
+        raise RefusedImage(f"it is larger than {most_bytes // (1024 * 1024)} MiB")
     try:
         with warnings.catch_warnings():  # a bomb is refused below, by its size, with a reason
             warnings.simplefilter("ignore", PillowImage.DecompressionBombWarning)
@@ -84,9 +86,9 @@ def check_image(data):
             image_format, (width, height) = picture.format, picture.size
             if image_format not in FORMATS:
                 raise RefusedImage(f"{image_format or 'its format'} is not an image format taken")
-            if width * height > max_pixels():
+            if width * height > most_pixels:
                 raise RefusedImage(
-                    f"it is {width}x{height} pixels, more than {max_pixels():,} (a "
+                    f"it is {width}x{height} pixels, more than {most_pixels:,} (a "
                     "decompression bomb, or far too large)"
                 )
             picture.verify()
@@ -103,6 +105,62 @@ def source_key(url):
     """The address without its query and fragment: the image's key."""
     parts = urlsplit((url or "").strip())
     return urlunsplit((parts.scheme.lower(), parts.netloc.lower(), parts.path, "", ""))
+
+
+def candidate_keys(key):
+    """The keys to try for the image at ``key``: the original of a resized copy first."""
+    original = _SIZE_SUFFIX.sub("", key)
+    return [key] if original == key else [original, key]
+
+
+def local_path(uploads_dir, uploads_prefixes, key):
+    """The file under ``uploads_dir`` for ``key``, or None (none there, or outside it)."""
+    if uploads_dir is None:
+        return None
+    path = unquote(urlsplit(key).path)
+    for prefix in uploads_prefixes:
+        if prefix in path:
+            relative = path.split(prefix, 1)[1]
+            candidate = (uploads_dir / relative).resolve()
+            if candidate.is_relative_to(uploads_dir) and candidate.is_file():
+                return candidate
+    return None
+
+
+def read_local(path, most_bytes):
+    if path.stat().st_size > most_bytes:
+        raise RefusedImage(f"it is larger than {most_bytes // (1024 * 1024)} MiB")
+    return path.read_bytes()
+
+
+def prepare_local_image(url, uploads_dir, uploads_prefixes, limits):
+    """What ``MediaImporter`` would do first with the files for ``url`` in the uploads
+    folder, for the worker process (``masthead.transfer.ahead``): ``{key: (data, size,
+    format, width, height, cleaned)}`` for the first candidate file that is there and an
+    image taken, ``data`` None when the file was ``cleaned`` (only one copy of a picture
+    crosses to the importer), ``cleaned`` None when the cleaning cannot walk it. Anything
+    else is left to the importer, which then finds the reason itself."""
+    prepared = {}
+    key = source_key(url)
+    if not key or urlsplit(key).scheme not in ("http", "https", ""):
+        return prepared
+    for candidate in candidate_keys(key):
+        try:
+            path = local_path(uploads_dir, uploads_prefixes, candidate)
+            if path is None:
+                continue
+            data = read_local(path, limits[0])
+            image_format, width, height = check_image(data, limits)
+        except (OSError, RefusedImage):
+            continue
+        try:
+            cleaned = strip_metadata(data)
+        except UnreadableImage:
+            cleaned = None
+        original = data if cleaned is None else None
+        prepared[candidate] = (original, len(data), image_format, width, height, cleaned)
+        break  # the importer stops at the first candidate it can import
+    return prepared
 
 
 class MediaImporter:
@@ -127,11 +185,15 @@ class MediaImporter:
         self._unsaved = []  # (kind, source id, image) new records not yet saved
         self.Image = get_image_model()
         self._collection_id = None  # the root collection's, where imported images go
+        # The current item's files as the worker process read, checked and cleaned them
+        # (see prepare_local_image)
+        self.prepared = {}
 
     # -- the run's memory, rolled back with an item that fails ------------------------------
 
-    def begin_item(self):
+    def begin_item(self, prepared=None):
         self._recent = []
+        self.prepared = prepared or {}
 
     def forget_item(self):
         """Forget what the item that just failed (and was rolled back) imported."""
@@ -188,10 +250,9 @@ class MediaImporter:
         image = self._known("image", key)
         if image is None and attachment_id is not None:
             image = self._known("attachment", attachment_id)
-        original = _SIZE_SUFFIX.sub("", key)
-        candidates = [key] if original == key else [original, key]
-        if image is None and original != key:
-            image = self._known("image", original)
+        candidates = candidate_keys(key)
+        if image is None and len(candidates) > 1:
+            image = self._known("image", candidates[0])
         if image is None:
             image = self._import(candidates, url, alt=alt, title=title)
         if image is None:
@@ -208,13 +269,20 @@ class MediaImporter:
             resized = number == 0 and len(candidates) > 1
             if resized and candidate not in self.known_urls and not self._local_path(candidate):
                 continue  # the original of a resized copy, when it is not to be had here
-            try:
-                data = self._fetch(candidate)
-                image_format, width, height = check_image(data)
-            except (OSError, RefusedImage) as error:
-                reasons.append(str(error))
-                continue
-            image = self._store(candidate, data, image_format, width, height, title or alt)
+            prepared = self.prepared.get(candidate)
+            if prepared is not None:
+                data, size, image_format, width, height, cleaned = prepared
+            else:
+                try:
+                    data = self._fetch(candidate)
+                    image_format, width, height = check_image(data)
+                except (OSError, RefusedImage) as error:
+                    reasons.append(str(error))
+                    continue
+                size, cleaned = len(data), None
+            image = self._store(
+                candidate, data, size, image_format, width, height, title or alt, cleaned
+            )
             self._record("image", candidate, image)
             self.report.count("image", "created")
             return image
@@ -222,23 +290,12 @@ class MediaImporter:
         return None
 
     def _local_path(self, key):
-        if self.uploads_dir is None:
-            return None
-        path = unquote(urlsplit(key).path)
-        for prefix in self.uploads_prefixes:
-            if prefix in path:
-                relative = path.split(prefix, 1)[1]
-                candidate = (self.uploads_dir / relative).resolve()
-                if candidate.is_relative_to(self.uploads_dir) and candidate.is_file():
-                    return candidate
-        return None
+        return local_path(self.uploads_dir, self.uploads_prefixes, key)
 
     def _fetch(self, key):
         local = self._local_path(key)
         if local is not None:
-            if local.stat().st_size > max_bytes():
-                raise RefusedImage(f"it is larger than {max_bytes() // (1024 * 1024)} MiB")
-            return local.read_bytes()
+            return read_local(local, max_bytes())
         if self.uploads_dir is not None and not self.download:
             raise FileNotFoundError(f"no file for it in the uploads folder ({key})")
         if not self.download:
@@ -259,7 +316,7 @@ class MediaImporter:
             raise FileNotFoundError("the download timed out") from error
         return data
 
-    def _store(self, key, data, image_format, width, height, title):
+    def _store(self, key, data, size, image_format, width, height, title, cleaned=None):
         name = os.path.basename(unquote(urlsplit(key).path)) or "image"
         stem, extension = os.path.splitext(name)
         if extension.lower().lstrip(".") not in ("jpg", "jpeg", "png", "gif", "webp"):
@@ -272,23 +329,24 @@ class MediaImporter:
             collection_id=self._collection_id,
             width=width,
             height=height,
-            file_size=len(data),
+            file_size=size,
         )
         if self.importer.dry_run:
             image.file.name = f"original_images/dry-run-{name}"  # no file is written
         else:
-            self._write(image, data, name)
+            self._write(image, data, name, cleaned)
         image.save()
         return image
 
-    def _write(self, image, data, name):
+    def _write(self, image, data, name, cleaned=None):
         """Store ``data`` as ``image``'s file, cleaned as ``masthead.core.images`` cleans
         every upload (metadata stripped, an unguessable name), before the image is saved:
         the cleaning on saving then has nothing left to do, and Django does not open the
         file twice more to read the size Pillow has already read. A file the cleaning
-        cannot walk is left to it (it re-encodes such a file as it is saved)."""
+        cannot walk is left to it (it re-encodes such a file as it is saved). ``cleaned``
+        is ``data`` already cleaned (by the worker process), if it was."""
         try:
-            cleaned = strip_metadata(data)
+            cleaned = strip_metadata(data) if cleaned is None else cleaned
         except UnreadableImage:
             # Given to the field's descriptor: Django reads its size once more.
             image.file = ImageFile(io.BytesIO(data), name=name)

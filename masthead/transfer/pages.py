@@ -207,6 +207,16 @@ def tag_names(names):
     return list(seen.values())
 
 
+def _add_tags(page, names):
+    """``page.tags.add(*names)``, with the tags already found or made in the import's
+    current transaction given as they are (taggit looks up by name only the others)."""
+    cache = transaction_cache()
+    known = {} if cache is None else cache.setdefault("tags", {})
+    page.tags.add(*(known.get(name, name) for name in names))
+    for tagged in page.tagged_items.all():
+        known[tagged.tag.name] = tagged.tag
+
+
 def plain_text(markup):
     """``markup`` without tags, entities decoded, spaces collapsed."""
     return _SPACE.sub(" ", html.unescape(_TAG.sub(" ", markup or ""))).strip()
@@ -237,12 +247,14 @@ def unique_slug(parent, slug, exclude=None):
     """``slug`` or, if a child of ``parent`` has it, ``slug-2``, ``slug-3``...: (slug,
     changed)."""
     slug = (slug or "page")[:SLUG_MAX]
-    taken = parent.get_children().filter(slug__startswith=slug)
+    children = parent.get_children()
     if exclude is not None and exclude.pk:
-        taken = taken.exclude(pk=exclude.pk)
-    taken = set(taken.values_list("slug", flat=True))
-    if slug not in taken:
+        children = children.exclude(pk=exclude.pk)
+    # Most slugs are free: asked for exactly (the slug's index), not by prefix (which
+    # reads every child of the parent, a section's thousands during an import).
+    if not children.filter(slug=slug).exists():
         return slug, False
+    taken = set(children.filter(slug__startswith=slug).values_list("slug", flat=True))
     number = 2
     while True:
         suffix = f"-{number}"
@@ -295,15 +307,24 @@ def _add_published(parent, page, published_at, modified_at):
     page.draft_title = page.title
     page._is_site_root = False
     # A new page's child objects (bylines, tags...) are in memory until it is saved, which
-    # saves them; given back to it afterwards, the revision's copy of the page reads them
-    # from there instead of asking the database, relation by relation.
+    # saves them with a look-up of the existing ones and an INSERT each, relation by
+    # relation. Taken out of its memory before it is saved, they are made here in one
+    # INSERT per relation (a new page has none yet); given back to it afterwards, the
+    # revision's copy of the page reads them from there instead of asking the database.
+    relations = get_all_child_relations(page)
     children = {
-        name: list(getattr(page, name).all())
-        for name in (relation.get_accessor_name() for relation in get_all_child_relations(page))
+        relation: list(getattr(page, relation.get_accessor_name()).all()) for relation in relations
     }
+    held = getattr(page, "_cluster_related_objects", {})
+    for relation in relations:
+        held.pop(relation.get_accessor_name(), None)
     _add_child(parent, page, clean=False, log_action=None)  # logged below
-    for name, objects in children.items():
-        getattr(page, name).set(objects)
+    for relation, objects in children.items():
+        for child in objects:
+            setattr(child, relation.field.name, page)
+        if objects:
+            relation.related_model._default_manager.bulk_create(objects)
+        getattr(page, relation.get_accessor_name()).set(objects)
     revision = Revision.objects.create(
         content_object=page,
         base_content_type=page.get_base_content_type(),
@@ -320,7 +341,9 @@ def _add_published(parent, page, published_at, modified_at):
         "first_published_at": published_at or now,
         "last_published_at": modified_at or published_at or now,
     }
-    type(page).objects.filter(pk=page.pk).update(**published)
+    # Every field is the page row's: an update of the specific page's model would look its
+    # row up first.
+    Page.objects.filter(pk=page.pk).update(**published)
     for field, value in published.items():
         setattr(page, field, value)
     context = get_active_log_context()
@@ -436,7 +459,7 @@ def save_article(
         page.go_live_at = go_live_at or published_at
     if is_article:
         page.tags.clear()
-        page.tags.add(*tag_names(tags))
+        _add_tags(page, tag_names(tags))
     if created and status == "published":
         _add_published(section, page, published_at, modified_at)
     else:

@@ -1,9 +1,12 @@
 """Everything ``transfer`` plugs into elsewhere, connected once from ``TransferConfig.ready()``."""
 
+from django.db.models.signals import post_save
+
 from masthead.core.cache_invalidation import invalidate_pages_on_change
 from masthead.core.scheduler import register_periodic_job
 from masthead.transfer import (  # noqa: F401 - each registers its importer
     ghost,
+    indexing,
     restore,
     substack,
     wordpress,
@@ -21,3 +24,5 @@ def connect():
     # The admin's export archive goes once it is TRANSFER_EXPORT_KEEP_HOURS old, even if no
     # one opens the export page again.
     register_periodic_job("transfer.delete-old-export", prune, every=PRUNE_EXPORTS_SECONDS)
+    # An import updates Wagtail's reference and search indexes once per batch.
+    post_save.connect(indexing.note_saved, dispatch_uid="masthead-transfer-references")

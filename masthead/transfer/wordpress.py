@@ -40,6 +40,11 @@ published one becomes the home page's lead story, the others are noted (the home
 one lead). Old addresses redirect to the new pages: each item's ``link`` (its permalink),
 and ``/?p=ID`` (``/?page_id=ID`` for pages) under the blog's address.
 
+A file of at least ``masthead.transfer.ahead.MIN_ITEMS`` items is imported with a worker
+process that converts the bodies, sanitises the comments and reads, checks and cleans the
+attachments' files ahead (``prepare_item``), while this one writes to the database in
+order; what it makes and reports is the same.
+
 Options: ``section_map``, ``default_section``, ``create_users``, ``uploads_dir``,
 ``download``, ``include_unapproved_comments``, ``comments`` (false to import none),
 ``sticky`` (a list of post ids).
@@ -48,6 +53,7 @@ Options: ``section_map``, ``default_section``, ``create_users``, ``uploads_dir``
 import datetime
 import email.utils
 import re
+from functools import partial
 from urllib.parse import urlsplit
 
 from defusedxml import DefusedXmlException
@@ -58,10 +64,10 @@ from wagtail.models import PageViewRestriction
 
 from masthead.core import cache_invalidation
 from masthead.publishing.models import ArticlePage, HomePage, StandardPage
-from masthead.transfer import pages
+from masthead.transfer import ahead, pages
 from masthead.transfer.html import sanitise, to_blocks
 from masthead.transfer.importing import Importer, ImportFileError, register_importer
-from masthead.transfer.media import MediaImporter
+from masthead.transfer.media import MediaImporter, max_bytes, max_pixels, prepare_local_image
 from masthead.transfer.models import ArchivedComment, SourceRecord
 
 WP_NAMESPACE = re.compile(r"^http://wordpress\.org/export/1\.\d+/$")
@@ -173,6 +179,7 @@ class Item:
             or parse_rfc822(values.get("pubDate", ""))
         )
         self.modified = parse_gmt(values.get("wp:post_modified_gmt"))
+        self.prepared = None  # what the worker process did ahead (prepare_item), if it did
 
     @property
     def label(self):
@@ -333,6 +340,12 @@ class WordPressImporter(Importer):
         with cache_invalidation.deferred():
             yield from self._items()
 
+    def _file_items(self):
+        for path in self.paths:
+            for kind, item in self._events(path):
+                if kind == "item":
+                    yield item
+
     def _items(self):
         for login, author in self.authors.items():
             yield f"author {login}", self._wrap(lambda author=author: self.import_author(author))
@@ -341,14 +354,18 @@ class WordPressImporter(Importer):
                 f"category {slug}",
                 self._wrap(lambda category=category: self.import_category(category)),
             )
-        for path in self.paths:
-            for kind, item in self._events(path):
-                if kind == "item":
-                    yield item.label, self._wrap(lambda item=item: self.import_item(item))
+        items = self._file_items()
+        if sum(self.counts.values()) >= ahead.MIN_ITEMS:
+            media = self.media
+            options = (media.uploads_dir, media.uploads_prefixes, (max_bytes(), max_pixels()))
+            items = ahead.ahead(items, partial(prepare_item, media_options=options))
+        for item in items:
+            yield item.label, self._wrap(lambda item=item: self.import_item(item), item)
 
-    def _wrap(self, work):
+    def _wrap(self, work, item=None):
         def run():
-            self.media.begin_item()
+            prepared = item.prepared if item is not None else None
+            self.media.begin_item((prepared or {}).get("images"))
             try:
                 work()
             except Exception:
@@ -501,7 +518,12 @@ class WordPressImporter(Importer):
         return urls
 
     def _body(self, item):
-        blocks, notes = to_blocks(item.content, images=self._image_resolver(item))
+        images = self._image_resolver(item)
+        prepared = (item.prepared or {}).get("body")
+        if prepared is None:
+            blocks, notes = to_blocks(item.content, images=images)
+        else:
+            blocks, notes = ahead.resolve_body(item.content, prepared, images)
         for note in notes:
             self.report.approximate(item.type, item.label, note)
         return blocks
@@ -606,7 +628,8 @@ class WordPressImporter(Importer):
     def import_comments(self, item, page, new_page=False):
         include_held = bool(self.options.get("include_unapproved_comments"))
         new = []
-        for comment in item.comments:
+        bodies = (item.prepared or {}).get("comments")
+        for number, comment in enumerate(item.comments):
             comment_id = comment.get("wp:comment_id", "").strip()
             approved = comment.get("wp:comment_approved", "").strip()
             label = f"comment {comment_id} on {item.label}"
@@ -616,7 +639,7 @@ class WordPressImporter(Importer):
             if approved != "1" and not include_held:
                 self.report.skip("comment", label, "not approved in WordPress")
                 continue
-            body = sanitise(_paragraphs(comment.get("wp:comment_content", "")))
+            body = bodies[number] if bodies else _comment_body(comment)
             url = comment.get("wp:comment_author_url", "").strip()
             if not url.startswith(("http://", "https://")) or len(url) > 500:
                 url = ""
@@ -664,6 +687,28 @@ class WordPressImporter(Importer):
                 "sticky in WordPress, but the home page has one lead story (the newest sticky "
                 "post's): imported as an ordinary article",
             )
+
+
+def prepare_item(item, media_options):
+    """The work on ``item`` that needs no database, done ahead by the worker process
+    (``masthead.transfer.ahead``): a post's or page's body blocks (images pending) and
+    its comments sanitised; an attachment's file read, checked and cleaned.
+    ``media_options`` is ``(uploads_dir, uploads_prefixes, (max_bytes, max_pixels))``."""
+    if item.type == "attachment":
+        uploads_dir, prefixes, limits = media_options
+        if not item.attachment_url or uploads_dir is None:
+            return {}
+        return {"images": prepare_local_image(item.attachment_url, uploads_dir, prefixes, limits)}
+    if item.type not in ("post", "page"):
+        return {}
+    return {
+        "body": ahead.prepare_body(item.content),
+        "comments": [_comment_body(comment) for comment in item.comments],
+    }
+
+
+def _comment_body(comment):
+    return sanitise(_paragraphs(comment.get("wp:comment_content", "")))
 
 
 def _paragraphs(text):
