@@ -507,6 +507,13 @@ SOCIAL_DELIVERY_BATCH_SIZE = int(env("SOCIAL_DELIVERY_BATCH_SIZE", "1000"))
 SOCIAL_ALLOW_PRIVATE_ADDRESSES = env_bool("SOCIAL_ALLOW_PRIVATE_ADDRESSES", TESTING)
 if PRODUCTION and SOCIAL_ALLOW_PRIVATE_ADDRESSES:
     raise ImproperlyConfigured("SOCIAL_ALLOW_PRIVATE_ADDRESSES must be off in production mode.")
+# Readers' comments (masthead.social.comments): at most so many comments per reader, and
+# comments and reports per network, in the window (seconds); a published comment goes back
+# to the moderation queue once this many readers have reported it.
+SOCIAL_COMMENT_LIMIT_PER_READER = (int(env("SOCIAL_COMMENT_LIMIT_PER_READER", "5")), 600)
+SOCIAL_REPORT_LIMIT_PER_READER = (int(env("SOCIAL_REPORT_LIMIT_PER_READER", "20")), 3600)
+SOCIAL_COMMENT_LIMIT_PER_IP = (int(env("SOCIAL_COMMENT_LIMIT_PER_IP", "60")), 3600)
+SOCIAL_COMMENT_REPORTS_TO_HOLD = int(env("SOCIAL_COMMENT_REPORTS_TO_HOLD", "3"))
 
 # --- Payments ------------------------------------------------------------------------------------
 

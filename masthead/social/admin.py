@@ -227,15 +227,21 @@ class ReactionViewSet(ModelViewSet):
 
 
 class ReplyViewSet(ModelViewSet):
-    """Fediverse replies to articles, waiting for the conversation queue (issue 15 part 3)."""
+    """Fediverse replies to articles as they arrived; each is moderated, as a comment, in
+    the Comments menu's moderation queue."""
 
     model = Reply
     icon = "comment"
     menu_label = _("Fediverse replies")
-    list_display = ["article", "remote_actor", "status", "received_at"]
-    list_filter = ["status"]
-    form_fields = ["status"]
+    list_display = [
+        "article",
+        "remote_actor",
+        Column("comment", label=_("Moderation"), accessor="comment.get_status_display"),
+        "received_at",
+    ]
+    form_fields = ["content"]
     add_view_class = NotByHandCreateView
+    edit_view_class = NotByHandEditView
     copy_view_enabled = False
 
 

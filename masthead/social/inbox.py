@@ -6,7 +6,8 @@ fetch); the signature itself (the key fetched, signed, from the sender's server 
 its RemoteActor); the key's owner must be the activity's actor; the signature must not have
 been seen before (replay). Then the handler for the activity's type runs in one transaction;
 activities are idempotent by their ids (unique constraints), so a server that delivers twice
-changes nothing.
+changes nothing. A reply becomes a comment in the moderation queue
+(``masthead.social.comments``); a ``Delete`` of it, or of its author, takes it away.
 """
 
 import hashlib
@@ -22,7 +23,7 @@ from django.utils.dateparse import parse_datetime
 
 from masthead.core.sites import absolute_url
 from masthead.publishing.models import ArticlePage
-from masthead.social import actors, delivery, documents, services, signatures
+from masthead.social import actors, comments, delivery, documents, services, signatures
 from masthead.social.keys import load_public_key
 from masthead.social.models import Follower, Reaction, RemoteActor, Reply, SeenSignature
 
@@ -178,7 +179,9 @@ def on_delete(received, local_actor):
     if target == received.sender.uri:
         services.remove_remote_actor(received.sender)
     elif target:
-        Reply.objects.filter(remote_actor=received.sender, object_id=target).delete()
+        comments.remove_replies(
+            Reply.objects.filter(remote_actor=received.sender, object_id=target)
+        )
 
 
 def _on_reaction(kind):
@@ -215,7 +218,7 @@ def on_create(received, local_actor):
     published = (
         parse_datetime(note["published"]) if isinstance(note.get("published"), str) else None
     )
-    Reply.objects.get_or_create(
+    reply, created = Reply.objects.get_or_create(
         object_id=note_id,
         defaults={
             "article": article,
@@ -225,6 +228,8 @@ def on_create(received, local_actor):
             "published_at": published,
         },
     )
+    if created:
+        comments.receive_reply(reply)
 
 
 HANDLERS = {

@@ -5,16 +5,24 @@ are cached copies of actor documents fetched from other servers (their public ke
 Followers, reactions (likes and boosts), replies and blocks hang off remote actors, so a
 ``Delete`` of an actor removes everything it left here with one cascade.
 
+Readers' comments and fediverse replies are both ``Comment`` rows, moderated in one queue:
+``Commenter`` is how far the editors trust their author, ``Conversation`` whether an article
+takes comments (off unless an editor opens it), ``LegallySensitive`` the sections and tags
+whose articles take none whatever their own setting, and ``WordRule`` the word list.
+
 Outgoing activities are stored once, with one ``Delivery`` row per destination inbox (a shared
 inbox serves every follower on that server), so a crash or a failing server never loses a
 destination and retries are counted per inbox. ``Instance`` tracks how long a server has been
 failing, so dead ones are skipped.
 """
 
+from django.conf import settings
 from django.db import models
 from django.utils.translation import gettext_lazy as _
+from taggit.models import Tag
 
-from masthead.publishing.models import ArticlePage, AuthorPage
+from masthead.publishing.models import ArticlePage, AuthorPage, SectionPage
+from masthead.readers.models import Reader
 
 
 class LocalActor(models.Model):
@@ -152,16 +160,11 @@ class Reaction(models.Model):
 
 
 class Reply(models.Model):
-    """A fediverse reply to an article, waiting in the conversation queue.
+    """A fediverse reply to an article, as it arrived (its HTML as sent).
 
-    Deliberately simple: the comments part (issue 15, part 3) moderates and shows these; this
-    part only stores what arrived, as sent, sanitised when it is shown.
+    Each one is also a ``Comment`` (``reply.comment``), which the editors moderate and readers
+    see, as plain text, with the readers' comments; a ``Delete`` of the note removes both.
     """
-
-    class Status(models.TextChoices):
-        QUEUED = "queued", _("Waiting for moderation")
-        APPROVED = "approved", _("Approved")
-        HIDDEN = "hidden", _("Hidden")
 
     article = models.ForeignKey(ArticlePage, on_delete=models.CASCADE, related_name="+")
     remote_actor = models.ForeignKey(RemoteActor, on_delete=models.CASCADE, related_name="replies")
@@ -169,7 +172,6 @@ class Reply(models.Model):
     url = models.URLField(max_length=500, blank=True)
     content = models.TextField()
     published_at = models.DateTimeField(null=True, blank=True)
-    status = models.CharField(max_length=10, choices=Status.choices, default=Status.QUEUED)
     received_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:
@@ -357,3 +359,241 @@ class NetworkPost(models.Model):
 
     def __str__(self):
         return f"{self.article_id} on {self.account}"
+
+
+class Conversation(models.Model):
+    """Whether an article takes comments: off unless an editor opens it (no row is off).
+
+    Closing keeps every comment and shows the published ones under "Comments are closed";
+    an article in a legally sensitive section or with such a tag is closed whatever this
+    says (``masthead.social.comments.state_of``)."""
+
+    class State(models.TextChoices):
+        OFF = "off", _("Off: no comments section")
+        OPEN = "open", _("Open")
+        CLOSED = "closed", _("Closed: comments shown, no new ones")
+
+    article = models.OneToOneField(
+        ArticlePage, on_delete=models.CASCADE, related_name="+", verbose_name=_("article")
+    )
+    state = models.CharField(_("comments"), max_length=10, choices=State.choices, default=State.OFF)
+    changed_at = models.DateTimeField(_("changed"), auto_now=True)
+    changed_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+        editable=False,
+    )
+
+    class Meta:
+        verbose_name = _("article's comments")
+        verbose_name_plural = _("articles' comments")
+
+    def __str__(self):
+        return f"Comments on {self.article_id}: {self.state}"
+
+
+class LegallySensitive(models.Model):
+    """A section or a tag an editor marked legally sensitive (in the UK, proceedings are
+    active and a comment could be contempt of court): its articles take no comments, and
+    cannot be opened, until the mark is removed. Existing comments are kept and shown."""
+
+    section = models.OneToOneField(
+        SectionPage,
+        null=True,
+        blank=True,
+        on_delete=models.CASCADE,
+        related_name="+",
+        verbose_name=_("section"),
+    )
+    tag = models.OneToOneField(
+        Tag,
+        null=True,
+        blank=True,
+        on_delete=models.CASCADE,
+        related_name="+",
+        verbose_name=_("tag"),
+    )
+    reason = models.CharField(
+        _("reason"),
+        max_length=300,
+        help_text=_("For the newsroom, e.g. “R v Smith: active until the verdict”."),
+    )
+    created_at = models.DateTimeField(_("marked"), auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("legally sensitive section or tag")
+        verbose_name_plural = _("legally sensitive sections and tags")
+        constraints = [
+            models.CheckConstraint(
+                condition=models.Q(section__isnull=False, tag__isnull=True)
+                | models.Q(section__isnull=True, tag__isnull=False),
+                name="social_sensitive_section_or_tag",
+            )
+        ]
+
+    def __str__(self):
+        return f"Section {self.section_id}" if self.section_id else f"Tag {self.tag_id}"
+
+
+class Commenter(models.Model):
+    """Someone who comments, a signed-in reader or a fediverse account, and how far the
+    editors trust them: a new commenter's comments wait until an editor first approves one
+    (then they go live unless the word list holds them); a banned one's are refused."""
+
+    class Standing(models.TextChoices):
+        NEW = "new", _("New: held until first approved")
+        TRUSTED = "trusted", _("Trusted")
+        BANNED = "banned", _("Banned")
+
+    reader = models.OneToOneField(
+        Reader, null=True, blank=True, on_delete=models.CASCADE, related_name="+"
+    )
+    actor_uri = models.URLField(
+        _("fediverse account"), max_length=500, null=True, blank=True, unique=True
+    )
+    standing = models.CharField(
+        _("standing"), max_length=10, choices=Standing.choices, default=Standing.NEW
+    )
+    ban_reason = models.CharField(_("why banned"), max_length=300, blank=True)
+    banned_at = models.DateTimeField(null=True, blank=True)
+    created_at = models.DateTimeField(_("first comment"), auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("commenter")
+        constraints = [
+            models.CheckConstraint(
+                condition=models.Q(reader__isnull=False, actor_uri__isnull=True)
+                | models.Q(reader__isnull=True, actor_uri__isnull=False),
+                name="social_commenter_reader_or_actor",
+            )
+        ]
+
+    def __str__(self):
+        # Names no address: this is what the audit log keeps.
+        return f"Reader {self.reader_id}" if self.reader_id else self.actor_uri
+
+
+class Comment(models.Model):
+    """A comment on an article, by a signed-in reader or a fediverse reply (``reply``),
+    threaded one level (``parent`` is always a top-level comment), as plain text.
+
+    Pending comments wait in the moderation queue (``reason`` says why); published ones are
+    shown in the article's comments fragment; hidden ones are kept for the editors; a removed
+    one (its author erased) is an empty place kept so that the replies to it still read."""
+
+    class Status(models.TextChoices):
+        PENDING = "pending", _("Waiting for moderation")
+        APPROVED = "approved", _("Published")
+        HIDDEN = "hidden", _("Hidden")
+        REMOVED = "removed", _("Removed")
+
+    class Reason(models.TextChoices):
+        NONE = "", _("—")
+        NEW_COMMENTER = "new", _("New commenter")
+        WORD_LIST = "words", _("Word list")
+        REPORTED = "reported", _("Reported by readers")
+        BANNED = "banned", _("Commenter banned")
+        CLOSED = "closed", _("Comments were not open")
+        MODERATOR = "moderator", _("Hidden by an editor")
+
+    article = models.ForeignKey(
+        ArticlePage, on_delete=models.CASCADE, related_name="+", verbose_name=_("article")
+    )
+    parent = models.ForeignKey(
+        "self",
+        null=True,
+        blank=True,
+        on_delete=models.CASCADE,
+        related_name="replies",
+        verbose_name=_("in reply to"),
+    )
+    commenter = models.ForeignKey(
+        Commenter, null=True, blank=True, on_delete=models.SET_NULL, related_name="comments"
+    )
+    reply = models.OneToOneField(
+        Reply, null=True, blank=True, on_delete=models.CASCADE, related_name="comment"
+    )
+    author_name = models.CharField(_("name shown"), max_length=100, blank=True)
+    body = models.TextField(_("comment"), blank=True)
+    status = models.CharField(
+        _("status"), max_length=10, choices=Status.choices, default=Status.PENDING
+    )
+    reason = models.CharField(
+        _("why"), max_length=10, choices=Reason.choices, blank=True, default=Reason.NONE
+    )
+    created_at = models.DateTimeField(_("posted"), auto_now_add=True, db_index=True)
+    published_at = models.DateTimeField(_("published"), null=True, blank=True)
+    moderated_at = models.DateTimeField(null=True, blank=True)
+    moderated_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+    )
+
+    class Meta:
+        verbose_name = _("comment")
+        ordering = ["created_at", "pk"]
+        indexes = [models.Index(fields=["article", "status"])]
+        permissions = [("moderate_comment", _("Can moderate readers' comments"))]
+
+    def __str__(self):
+        return f"Comment {self.pk} on {self.article_id}"
+
+    @property
+    def is_fediverse(self):
+        return self.reply_id is not None
+
+
+class CommentReport(models.Model):
+    """A signed-in reader's report of a published comment; ``resolved`` once an editor has
+    decided on the comment, so old reports never count again."""
+
+    class Reason(models.TextChoices):
+        ABUSE = "abuse", _("Abusive or hateful")
+        SPAM = "spam", _("Spam or advertising")
+        LEGAL = "legal", _("Could be unlawful (libel, contempt of court)")
+        OTHER = "other", _("Something else")
+
+    comment = models.ForeignKey(Comment, on_delete=models.CASCADE, related_name="reports")
+    reader = models.ForeignKey(Reader, on_delete=models.CASCADE, related_name="+")
+    reason = models.CharField(max_length=10, choices=Reason.choices, default=Reason.OTHER)
+    resolved = models.BooleanField(default=False)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("comment report")
+        constraints = [
+            models.UniqueConstraint(fields=["comment", "reader"], name="social_report_once")
+        ]
+
+    def __str__(self):
+        return f"Report of comment {self.comment_id}"
+
+
+class WordRule(models.Model):
+    """A word or phrase of the word list: comments using it are held for moderation, or
+    refused outright (a fediverse reply is then hidden). Matched as whole words, ignoring
+    case."""
+
+    class Action(models.TextChoices):
+        HOLD = "hold", _("Hold for moderation")
+        REJECT = "reject", _("Refuse the comment")
+
+    phrase = models.CharField(_("word or phrase"), max_length=100, unique=True)
+    action = models.CharField(
+        _("what happens"), max_length=10, choices=Action.choices, default=Action.HOLD
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("word list entry")
+        verbose_name_plural = _("word list")
+        ordering = ["phrase"]
+
+    def __str__(self):
+        return self.phrase

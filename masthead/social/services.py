@@ -8,11 +8,12 @@ sends as an ``Activity`` and queues its delivery after the transaction commits.
 import uuid
 
 from django.db import transaction
+from django.db.models import Q
 from django.urls import reverse
 
 from masthead.core.sites import absolute_url
 from masthead.publishing.models import ArticlePage
-from masthead.social import actors, delivery, documents
+from masthead.social import actors, comments, delivery, documents
 from masthead.social.models import (
     Activity,
     BlockedActor,
@@ -21,6 +22,7 @@ from masthead.social.models import (
     Follower,
     LocalActor,
     RemoteActor,
+    Reply,
 )
 
 
@@ -139,8 +141,11 @@ def reject_follower(follower):
 
 
 def remove_remote_actor(remote_actor):
-    """Forget a remote actor and everything it left here: follows, likes, boosts, replies."""
-    remote_actor.delete()
+    """Forget a remote actor and everything it left here: follows, likes, boosts, replies
+    (with their comments, see ``comments.remove``)."""
+    with transaction.atomic():
+        comments.remove_replies(Reply.objects.filter(remote_actor=remote_actor))
+        remote_actor.delete()
 
 
 def block_domain(domain, reason=""):
@@ -152,8 +157,9 @@ def block_domain(domain, reason=""):
         block, _created = BlockedDomain.objects.get_or_create(
             domain=domain, defaults={"reason": reason}
         )
-        RemoteActor.objects.filter(domain=domain).delete()
-        RemoteActor.objects.filter(domain__endswith="." + domain).delete()
+        blocked = RemoteActor.objects.filter(Q(domain=domain) | Q(domain__endswith="." + domain))
+        comments.remove_replies(Reply.objects.filter(remote_actor__in=blocked))
+        blocked.delete()
     return block
 
 
@@ -161,6 +167,7 @@ def block_actor(uri, reason=""):
     """Block one remote actor: its requests are refused, its follows and reactions removed."""
     with transaction.atomic():
         block, _created = BlockedActor.objects.get_or_create(uri=uri, defaults={"reason": reason})
+        comments.remove_replies(Reply.objects.filter(remote_actor__uri=uri))
         RemoteActor.objects.filter(uri=uri).delete()
     return block
 

@@ -1,5 +1,6 @@
-"""Registers the social web's admin: one "Social web" menu holding its viewsets, and an
-article's "Social network posts" item in its edit screen's header menu."""
+"""Registers the social web's admin: one "Social web" menu holding its viewsets, one
+"Comments" menu for moderation, an article's "Social network posts" and "Comments" items in
+its edit screen's header menu, and the audit-log wording of moderation."""
 
 from django.utils.translation import gettext_lazy as _
 from wagtail import hooks
@@ -7,7 +8,7 @@ from wagtail.admin.ui.menus.pages import PageMenuItem
 from wagtail.admin.viewsets.base import ViewSetGroup
 
 from masthead.publishing.models import ArticlePage
-from masthead.social import admin
+from masthead.social import admin, comments_admin, moderation
 
 
 class SocialAdminGroup(ViewSetGroup):
@@ -15,6 +16,13 @@ class SocialAdminGroup(ViewSetGroup):
     menu_icon = "globe"
     menu_order = 260
     items = admin.viewsets
+
+
+class CommentsAdminGroup(ViewSetGroup):
+    menu_label = _("Comments")
+    menu_icon = "comment"
+    menu_order = 255
+    items = comments_admin.viewsets
 
 
 class SocialPostsMenuItem(PageMenuItem):
@@ -29,12 +37,36 @@ class SocialPostsMenuItem(PageMenuItem):
         return self.page.permissions_for_user(user).can_edit()
 
 
+class ArticleCommentsMenuItem(PageMenuItem):
+    """Leads from an article to its comments switch (off, open, closed)."""
+
+    label = _("Comments")
+    icon_name = "comment"
+    url_name = "social_conversations:article"
+    priority = 67
+
+    def is_shown(self, user):
+        return user.has_perm(moderation.CHANGE_CONVERSATION)
+
+
 @hooks.register("register_admin_viewset")
 def register_social_admin():
     return SocialAdminGroup()
+
+
+@hooks.register("register_admin_viewset")
+def register_comments_admin():
+    return CommentsAdminGroup()
 
 
 @hooks.register("register_page_header_buttons")
 def social_posts_button(page, user, view_name, next_url=None):
     if issubclass(page.specific_class or type(page), ArticlePage):
         yield SocialPostsMenuItem(page=page)
+        yield ArticleCommentsMenuItem(page=page)
+
+
+@hooks.register("register_log_actions")
+def register_moderation_log_actions(log_actions):
+    for action, label, message in moderation.LOG_ACTIONS:
+        log_actions.register_action(action, label, message)

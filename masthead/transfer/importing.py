@@ -32,6 +32,7 @@ from itertools import islice
 from django.contrib.contenttypes.models import ContentType
 from django.db import transaction
 
+from masthead.core.bulk import bringing_in_archive
 from masthead.transfer import indexing
 from masthead.transfer.models import SourceRecord
 
@@ -216,7 +217,7 @@ def run_import(kind, paths, *, options=None, dry_run=False, progress=None):
     report.dry_run = dry_run
     _local.cache = {}
     try:
-        with transaction.atomic() if dry_run else nullcontext():
+        with bringing_in_archive(), transaction.atomic() if dry_run else nullcontext():
             items = enumerate(importer.items(), start=1)
             more = True
             while more:

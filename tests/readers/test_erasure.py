@@ -38,8 +38,10 @@ from masthead.readers.models import DataRequest, Reader, ReaderSession, SignInRe
 from masthead.readers.sessions import SESSION_COOKIE
 from masthead.shop import orders
 from masthead.shop.models import Cart, CartLine, Order
+from masthead.social import comments, moderation
 from tests.donations.helpers import give_and_pay, open_outlet
 from tests.newsletter.subscribe_helpers import make_newsletters, make_subscriber
+from tests.publishing.factories import make_article
 from tests.shop.factories import make_category, make_product
 from tests.shop.order_helpers import make_order
 
@@ -210,6 +212,20 @@ def reader_records(client, reader):
     )
 
 
+def comment_records(tree, reader, editor):
+    """A published comment signed with the reader's name that another reader answered, one
+    waiting for moderation, and their report of the other reader's answer."""
+    article = make_article(tree.section, title="Library hours extended")
+    comments.set_state(article, "open")
+    answered = comments.post(reader, article, f"Written by {NAME} of {STREET}.", name=NAME)
+    moderation.ApproveComment(answered, editor).execute()
+    other = identity.verified(OTHER_EMAIL, name="Grace Hopper")
+    answer = comments.post(other, article, "An answer to Ada.", parent_id=answered.pk)
+    moderation.ApproveComment(answer, editor).execute()
+    comments.post(reader, article, f"Write to {EMAIL}.")
+    comments.report(reader, answer.pk, "other")
+
+
 def identity_hash(key):
     return hashlib.sha256(key.encode()).hexdigest()
 
@@ -302,13 +318,14 @@ def sales_by_month():
 def test_an_erased_reader_leaves_no_trace_and_the_accounts_still_add_up(
     client, settings, django_user_model, django_capture_on_commit_callbacks
 ):
-    open_outlet(settings)
+    tree = open_outlet(settings)
     editor = django_user_model.objects.create_superuser("editor", "ed@outlet.example", "pw")
     newsletter_records(editor)
     donation_records(client, editor, django_capture_on_commit_callbacks)
     shop_records()
     reader = identity.verified(EMAIL, name=NAME)
     reader_records(client, reader)
+    comment_records(tree, reader, editor)
 
     before = orm_texts() + raw_texts() + session_texts()
     # The records are there to be erased, in every kind of place.
@@ -326,6 +343,7 @@ def test_an_erased_reader_leaves_no_trace_and_the_accounts_still_add_up(
         "django_tasks_database.DBTaskResult",
         "django_session",
         "wagtailcore.ModelLogEntry",
+        "social.Comment",
     } <= places, places
     log_entries = ModelLogEntry.objects.count()
     # Every app's share of the copy holds this reader's records.

@@ -11,7 +11,7 @@ import pytest
 from django.contrib.auth import get_user_model
 from django.contrib.auth.models import Permission
 
-from masthead.social import actors, services
+from masthead.social import actors, comments, services
 from masthead.social.models import Follower, Reaction, RemoteActor, Reply
 from tests.social.conftest import SITE
 from tests.social.fediverse import cavage_headers, django_headers, rfc9421_headers
@@ -210,6 +210,7 @@ def test_a_replayed_request_is_refused(client, outlet, fediverse):
 
 
 def test_a_reply_goes_to_the_conversation_queue(client, outlet, fediverse):
+    comments.set_state(outlet.article, "open")
     server = fediverse()
     alice = server.add_user("alice")
     note = {
@@ -229,7 +230,7 @@ def test_a_reply_goes_to_the_conversation_queue(client, outlet, fediverse):
     assert deliver(client, alice, create).status_code == 202
     reply = Reply.objects.get()
     assert reply.article_id == outlet.article.pk
-    assert reply.status == "queued"
+    assert reply.comment.status == "pending"
     assert "When does the bridge reopen?" in reply.content
 
 

@@ -124,7 +124,7 @@ def test_an_item_the_worker_fails_on_is_imported_by_the_importer(wp_uploads, mon
     assert import_and_undo(wp_uploads) == alone
 
 
-@pytest.mark.django_db(transaction=True)
+@pytest.mark.django_db(transaction=True, serialized_rollback=True)
 def test_the_indexes_know_every_imported_page_and_image_once_the_batches_commit(wp_uploads):
     tree = make_site_tree()
     queued = []
