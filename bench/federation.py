@@ -298,8 +298,13 @@ def bench_database(database, database_url, args, commit):
         text=True,
         preexec_fn=lambda: os.nice(19),
     )
+    # The fake servers are on loopback addresses, which production mode refuses to deliver
+    # to (masthead.social.fetching checks every connection's address): the worker, and the
+    # shell that publishes, run in development mode with private addresses allowed.
     worker_env = {
         **env,
+        "MASTHEAD_MODE": "development",
+        "SOCIAL_ALLOW_PRIVATE_ADDRESSES": "1",
         "TASK_BACKEND": "database",
         "SOCIAL_DELIVERY_THREADS": str(args.threads),
         "SCHEDULER_INTERVAL_SECONDS": "1",
