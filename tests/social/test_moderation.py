@@ -167,7 +167,7 @@ def test_an_editor_approves_in_the_queue_and_the_comment_appears(
     assert comment.moderated_by == editor
     assert Commenter.objects.get(pk=comment.commenter_id).standing == "trusted"
     assert "Approved from the queue." in fragment(client, outlet.article).content.decode()
-    entry = ModelLogEntry.objects.get(action=moderation.APPROVE_LOG_ACTION)
+    entry = ModelLogEntry.objects.get(action="social.comment_approved")
     assert entry.user == editor
     assert entry.data == {"comment": comment.pk, "article": outlet.article.pk}
     assert "jo.reader" not in entry.label
@@ -183,6 +183,9 @@ def test_an_editor_hides_a_published_comment(client, editor, editor_client, jo, 
     assert (comment.status, comment.reason) == ("hidden", "moderator")
     assert "To be hidden." not in fragment(client, outlet.article).content.decode()
     assert Comment.objects.filter(pk=comment.pk).exists()
+    entry = ModelLogEntry.objects.get(action="social.comment_hidden")
+    assert entry.user == editor
+    assert entry.data["comment"] == comment.pk
 
 
 def test_an_editor_bans_a_commenter_from_the_queue_then_lifts_it(editor, editor_client, jo, outlet):
@@ -204,8 +207,8 @@ def test_an_editor_bans_a_commenter_from_the_queue_then_lifts_it(editor, editor_
     assert commenter.standing == "new"
     assert post(jo, outlet.article, "Back, and held.").status_code == 200
     assert latest_comment().status == "pending"
-    assert ModelLogEntry.objects.filter(action=moderation.BAN_LOG_ACTION).count() == 1
-    assert ModelLogEntry.objects.filter(action=moderation.UNBAN_LOG_ACTION).count() == 1
+    assert ModelLogEntry.objects.filter(action="social.commenter_banned").count() == 1
+    assert ModelLogEntry.objects.filter(action="social.commenter_unbanned").count() == 1
 
 
 def test_reported_comments_have_their_own_tab(editor, editor_client, jo, outlet):
@@ -255,7 +258,7 @@ def test_an_editor_opens_an_articles_comments_from_its_edit_screen(editor_client
 
     assert response.status_code == 302
     assert comments.state_of(outlet.article).is_open
-    assert ModelLogEntry.objects.filter(action=moderation.CONVERSATION_LOG_ACTION).exists()
+    assert ModelLogEntry.objects.filter(action="social.comments_switched").exists()
     edit = editor_client.get(f"/admin/social_conversations/article/{outlet.article.pk}/")
     conversation = Conversation.objects.get(article=outlet.article)
     assert edit["Location"] == f"/admin/social_conversations/edit/{conversation.pk}/"
