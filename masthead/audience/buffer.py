@@ -225,8 +225,8 @@ def write(hits):
     """Write ``hits`` with their pages resolved: one COPY on PostgreSQL, one prepared INSERT
     run for every row on SQLite.
 
-    Plain tuples rather than ``bulk_create``: building a model
-    instance per hit cost more than everything the hit endpoint does for the request."""
+    Plain tuples rather than ``bulk_create``: building a model instance per hit cost more
+    than everything the hit endpoint does for the request."""
     if not hits:
         return
     resolve_pages(hits)
