@@ -336,6 +336,10 @@ TASKS = {
 TASK_RESULT_RETENTION_DAYS = int(env("TASK_RESULT_RETENTION_DAYS", "7"))
 # How often the worker looks for pages whose scheduled time has come.
 SCHEDULER_INTERVAL_SECONDS = float(env("SCHEDULER_INTERVAL_SECONDS", "5"))
+# How much lower the worker's CPU priority is than the web processes' (nice scale, 0 to 19;
+# Linux and other Unixes): background work (deliveries, newsletters, imports) yields the
+# cores to readers when both want them, and takes all of them when readers do not.
+WORKER_NICE = int(env("WORKER_NICE", "10"))
 
 # --- Email ---------------------------------------------------------------------------------------
 

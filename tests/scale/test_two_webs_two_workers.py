@@ -7,16 +7,20 @@ database and one Redis (see conftest.py for how the cluster is started).
   Nobody is lost, and the only copies sent twice are the killed worker's messages in flight:
   those it had handed to the SMTP server but not yet recorded as sent, at most one recorded
   chunk (``sending.RECORD_CHUNK``, 100 messages).
+- The workers run at a lower CPU priority than the webs (``WORKER_NICE``), so background
+  work yields the cores to readers.
 - Forty readers check out at once, through nginx and so across both webs, for the last ten
   units of a tee: exactly ten are sold and paid, thirty are told it sold out.
 
 PostgreSQL, Redis and nginx are needed; without them the tests skip and say why.
 """
 
+import os
 import re
 import threading
 import time
 from collections import Counter
+from pathlib import Path
 
 import pytest
 
@@ -170,6 +174,22 @@ def pay_posts(access_log):
     return sum(
         1 for line in access_log.read_text().splitlines() if '"POST /shop/checkout/pay/' in line
     )
+
+
+def niceness(pid):
+    """A process's nice value, from /proc/<pid>/stat (the 19th field; the command name,
+    the 2nd, is in parentheses and may hold spaces)."""
+    after_name = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    return int(after_name[16])
+
+
+@pytest.mark.skipif(not Path("/proc/self/stat").exists(), reason="reads priorities from /proc")
+def test_the_workers_yield_the_cores_to_the_webs(cluster):
+    own = os.nice(0)
+    for process, _port in cluster.webs:
+        assert niceness(process.popen.pid) == own, process.name
+    for process, _port in cluster.workers:
+        assert niceness(process.popen.pid) == min(19, own + 10), process.name
 
 
 def test_forty_checkouts_across_both_webs_sell_exactly_ten(cluster):

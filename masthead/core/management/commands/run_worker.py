@@ -8,6 +8,10 @@ line per attempt, and carries on where it was once the database answers. A task 
 result could not be recorded because the connection was lost while it ran is recorded as
 failed (with that error) once the database is back, so it neither runs twice nor stays
 "running" for ever. SQLite is a file, not a server: it never becomes unreachable this way.
+
+The worker lowers its own CPU priority by ``WORKER_NICE`` when it starts: background work
+yields the cores to the web processes, so a large delivery or a newsletter send does not
+slow the pages readers are waiting for.
 """
 
 import contextlib
@@ -142,6 +146,20 @@ class DatabaseTolerantWorker(Worker):
         return True
 
 
+def lower_priority(nice):
+    """Lower this process's CPU priority by ``nice`` (capped at 19), before any thread starts
+    so that every thread inherits it. Returns the niceness now in force, or None where the
+    system has no priorities or refuses."""
+    if nice <= 0 or not hasattr(os, "nice"):
+        return None
+    try:
+        current = os.nice(0)
+        return os.nice(max(0, min(nice, 19 - current)))
+    except OSError:
+        logger.warning("Could not lower the worker's CPU priority (WORKER_NICE=%d)", nice)
+        return None
+
+
 class SchedulerThread(threading.Thread):
     """Runs the registered periodic jobs (scheduled publishing, scheduled campaigns...) every
     ``interval`` seconds until it is stopped.
@@ -200,6 +218,7 @@ class Command(DatabaseWorkerCommand):
         runs_tasks = not options["reload"] or os.environ.get(DJANGO_AUTORELOAD_ENV) == "true"
         if not runs_tasks:
             return self.run_worker(**options)
+        lower_priority(settings.WORKER_NICE)
         scheduler = SchedulerThread(settings.SCHEDULER_INTERVAL_SECONDS)
         scheduler.start()
         try:
