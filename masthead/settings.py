@@ -758,7 +758,7 @@ WAGTAIL_SITE_NAME = env("MASTHEAD_SITE_NAME", "Masthead")
 WAGTAILADMIN_BASE_URL = SITE_URL
 # No avatars from Gravatar: the admin must not tell a third party who signs in.
 WAGTAIL_GRAVATAR_PROVIDER_URL = None
-WAGTAILSEARCH_BACKENDS = {"default": {"BACKEND": "wagtail.search.backends.database"}}
+WAGTAILSEARCH_BACKENDS = {"default": {"BACKEND": "masthead.core.search_backend"}}
 WAGTAIL_I18N_ENABLED = False
 # The admin's date-time pickers write this format (Wagtail's own default).
 WAGTAIL_DATETIME_FORMAT = "%Y-%m-%d %H:%M"

@@ -75,10 +75,14 @@ class RecordingHandler:
 def fresh_page_cache():
     """Start every test with no cached pages: the database is rolled back between tests,
     but the in-memory page cache is not, and a page cached by one test must not answer
-    the next."""
+    the next. The tag versions this process remembers are forgotten too: tests that empty
+    the shared cache would otherwise leave a version the cache no longer holds, which the
+    next read half a second later replaces, so a page stored meanwhile would never be hit."""
+    from masthead.core import page_tags
     from masthead.core.cache import invalidate_pages
 
     invalidate_pages()
+    page_tags._known.clear()
 
 
 @pytest.fixture

@@ -22,14 +22,23 @@ publication, an unpublication, an edit, a move or a change of settings or images
     the fragment keeps its tags, is rendered afresh once one changes, and passes them on
     to every page it is reused on.
 
+Rendered fragments are also kept in the shared cache (Redis, or the file cache on one
+machine), so that after a publication each fragment is rendered once for the whole site,
+not once per web process: a process that lacks one takes it from there before rendering it
+(``share``, below). Its tags are checked on the way out exactly as for the process's own
+copy.
+
 Unlike the whole-page cache, a page served with warm fragments still goes through Django,
 the database (routing, privacy checks, settings, the live parts) and the templates.
 """
 
+import hashlib
 import threading
 import time
+from dataclasses import dataclass
 
 from django.conf import settings
+from django.core.cache import cache
 
 from masthead.core import page_tags
 from masthead.core.cache import LocalPages, current_generation
@@ -65,10 +74,28 @@ def fragment_seconds():
 rendered_fragments = LocalPages(settings.FRAGMENT_CACHE_ENTRIES)
 
 
-def rendered_fragment(key, render):
+@dataclass(frozen=True)
+class Share:
+    """How a fragment's value goes to the shared cache and comes back: ``dump(value)``
+    returns something picklable (or None: this value is not shared), ``load(data)`` the
+    value again (or None when the data no longer fits), and ``version`` names what the
+    value's meaning depends on besides the key (e.g. the template's source)."""
+
+    dump: object
+    load: object
+    version: str = ""
+
+
+def _shared_key(generation, key, share):
+    digest = hashlib.blake2b(repr((key, share.version)).encode(), digest_size=20).hexdigest()
+    return f"masthead:fragment:{generation}:{digest}"
+
+
+def rendered_fragment(key, render, share=None):
     """The value of ``render()`` for ``key`` (a hashable tuple), kept for this generation
     and at most ``FRAGMENT_CACHE_SECONDS``. ``key`` must name everything the value depends
-    on besides what editors change (which changes the generation)."""
+    on besides what editors change (which changes the generation). With ``share`` (a
+    ``Share``), the value is also kept in the shared cache, for every other process."""
     seconds = fragment_seconds()
     if seconds <= 0:
         return render()
@@ -77,7 +104,22 @@ def rendered_fragment(key, render):
     if entry is not None and page_tags.are_current(entry[2]):
         page_tags.include(entry[2])
         return entry[1]
+    shared_key = _shared_key(generation, key, share) if share is not None else None
+    if shared_key is not None:
+        stored = cache.get(shared_key)
+        if stored is not None:
+            expires_at, data, tags = stored
+            value = share.load(data) if expires_at > time.time() else None
+            if value is not None and page_tags.are_current(tags):
+                rendered_fragments.put(generation, key, (expires_at, value, tags))
+                page_tags.include(tags)
+                return value
     with page_tags.collecting() as tags:
         value = render()
-    rendered_fragments.put(generation, key, (time.time() + seconds, value, tags))
+    expires_at = time.time() + seconds
+    rendered_fragments.put(generation, key, (expires_at, value, tags))
+    if shared_key is not None and all(version is not None for version in tags.values()):
+        data = share.dump(value)
+        if data is not None:
+            cache.set(shared_key, (expires_at, data, tags), timeout=seconds)
     return value

@@ -15,7 +15,7 @@ from taggit.models import Tag
 from wagtail.models import Site
 
 from masthead.core.search import search_groups
-from masthead.publishing.models import live_articles, paginate
+from masthead.publishing.models import live_articles, paginate, with_hero_renditions
 
 MAX_QUERY_LENGTH = 200
 SEARCH_RESULTS_PER_PAGE = 20
@@ -25,7 +25,8 @@ def _site_articles(request):
     site = Site.find_for_request(request)
     if site is None:
         raise Http404(_("There is no site at this address."))
-    return live_articles().descendant_of(site.root_page)
+    # The cards' pictures and their renditions in two queries for the whole page of results.
+    return with_hero_renditions(live_articles().descendant_of(site.root_page))
 
 
 def clean_query(raw):

@@ -16,7 +16,7 @@ from django.test import Client, RequestFactory
 from wagtail.models import Page, PageViewRestriction, Site
 
 from masthead.core import cache as page_cache
-from masthead.core import fragments
+from masthead.core import fragments, page_tags
 from masthead.core.models import SiteSettings
 from masthead.newsletter.models import Newsletter
 from masthead.publishing.models import ArticlePage, StandardPage, paginate
@@ -442,3 +442,93 @@ def test_routing_serves_the_same_page_as_wagtails_own(
             assert response.status_code == 200, path
             assert response.context["page"].pk == expected.pk, path
             assert type(response.context["page"]) is type(expected), path
+
+
+def forget_this_process_fragments():
+    """What another web process has: nothing of its own yet (the shared cache is shared)."""
+    fragments.rendered_fragments.entries.clear()
+
+
+@pytest.mark.django_db
+def test_a_fragment_rendered_by_one_process_is_not_rendered_again_by_another(
+    client, outlet, monkeypatch
+):
+    warm(client, outlet.article.url)
+    change_behind_the_back(outlet.article, "Changed without telling anyone")
+    forget_this_process_fragments()
+    monkeypatch.setattr(time, "time", lambda real=time.time: real() + 5)
+
+    body = body_of(client, outlet.article.url)
+
+    # The article's text and header came from the shared cache, not from the database...
+    assert OLD_TITLE in body
+    assert "Changed without telling anyone" not in body
+    # ...and the live holes inside them were filled in for this request.
+    stamps = re.findall(r'name="rendered" value="([^"]*)"', body)
+    assert len(stamps) == 2
+    assert all(stamp.startswith(f"{int(time.time())}:") for stamp in stamps)
+
+
+@pytest.mark.django_db
+def test_a_publication_replaces_the_shared_fragments_too(client, outlet):
+    warm(client, outlet.article.url)
+    revision = outlet.article.get_latest_revision_as_object()
+    revision.title = "Library opening hours extended again"
+    publish(revision)
+    forget_this_process_fragments()
+
+    assert "Library opening hours extended again" in body_of(client, outlet.article.url)
+
+
+@pytest.mark.django_db
+def test_a_shared_fragment_whose_tag_changed_is_rendered_afresh(settings):
+    settings.FRAGMENT_CACHE_SECONDS = 600
+    renders = []
+
+    def render():
+        page_tags.tag("shop:product:tote")
+        renders.append(1)
+        return f"<p>render {len(renders)}</p>"
+
+    share = fragments.Share(dump=lambda value: value, load=lambda data: data, version="t")
+    first = fragments.rendered_fragment(("test", "product"), render, share)
+    forget_this_process_fragments()
+    shared = fragments.rendered_fragment(("test", "product"), render, share)
+    page_tags.invalidate("shop:product:tote")
+    forget_this_process_fragments()
+    after = fragments.rendered_fragment(("test", "product"), render, share)
+
+    assert [first, shared, after] == ["<p>render 1</p>", "<p>render 1</p>", "<p>render 2</p>"]
+
+
+def test_another_version_of_a_fragment_is_not_taken_from_the_shared_cache(settings):
+    settings.FRAGMENT_CACHE_SECONDS = 600
+
+    def share(version):
+        return fragments.Share(dump=lambda value: value, load=lambda data: data, version=version)
+
+    fragments.rendered_fragment(("test", "footer"), lambda: "<footer>old</footer>", share("1"))
+    forget_this_process_fragments()
+
+    value = fragments.rendered_fragment(
+        ("test", "footer"), lambda: "<footer>new</footer>", share("2")
+    )
+
+    assert value == "<footer>new</footer>"
+
+
+def test_a_fragment_that_cannot_be_shared_stays_in_its_process(settings):
+    settings.FRAGMENT_CACHE_SECONDS = 600
+    renders = []
+    unshared = fragments.Share(dump=lambda value: None, load=lambda data: data, version="u")
+
+    def render():
+        renders.append(1)
+        return "<aside>parts</aside>"
+
+    fragments.rendered_fragment(("test", "aside"), render, unshared)
+    fragments.rendered_fragment(("test", "aside"), render, unshared)
+    forget_this_process_fragments()
+    fragments.rendered_fragment(("test", "aside"), render, unshared)
+
+    assert len(renders) == 2

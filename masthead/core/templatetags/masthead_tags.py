@@ -3,6 +3,7 @@ click, safe links, share links, pagination links, and the rendered fragments tha
 reader shares (``{% fragment %}``, ``{% page_fragment %}`` and their ``{% live %}``
 holes)."""
 
+import hashlib
 import secrets
 from urllib.parse import quote, urlencode, urlsplit
 
@@ -15,7 +16,7 @@ from wagtail.models import Page, Site
 
 from masthead.core.cache import has_personal_cookie
 from masthead.core.embeds import PLAYER_FEATURES, SANDBOX, player_for
-from masthead.core.fragments import rendered_fragment
+from masthead.core.fragments import Share, rendered_fragment
 from masthead.core.links import is_safe_link
 
 register = template.Library()
@@ -195,12 +196,43 @@ class FragmentNode(template.Node):
         key = self.key(context)
         if key is None:
             return self.nodelist.render(context)
-        pieces, live_blocks = rendered_fragment(key, lambda: self.render_for_store(context))
+        pieces, live_blocks = rendered_fragment(
+            key, lambda: self.render_for_store(context), self.share()
+        )
         output = [pieces[0]]
         for live, piece in zip(live_blocks, pieces[1:], strict=True):
             output.append(live.nodelist.render(context))
             output.append(piece)
         return mark_safe("".join(output))  # noqa: S308 - rendered by the template engine
+
+    def share(self):
+        """How this fragment goes through the shared cache: its text pieces, and its live
+        blocks as their places among this fragment's own ``{% live %}`` nodes (the same in
+        every process that parsed the same template, which the version names)."""
+        shared = getattr(self, "_share", None)
+        if shared is None:
+            lives = self.nodelist.get_nodes_by_type(LiveNode)
+            places = {id(live): place for place, live in enumerate(lives)}
+            source = ""
+            origin = getattr(self, "origin", None)
+            if origin is not None and origin.loader is not None:
+                source = origin.loader.get_contents(origin)
+            version = hashlib.blake2b(source.encode(), digest_size=16).hexdigest()
+
+            def dump(value):
+                pieces, live_blocks = value
+                if any(id(live) not in places for live in live_blocks):
+                    return None  # a live block from an included template: not shared
+                return pieces, tuple(places[id(live)] for live in live_blocks)
+
+            def load(data):
+                pieces, indices = data
+                if any(index >= len(lives) for index in indices):
+                    return None
+                return pieces, tuple(lives[index] for index in indices)
+
+            shared = self._share = Share(dump, load, f"{version}:{len(lives)}")
+        return shared
 
     def render_for_store(self, context):
         """The fragment as (text pieces, live blocks between them); the live blocks are

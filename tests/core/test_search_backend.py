@@ -1,0 +1,80 @@
+"""Site search on SQLite ranks the matches in one pass over the full-text index
+(masthead.core.search_backend), and must answer exactly as Wagtail's own SQLite backend:
+the same results, in the same order, the same count, on every page of results."""
+
+import pytest
+from django.core.paginator import Paginator
+from django.db import connection
+from modelsearch.backends import get_search_backend
+from modelsearch.backends.database.sqlite.sqlite import SQLiteSearchBackend
+from wagtail.models import PageViewRestriction
+
+from masthead.core.search_backend import RankedOnceBackend
+from masthead.publishing.models import live_articles
+from tests.publishing.factories import make_article, make_author, make_site_tree
+
+pytestmark = [
+    pytest.mark.django_db,
+    pytest.mark.skipif(
+        connection.vendor != "sqlite",
+        reason="the one-pass ranking is for SQLite; elsewhere Wagtail's backend is used as is",
+    ),
+]
+
+
+@pytest.fixture
+def archive():
+    """Articles matching "council" in their headline, their standfirst or both, some more
+    than once, with drafts and a private one among them."""
+    tree = make_site_tree()
+    writer = make_author(tree.author_index, name="Jun Okafor")
+    for number in range(14):
+        make_article(
+            tree.section,
+            [writer],
+            title=f"Council {'council ' * (number % 3)}meeting number {number}",
+            standfirst="The council met." if number % 2 else "A meeting was held.",
+        )
+    for number in range(9):
+        make_article(
+            tree.section, [writer], title=f"Harbour report {number}", standfirst="Council notes."
+        )
+    make_article(tree.section, [writer], title="Ferry fares frozen")
+    make_article(tree.section, [writer], title="Council draft", standfirst="x").unpublish()
+    private = make_article(tree.section, [writer], title="Council private briefing")
+    PageViewRestriction.objects.create(page=private, restriction_type="login")
+    return tree
+
+
+def pages(results, per_page):
+    paginator = Paginator(results, per_page)
+    return paginator.count, [
+        [article.pk for article in paginator.page(number)] for number in paginator.page_range
+    ]
+
+
+def test_the_site_uses_the_one_pass_backend():
+    assert isinstance(get_search_backend(), RankedOnceBackend)
+
+
+@pytest.mark.parametrize("query", ["council", "council meeting", "harbour", "nothing here"])
+def test_the_same_results_in_the_same_order_as_wagtails_backend(archive, query):
+    wagtails = SQLiteSearchBackend({}).search(query, live_articles())
+    ours = RankedOnceBackend({}).search(query, live_articles())
+
+    assert pages(ours, 5) == pages(wagtails, 5)
+    if query == "council":
+        titles = {article.title for article in ours}
+        assert sum(title.startswith(("Council", "Harbour")) for title in titles) == 23
+        assert not titles & {"Council draft", "Council private briefing"}
+
+
+def test_a_page_of_results_costs_three_queries(archive, django_assert_num_queries):
+    results = RankedOnceBackend({}).search("council", live_articles().select_related(None))
+    paginator = Paginator(results, 5)
+    # The ranking, the filter through the caller's queryset, then the page's own rows (and
+    # the queryset's prefetch of bylines and their authors).
+    with django_assert_num_queries(5):
+        assert paginator.count == 24  # the 23 above, and the ferry story's body
+        page = list(paginator.page(2))
+    assert len(page) == 5
