@@ -18,6 +18,11 @@ page and an article page with `wrk` in four modes:
 - cold: the page cache and the fragments off (FRAGMENT_CACHE_SECONDS=0 too): every part of
   every page rendered afresh, what the first request after each publication costs.
 
+In the uncached and cold modes (their first server configuration) it also measures the
+pages no cache can serve: search results (``/search/?q=council``), the busiest tag's second
+page, and a shopper's basket with three products and their checkout review step (with the
+cookies of a shopper who got there).
+
 For each run it prints requests/s, p50, p99 and the peak memory of the server (gunicorn
 master and workers), and appends one dated line to bench/RESULTS.md.
 
@@ -104,14 +109,50 @@ article.save_revision().publish()
 print(json.dumps({{"committed_at": time.time()}}))
 """
 
-# The article measured: a recent one (it appears on the home page too), not the newest.
+# The article measured: a recent one (it appears on the home page too), not the newest;
+# and the busiest tag, whose second page the tag-page row measures.
 DESCRIBE_SNIPPET = """
 import json
-from masthead.publishing.models import ArticlePage, live_articles
+from django.db.models import Count
+from masthead.publishing.models import ArticlePage, ArticlePageTag, live_articles
 article = live_articles()[5]
+busiest = ArticlePageTag.objects.values("tag__slug").annotate(n=Count("pk")).order_by("-n")[0]
 print(json.dumps({"articles": ArticlePage.objects.live().count(), "article_pk": article.pk,
-                  "article_url": article.url, "article_title": article.title}))
+                  "article_url": article.url, "article_title": article.title,
+                  "tag_url": f"/tags/{busiest['tag__slug']}/?page=2"}))
 """
+
+# A shopper as their browser would be at the checkout's review step: three products in the
+# basket, their details and a delivery rate chosen. Prints the Cookie header they send.
+SHOPPER_SNIPPET = """
+import json
+from django.test import Client
+from masthead.shop.models import ShippingRate, Variant
+client = Client(HTTP_HOST="127.0.0.1", HTTP_USER_AGENT="wrk (bench/pages.py)")
+origin = {"HTTP_ORIGIN": "http://127.0.0.1"}
+products = set()
+for variant in Variant.objects.filter(product__live=True).order_by("pk"):
+    if variant.product_id in products:
+        continue
+    answer = client.post("/shop/cart/add/", {"variant": variant.pk, "quantity": 1}, **origin)
+    if answer.status_code == 302:
+        products.add(variant.product_id)
+    if len(products) == 3:
+        break
+assert len(products) == 3, "fewer than three products can be bought"
+details = {"email": "shopper@example.org", "full_name": "Sam Shopper",
+           "address_line1": "12 Quay Street", "city": "Riverside", "postcode": "RV1 2AB",
+           "country": "GB"}
+assert client.post("/shop/checkout/", details, **origin).status_code == 302
+for rate in ShippingRate.objects.order_by("pk"):
+    answer = client.post("/shop/checkout/shipping/", {"shipping_rate": rate.pk}, **origin)
+    if answer.status_code == 302:
+        break
+assert client.get("/shop/checkout/review/").status_code == 200
+print(json.dumps({"cookie": "; ".join(f"{n}={c.value}" for n, c in client.cookies.items())}))
+"""
+# Pages that are never served from the page cache, measured in the uncached and cold modes.
+NEVER_CACHED = ("search", "tag page", "basket", "checkout review")
 
 # Signs a reader in as the account pages do (a Reader, a ReaderSession, the cookies), and
 # prints the Cookie header their browser would then send.
@@ -460,14 +501,35 @@ def check_signed_in(server, cookie):
         raise SystemExit(f"the reader's cookies do not sign in: /account/ gave {status}")
 
 
+def shopper_cookie(env):
+    """A shopper's Cookie header at the checkout's review step (see SHOPPER_SNIPPET)."""
+    return last_json_line(masthead(env, "shell", "-c", SHOPPER_SNIPPET, capture=True))["cookie"]
+
+
+def never_cached_pages(outlet, shopper):
+    """(name, path, cookie) of the rows for pages no cache can serve."""
+    return [
+        ("search", "/search/?q=council", ""),
+        ("tag page", outlet["tag_url"], ""),
+        ("basket", "/shop/cart/", shopper),
+        ("checkout review", "/shop/checkout/review/", shopper),
+    ]
+
+
 def measure(server, database, mode, config, pages, args, commit, cookie=""):
-    """wrk against each page on a running server; print and record each measurement."""
-    for name, path in pages:
+    """wrk against each page on a running server; print and record each measurement.
+    ``pages`` are (name, path) or (name, path, that page's own cookie)."""
+    for name, path, *own in pages:
+        cookie = own[0] if own else cookie
         status, x_cache, _body = fetch(server.url(path), cookie)
         status, x_cache, body = fetch(server.url(path), cookie)
-        expected = "hit" if mode in CACHED_MODES else None
+        expected = "hit" if mode in CACHED_MODES and name not in NEVER_CACHED else None
         if status != 200 or x_cache != expected:
             raise SystemExit(f"{path}: status {status}, X-Cache {x_cache!r}, wanted {expected}")
+        if name == "checkout review" and "shopper@example.org" not in body:
+            raise SystemExit(f"{path}: the shopper's review step is not shown")
+        if name == "basket" and 'href="/shop/checkout/"' not in body:
+            raise SystemExit(f"{path}: the shopper's basket is empty")
         if cookie and BENCH_READER in body:
             raise SystemExit(f"{path}: the cached page names the signed-in reader")
         result = run_wrk(server, path, args.duration, args.connections, args.wrk_threads, cookie)
@@ -586,6 +648,8 @@ def bench_database(database, database_url, args, commit):
         configs = args.servers if mode in CACHED_MODES else args.uncached_servers
         runs += [(mode, config, config == configs[0]) for config in configs]
     cookie = sign_in_reader(env) if "signed-in" in args.modes else ""
+    uncached_modes = {"uncached", "cold"} & set(args.modes)
+    shopper = shopper_cookie(env) if uncached_modes and not args.no_never_cached else ""
     for mode, config, first in runs:
         run_env = {**env, **MODE_ENVIRONMENTS[mode]}
         server = Server(run_env, config, data_dir / "gunicorn.log")
@@ -598,6 +662,9 @@ def bench_database(database, database_url, args, commit):
             if mode == "signed-in":
                 check_signed_in(server, cookie)
                 measure(server, database, mode, config, pages, args, commit, cookie)
+            elif mode in ("uncached", "cold") and first and shopper:
+                extra = never_cached_pages(outlet, shopper)
+                measure(server, database, mode, config, pages + extra, args, commit)
             else:
                 measure(server, database, mode, config, pages, args, commit)
         finally:
@@ -634,6 +701,11 @@ def parse_arguments():
         help="; ".join(f"{mode}: {text}" for mode, text in MODE_DESCRIPTIONS.items()),
     )
     parser.add_argument("--sqlite-only", action="store_true", help="skip PostgreSQL")
+    parser.add_argument(
+        "--no-never-cached",
+        action="store_true",
+        help="skip the rows for search, a tag page, the basket and the checkout review",
+    )
     parser.add_argument(
         "--no-record", action="store_true", help="print the figures without recording them"
     )

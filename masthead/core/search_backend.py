@@ -75,8 +75,10 @@ class RankedOnceResults(SQLiteSearchResults):
     compiler can rank them (see ``RankedOnce``), and ask the backend otherwise."""
 
     def _ranking(self):
-        if not hasattr(self, "_ranked_matches"):
-            compiler = self.query_compiler
+        # Kept on the compiler, which every slice of these results shares (a paginator
+        # counts the results, then slices them).
+        compiler = self.query_compiler
+        if not hasattr(compiler, "ranked_matches"):
             ranked = None
             if self._score_field is None and isinstance(compiler, RankedOnce):
                 ranked = compiler.ranked_ids(compiler.get_config(self.backend))
@@ -87,14 +89,8 @@ class RankedOnceResults(SQLiteSearchResults):
                     )
                 )
                 ranked = [(pk, score) for pk, score in ranked if pk in allowed]
-            self._ranked_matches = ranked
-        return self._ranked_matches
-
-    def _clone(self):
-        clone = super()._clone()
-        if hasattr(self, "_ranked_matches"):
-            clone._ranked_matches = self._ranked_matches
-        return clone
+            compiler.ranked_matches = ranked
+        return compiler.ranked_matches
 
     def _do_search(self):
         ranked = self._ranking()

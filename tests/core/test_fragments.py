@@ -327,6 +327,20 @@ def test_a_signed_in_editor_sees_what_the_database_holds(client, outlet):
 
 
 @pytest.mark.django_db
+def test_a_visitor_with_only_a_session_gets_the_shared_fragments(client, outlet):
+    """A shopper at the checkout has a session but is nobody: their pages reuse the
+    fragments every reader gets, and what they render is what every reader would get."""
+    session = client.session
+    session["checkout"] = {"email": "shopper@example.org"}
+    session.save()
+    warm(client, outlet.article.url)
+    change_behind_the_back(outlet.article, "Changed without a signal")
+
+    assert OLD_TITLE in body_of(client, outlet.article.url)
+    assert OLD_TITLE in body_of(Client(), outlet.article.url)
+
+
+@pytest.mark.django_db
 def test_a_preview_shows_the_editors_unsaved_changes(client, outlet):
     warm(client, outlet.article.url)
     draft = ArticlePage.objects.get(pk=outlet.article.pk)

@@ -203,3 +203,53 @@ def test_the_footer_and_navigation_follow_a_change_at_once(client, outlet):
     second = client.get("/").content.decode()
     assert ">Contact the newsroom</a>" in second
     assert "Arts Weekly" in second
+
+
+# The other reader page types, rendered afresh after a publication: plain pages, the
+# corrections page, the writers' index, and the pages no cache serves (search results and
+# tag listings, which fetch their cards' pictures and bylines at once).
+OTHER_BUDGETS = {"standard": 15, "corrections": 18, "author index": 17, "search": 20, "tag": 20}
+# The same between two publications: the shared fragments (header, footer, each card) are
+# rendered already.
+OTHER_WARM_BUDGETS = {"search": 10, "tag": 10}
+
+
+def other_urls(tree):
+    return {
+        "standard": "/about/",
+        "corrections": "/corrections/",
+        "author index": tree.author_index.url,
+        "search": "/search/?q=council",
+        "tag": "/tags/transport/",
+    }
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("page", sorted(OTHER_BUDGETS))
+def test_every_other_page_type_stays_within_its_query_budget(client, outlet, page):
+    count = queries_for(client, other_urls(outlet)[page])
+    assert 0 < count <= OTHER_BUDGETS[page]
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("page", ["search", "tag"])
+def test_more_results_cost_no_more_queries(client, outlet, page):
+    before = queries_for(client, other_urls(outlet)[page])
+    add_articles(outlet, 8)
+    after = queries_for(client, other_urls(outlet)[page])
+    assert after == before
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("page", sorted(OTHER_WARM_BUDGETS))
+def test_search_and_tags_between_publications_reuse_the_shared_fragments(
+    client, outlet, page, monkeypatch
+):
+    monkeypatch.setattr(fragments, "FRAGMENT_SECONDS", 60)
+    url = other_urls(outlet)[page]
+    separator = "&" if "?" in url else "?"
+    assert client.get(f"{url}{separator}from=test").status_code == 200
+    with CaptureQueriesContext(connection) as captured:
+        response = client.get(f"{url}{separator}from=test")
+    assert response.status_code == 200
+    assert 0 < len(captured.captured_queries) <= OTHER_WARM_BUDGETS[page]

@@ -158,6 +158,11 @@ class LiveNode(template.Node):
         return LIVE_MARKER
 
 
+def _is_signed_in(request):
+    user = getattr(request, "user", None)
+    return user is not None and user.is_authenticated
+
+
 class FragmentNode(template.Node):
     """Renders its content once per key and generation and reuses the HTML, filling in its
     ``{% live %}`` holes afresh each time."""
@@ -178,8 +183,9 @@ class FragmentNode(template.Node):
         request = context.get("request")
         if request is None or getattr(request, "is_preview", False):
             return None
-        if has_personal_cookie(request):
-            # As for the page cache: a signed-in editor sees what the database holds now.
+        if has_personal_cookie(request) and _is_signed_in(request):
+            # A signed-in editor sees what the database holds now. A visitor who only has a
+            # session (a shopper at the checkout) gets the fragments every reader gets.
             return None
         if context.get(CAPTURING) is not None:
             return None

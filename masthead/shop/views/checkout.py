@@ -146,19 +146,27 @@ def _rate_id(request):
 def _basket_or_redirect(request):
     """The reader's basket when it can go through checkout; else a redirect to the basket
     page with a message saying why."""
+    basket, _quote, away = _priced_basket_or_redirect(request)
+    return basket, away
+
+
+def _priced_basket_or_redirect(request, reader=None, rate_id=None):
+    """As ``_basket_or_redirect``, with the basket's quote for ``reader`` and ``rate_id``
+    too, so that a step that shows the quote prices the basket once. Only the items' own
+    problems send the reader back to the basket (delivery is the steps' business)."""
     config = pricing.shop_settings_for_request(request)
     basket = carts.cart_from_request(request)
     if not config.is_open:
         messages.error(request, _("The shop is closed at the moment, so nothing can be bought."))
-        return None, redirect("shop:cart")
+        return None, None, redirect("shop:cart")
     if basket is None or not basket.lines.exists():
         messages.error(request, _("Your basket is empty."))
-        return None, redirect("shop:cart")
-    items = checkout.quote_for(basket, shop_settings_=config)
-    if items.problems:
+        return None, None, redirect("shop:cart")
+    quote = checkout.quote_for(basket, reader, rate_id, shop_settings_=config)
+    if any(line.problem for line in quote.lines):
         messages.error(request, _("Please sort out the items flagged in your basket first."))
-        return None, redirect("shop:cart")
-    return basket, None
+        return None, None, redirect("shop:cart")
+    return basket, quote, None
 
 
 @never_cache
@@ -227,8 +235,8 @@ def shipping(request):
     )
 
 
-def _review_page(request, basket, reader, rate_id, *, error="", status=200):
-    quote = checkout.quote_for(basket, reader, rate_id)
+def _review_page(request, basket, reader, rate_id, *, error="", status=200, quote=None):
+    quote = quote or checkout.quote_for(basket, reader, rate_id)
     return render(
         request,
         "shop/checkout/review.html",
@@ -244,21 +252,23 @@ def _review_page(request, basket, reader, rate_id, *, error="", status=200):
     )
 
 
-def _review_inputs(request):
+def _review_inputs(request, with_quote=False):
     """The basket, details and delivery option a review or payment needs, or a redirect to
-    the step that is missing."""
-    basket, away = _basket_or_redirect(request)
-    if away is not None:
-        return None, None, None, away
+    the step that is missing; with ``with_quote``, the basket's quote for them as well."""
     reader = _details(request)
+    rate_id = _rate_id(request) if reader is not None else None
+    basket, quote, away = _priced_basket_or_redirect(request, reader, rate_id)
+    missing = (None, None, None, None) if with_quote else (None, None, None)
+    if away is not None:
+        return (*missing, away)
     if reader is None:
-        return None, None, None, redirect("shop:checkout")
-    rate_id = _rate_id(request)
-    quote = checkout.quote_for(basket, reader, rate_id)
+        return (*missing, redirect("shop:checkout"))
     if quote.shipping is None:
         if quote.shipping_options:
             messages.error(request, _("Please choose how your order should be delivered."))
-        return None, None, None, redirect("shop:checkout_shipping")
+        return (*missing, redirect("shop:checkout_shipping"))
+    if with_quote:
+        return basket, reader, rate_id, quote, None
     return basket, reader, rate_id, None
 
 
@@ -266,10 +276,10 @@ def _review_inputs(request):
 @require_http_methods(["GET", "HEAD"])
 def review(request):
     """Step 3: everything the reader is about to pay for, and the button to pay."""
-    basket, reader, rate_id, away = _review_inputs(request)
+    basket, reader, rate_id, quote, away = _review_inputs(request, with_quote=True)
     if away is not None:
         return away
-    return _review_page(request, basket, reader, rate_id)
+    return _review_page(request, basket, reader, rate_id, quote=quote)
 
 
 def _posted_matches(request, quote):
