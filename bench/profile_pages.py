@@ -92,7 +92,21 @@ def shop_visitor(client):
     return added
 
 
-def targets(client):
+class QueryTimer:
+    """A database execute wrapper that notes each query's time (ms) and SQL in ``into``."""
+
+    def __init__(self, into):
+        self.into = into
+
+    def __call__(self, execute, sql, params, many, context):
+        started = time.perf_counter()
+        try:
+            return execute(sql, params, many, context)
+        finally:
+            self.into.append(((time.perf_counter() - started) * 1000, sql))
+
+
+def targets():
     from django.db.models import Count
 
     from masthead.publishing.models import ArticlePageTag, live_articles
@@ -141,25 +155,20 @@ def main():
     from django.db import connection
     from django.test import Client
 
-    client = Client(HTTP_HOST=HOST, HTTP_USER_AGENT="profile_pages")
-    lines = shop_visitor(client)
-    urls = targets(client)
+    # Readers are anonymous (no cookie at all); the basket and the review are a shopper's.
+    reader = Client(HTTP_HOST=HOST, HTTP_USER_AGENT="profile_pages")
+    shopper = Client(HTTP_HOST=HOST, HTTP_USER_AGENT="profile_pages")
+    lines = shop_visitor(shopper)
+    urls = targets()
     log(f"{name}, {args.mode}: {args.renders} renders per page ({lines} lines in the basket)")
     for page in args.pages:
         url = urls[page]
+        client = shopper if page in ("basket", "review") else reader
         first = client.get(url)
         assert first.status_code == 200, (url, first.status_code)
         queries = []
-
-        def timed(execute, sql, params, many, context):
-            started = time.perf_counter()
-            try:
-                return execute(sql, params, many, context)
-            finally:
-                queries.append(((time.perf_counter() - started) * 1000, sql))
-
         # Counted by a wrapper: Django empties its own query log when a request starts.
-        with connection.execute_wrapper(timed):
+        with connection.execute_wrapper(QueryTimer(queries)):
             client.get(url)
         started = time.perf_counter()
         for _ in range(args.renders):
