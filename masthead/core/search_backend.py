@@ -1,121 +1,24 @@
 """The site search backend: Wagtail's database backend, with relevance ranking on SQLite
-done in one pass over the full-text index instead of one per matching page.
-
-Wagtail's SQLite backend ranks results with a correlated subquery: for every page the
-filters let through, it runs the full-text match again to read that page's score, and
-with the content type in the same WHERE clause SQLite's planner runs even the plain match
-once per index entry of that type. With a few hundred matches ("council" on an outlet of
-1,000 articles) that was most of a search page's time (about 45 ms of 60). Here the match
-runs once and returns every matching object's score; the caller's queryset (live, public,
-on this site) then filters those ids in one query, the page of results is sliced from the
-ranked ids, and only that page's objects are read, with the queryset's own select and
-prefetch. The order is the backend's
-own: score ascending (SQLite's bm25 is lower for better matches), then newest id first.
-
-On PostgreSQL, MySQL and anything else this is Wagtail's backend unchanged.
+done in one pass over the full-text index instead of one per matching page (see
+``masthead.core.search_sqlite`` for why). On PostgreSQL, MySQL and anything else this is
+Wagtail's backend unchanged.
 """
 
 from django.db import connection
 from modelsearch.backends.database import SearchBackend as database_backend
-from modelsearch.backends.database.sqlite.query import MatchExpression, normalize
-from modelsearch.backends.database.sqlite.sqlite import (
-    SQLiteFTSIndexEntry,
-    SQLiteSearchBackend,
-    SQLiteSearchQueryCompiler,
-    SQLiteSearchResults,
-)
-from modelsearch.query import MatchAll, Not
-from modelsearch.utils import get_descendants_content_types_pks
-
-# More matches than this are ranked the backend's own way: the id list would be too long
-# for one query's parameters.
-MAX_RANKED_IN_ONE_PASS = 5000
-
-
-class RankedOnce(SQLiteSearchQueryCompiler):
-    """SQLite's compiler, which ranks the matches of a relevance-ordered search at once."""
-
-    def ranked_ids(self, config):
-        """[(object id, score)] of every object of this model the query matches, best
-        first, or None when this search is not one ranked here."""
-        if not self.order_by_relevance:
-            return None
-        normalized = normalize(self.query)
-        if isinstance(normalized, (MatchAll, Not)):
-            return None
-        match = MatchExpression(
-            self.fields or self.FTS_TABLE_FIELDS,
-            self.build_search_query(normalized, config=config),
-        )
-        rank = self._build_rank_expression(self.get_search_vectors(), config)
-        content_types = set(get_descendants_content_types_pks(self.queryset.model))
-        # The content types are filtered here, not in SQL: with them in the WHERE clause
-        # SQLite's planner walks the index entries of those types and runs the full-text
-        # match once per entry (20 ms for 1,000 articles), instead of matching once (1 ms).
-        scored = (
-            SQLiteFTSIndexEntry.objects.filter(match)
-            .annotate(score=rank)
-            .values_list("index_entry__object_id", "index_entry__content_type_id", "score")
-        )
-        ranked = {}
-        for object_id, content_type, score in scored:
-            if content_type not in content_types:
-                continue
-            # One entry per object; should an object have two, its best score counts.
-            key = int(object_id)
-            if key not in ranked or score < ranked[key]:
-                ranked[key] = score
-        if len(ranked) > MAX_RANKED_IN_ONE_PASS:
-            return None
-        return sorted(ranked.items(), key=lambda item: (item[1], -item[0]))
-
-
-class RankedOnceResults(SQLiteSearchResults):
-    """Results that take their count and their page from one ranking pass when the
-    compiler can rank them (see ``RankedOnce``), and ask the backend otherwise."""
-
-    def _ranking(self):
-        # Kept on the compiler, which every slice of these results shares (a paginator
-        # counts the results, then slices them).
-        compiler = self.query_compiler
-        if not hasattr(compiler, "ranked_matches"):
-            ranked = None
-            if self._score_field is None and isinstance(compiler, RankedOnce):
-                ranked = compiler.ranked_ids(compiler.get_config(self.backend))
-            if ranked is not None:
-                allowed = set(
-                    compiler.queryset.filter(pk__in=[pk for pk, _score in ranked]).values_list(
-                        "pk", flat=True
-                    )
-                )
-                ranked = [(pk, score) for pk, score in ranked if pk in allowed]
-            compiler.ranked_matches = ranked
-        return compiler.ranked_matches
-
-    def _do_search(self):
-        ranked = self._ranking()
-        if ranked is None:
-            return super()._do_search()
-        page = ranked[self.start : self.stop]
-        objects = self.query_compiler.queryset.in_bulk([pk for pk, _score in page])
-        return [objects[pk] for pk, _score in page if pk in objects]
-
-    def _do_count(self):
-        ranked = self._ranking()
-        if ranked is None:
-            return super()._do_count()
-        return len(ranked)
-
-
-class RankedOnceBackend(SQLiteSearchBackend):
-    query_compiler_class = RankedOnce
-    results_class = RankedOnceResults
 
 
 def SearchBackend(params):  # the name Wagtail looks for
-    """The backend for the default database: on SQLite with full-text search, the one
-    above; anywhere else, Wagtail's own choice."""
+    """The backend for the default database: on SQLite with full-text search, the one-pass
+    ranking; anywhere else, Wagtail's own choice."""
     backend = database_backend(params)
-    if connection.vendor == "sqlite" and isinstance(backend, SQLiteSearchBackend):
+    if connection.vendor != "sqlite":
+        return backend
+    # Only here: Wagtail's SQLite search modules need SQLite's full-text tables to import.
+    from modelsearch.backends.database.sqlite.sqlite import SQLiteSearchBackend
+
+    from masthead.core.search_sqlite import RankedOnceBackend
+
+    if isinstance(backend, SQLiteSearchBackend):
         return RankedOnceBackend(params)
     return backend
