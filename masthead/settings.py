@@ -187,7 +187,10 @@ DATABASE_URL = env("DATABASE_URL", f"sqlite:///{DATA_DIR / 'masthead.sqlite3'}")
 DATABASES = {"default": dj_database_url.parse(DATABASE_URL, conn_max_age=60)}
 if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
     # SQLite as a real embedded database: the web process and the worker share the file.
-    DATABASES["default"]["CONN_MAX_AGE"] = 0
+    # Connections are kept between requests, as on PostgreSQL: opening one (the file, then
+    # the PRAGMAs below) took about a third of an uncached page's time. With WAL and
+    # autocommit, a kept connection holds no lock between requests, and a restore writes
+    # into the same file (SQLite's backup API), which kept connections then read.
     DATABASES["default"]["OPTIONS"] = {
         "transaction_mode": "IMMEDIATE",
         "timeout": 20,

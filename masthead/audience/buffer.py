@@ -89,9 +89,9 @@ class HitBuffer:
 
     def _run(self):
         # Nothing lets an error end the loop: a dead flusher would silently drop every hit.
-        # The thread keeps its database connection from one batch to the next (on SQLite,
-        # where CONN_MAX_AGE is 0, a request's cleanup would reconnect for every batch)
-        # and drops it only after a failure, so the next attempt starts on a new one.
+        # The thread keeps its database connection from one batch to the next (Django's
+        # request cleanup, which would close an old one, never runs in this thread) and
+        # drops it only after a failure, so the next attempt starts on a new one.
         while True:
             self.wake.wait(settings.AUDIENCE_FLUSH_SECONDS)
             self.wake.clear()
