@@ -104,8 +104,10 @@ def make_article(section, authors=(), title="Bridge repairs to finish in spring"
     fields.setdefault("slug", slugify(title))
     fields.setdefault("body", [("paragraph", "<p>The council said the work was on time.</p>")])
     article = ArticlePage(title=title, **fields)
-    for author in authors:
-        article.article_authors.add(ArticleAuthor(author=author))
+    for position, author in enumerate(authors):
+        # In byline order, as the editor's form numbers them: without a number, PostgreSQL
+        # may give the bylines back in any order.
+        article.article_authors.add(ArticleAuthor(author=author, sort_order=position))
     for tag in tags:
         article.tags.add(tag)
     section.add_child(instance=article)
