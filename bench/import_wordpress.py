@@ -246,7 +246,7 @@ worker_kib = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss
 # The index tasks the import queued (the dummy backend keeps them), run here as the task
 # worker would run them after the import.
 from django_tasks import default_task_backend
-from masthead.transfer.indexing import update_indexes_task
+from masthead.transfer.tasks import update_indexes_task
 queued = [result for result in default_task_backend.results \
 if result.task.name == update_indexes_task.name]
 indexing_started = time.perf_counter()

@@ -3,12 +3,17 @@
 The defaults are what bench/pages.py measured best on a small machine: a few worker
 processes with threads (gthread), which keep connections alive, so a cached page costs no
 new TCP connection; sync workers close the connection after every response.
+
+Started directly (``gunicorn -c python:masthead.gunicorn_config``), not through
+``masthead serve``, it still refuses the public demo SECRET_KEY on a bind beyond loopback
+(``on_starting``).
 """
 
 import multiprocessing
 import os
 from pathlib import Path
 
+from django.core.exceptions import ImproperlyConfigured
 from gunicorn.glogging import Logger
 
 from masthead.core.error_reports import mask_url_passwords
@@ -48,6 +53,24 @@ preload_app = False
 # (masthead/core/management/commands/upgrade.py, WORKER_READY_NAME) waits for it before it
 # retires the old workers, and `ps -C masthead-web` lists the workers serving requests.
 WORKER_READY_NAME = "masthead-web"
+
+
+def on_starting(server):
+    """Refuse to start, before listening anywhere, when the public demo SECRET_KEY would face
+    other machines: `masthead serve` checks its own command line, but gunicorn run directly
+    with this configuration and a ``--bind`` beyond loopback comes only here. gunicorn prints
+    the RuntimeError's one line and exits with status 1."""
+    try:
+        # Imported only here: the master process needs Masthead's settings for this alone.
+        from masthead.settings import demo_key_refusal
+
+        refusal = demo_key_refusal(server.cfg.bind)
+    except ImproperlyConfigured as error:  # the settings refuse the environment themselves
+        refusal = str(error)
+    if refusal:
+        if server.pidfile is not None:
+            server.pidfile.unlink()
+        raise RuntimeError(refusal)
 
 
 def post_worker_init(worker):

@@ -468,6 +468,9 @@ AUDIENCE_RAW_DAYS = int(env("AUDIENCE_RAW_DAYS", "30"))
 # writes them, so web processes never write hits. Empty: no Redis buffer.
 AUDIENCE_BATCH_SIZE = int(env("AUDIENCE_BATCH_SIZE", "500"))
 AUDIENCE_FLUSH_SECONDS = float(env("AUDIENCE_FLUSH_SECONDS", "2"))
+# On: each hit is written at once, in the request's thread and its transaction, with no
+# buffer (the test suite's default, so tests see a hit without waiting).
+AUDIENCE_WRITE_HITS_AT_ONCE = env_bool("AUDIENCE_WRITE_HITS_AT_ONCE", TESTING)
 # On PostgreSQL, how many days the roll-up recomputes at once (one connection each).
 AUDIENCE_ROLLUP_THREADS = int(env("AUDIENCE_ROLLUP_THREADS", "1" if TESTING else "2"))
 AUDIENCE_REDIS_URL = env(
@@ -521,6 +524,10 @@ SOCIAL_COMMENT_LIMIT_PER_READER = (int(env("SOCIAL_COMMENT_LIMIT_PER_READER", "5
 SOCIAL_REPORT_LIMIT_PER_READER = (int(env("SOCIAL_REPORT_LIMIT_PER_READER", "20")), 3600)
 SOCIAL_COMMENT_LIMIT_PER_IP = (int(env("SOCIAL_COMMENT_LIMIT_PER_IP", "60")), 3600)
 SOCIAL_COMMENT_REPORTS_TO_HOLD = int(env("SOCIAL_COMMENT_REPORTS_TO_HOLD", "3"))
+# POSTs to the ActivityPub inboxes per network (an IPv4 address, an IPv6 /64) per minute, as
+# (count, seconds): generous, as a big server delivers a lot, but a flood is answered 429
+# before its signatures cost a key fetch and a verification each.
+SOCIAL_INBOX_LIMIT_PER_IP = (int(env("SOCIAL_INBOX_LIMIT_PER_IP", "600")), 60)
 
 # --- Payments ------------------------------------------------------------------------------------
 
@@ -634,6 +641,9 @@ SHOP_CHECKOUT_LIMIT_PER_IP = (int(env("SHOP_CHECKOUT_LIMIT_PER_IP", "20")), 3600
 SHOP_CHECKOUT_LIMIT_PER_ADDRESS = (int(env("SHOP_CHECKOUT_LIMIT_PER_ADDRESS", "10")), 3600)
 SHOP_DISCOUNT_LIMIT_PER_BASKET = (int(env("SHOP_DISCOUNT_LIMIT_PER_BASKET", "10")), 3600)
 SHOP_DISCOUNT_LIMIT_PER_IP = (int(env("SHOP_DISCOUNT_LIMIT_PER_IP", "30")), 3600)
+# Baskets nobody has touched for this many days are deleted (an hourly job), and the basket
+# cookie lasts as long.
+SHOP_CART_RETENTION_DAYS = int(env("SHOP_CART_RETENTION_DAYS", "60"))
 # Orders never paid lose the reader's email, name, address and phone after this many days.
 SHOP_UNPAID_RETENTION_DAYS = int(env("SHOP_UNPAID_RETENTION_DAYS", "30"))
 # Paid orders keep the buyer's name, email, address and phone this many years (UK accounting
@@ -684,6 +694,8 @@ BACKUP_S3_REGION = env("BACKUP_S3_REGION")
 # under MEDIA_ROOT, and are deleted when their import has run.
 TRANSFER_MAX_UPLOAD_MB = int(env("TRANSFER_MAX_UPLOAD_MB", "512"))
 TRANSFER_UPLOAD_DIR = Path(env("TRANSFER_UPLOAD_DIR", str(DATA_DIR / "import-uploads")))
+# A Substack export ZIP that would unpack to more than this many bytes is refused (1 GiB).
+TRANSFER_ZIP_MAX_BYTES = int(env("TRANSFER_ZIP_MAX_BYTES", str(1024 * 1024 * 1024)))
 # Where `masthead export` and the admin's export button write archives: private, never
 # under MEDIA_ROOT (an export holds every subscriber and donor); the admin's are deleted
 # after TRANSFER_EXPORT_KEEP_HOURS or when a newer one is made.

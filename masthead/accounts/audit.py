@@ -3,12 +3,15 @@
 Wagtail already logs that a user, a group or a site setting was created, edited or deleted,
 and by whom ("wagtail.create", "wagtail.edit", "wagtail.delete"), but not what changed. These
 receivers add one entry saying what: the groups a person joined or left, their superuser and
-active status, a group's model permissions, and each changed field of a setting. They log
-only changes made by someone signed in to the admin (Wagtail's active log context names
-them); changes made by commands and migrations (``setup_roles``, the demo) are not people's
-actions to audit. The wording of every entry is rendered when it is shown, from its data.
+active status, a group's model permissions, its page and collection permissions, and each
+changed field of a setting. They log only changes made by someone signed in to the admin
+(Wagtail's active log context names them); changes made by commands and migrations
+(``setup_roles``, the demo) are not people's actions to audit. The wording of every entry is
+rendered when it is shown, from its data.
 """
 
+from django import forms
+from django.contrib.auth.models import Group
 from django.contrib.contenttypes.models import ContentType
 from django.utils.translation import gettext_lazy as _
 from wagtail.log_actions import LogFormatter, get_active_log_context, log
@@ -82,6 +85,60 @@ def log_group_permissions(sender, instance, action, reverse, model, pk_set, **kw
     else:
         names = sorted(_permission_name(permission) for permission in items)
         _log_change(instance, "accounts.permissions_changed", change, names)
+
+
+def page_and_collection_permissions(group):
+    """A group's page permissions and its collection permissions, as two sets of names
+    ("wagtailcore.publish_page on page 4 (News)")."""
+    if group.pk is None:
+        return set(), set()
+    pages = group.page_permissions.values_list(
+        "permission__content_type__app_label", "permission__codename", "page_id", "page__title"
+    )
+    collections = group.collection_permissions.values_list(
+        "permission__content_type__app_label",
+        "permission__codename",
+        "collection_id",
+        "collection__name",
+    )
+    return (
+        {f"{app}.{codename} on page {pk} ({title})" for app, codename, pk, title in pages},
+        {
+            f"{app}.{codename} on collection {pk} ({name})"
+            for app, codename, pk, name in collections
+        },
+    )
+
+
+class PermissionChangesPanel:
+    """The last of the group editor's permission panels (Wagtail's
+    ``register_group_permission_panel`` hook), with no fields of its own: it notes the
+    group's page and collection permissions when the form is built and, once the panels
+    before it have saved theirs, logs what changed. Wagtail saves those rows with
+    ``bulk_create`` and queryset deletes, which send no per-row signal to listen to."""
+
+    media = forms.Media()
+
+    def __init__(self, data=None, files=None, instance=None, **kwargs):
+        self.instance = instance if instance is not None else Group()
+        self.before = page_and_collection_permissions(self.instance)
+
+    def is_valid(self):
+        return True
+
+    def save(self):
+        user = acting_user()
+        if user is None:
+            return
+        after = page_and_collection_permissions(self.instance)
+        actions = ("accounts.page_permissions_changed", "accounts.collection_permissions_changed")
+        for log_action, before, now in zip(actions, self.before, after, strict=True):
+            added, removed = sorted(now - before), sorted(before - now)
+            if added or removed:
+                log(self.instance, log_action, user=user, data={"added": added, "removed": removed})
+
+    def as_admin_panel(self):
+        return ""
 
 
 def remember_status(sender, instance, update_fields=None, **kwargs):
@@ -168,6 +225,18 @@ class PermissionsChanged(AddedRemovedFormatter):
     removed = _("Permissions withdrawn: %(names)s")
 
 
+class PagePermissionsChanged(AddedRemovedFormatter):
+    label = _("Change group page permissions")
+    added = _("Page permissions granted: %(names)s")
+    removed = _("Page permissions withdrawn: %(names)s")
+
+
+class CollectionPermissionsChanged(AddedRemovedFormatter):
+    label = _("Change group collection permissions")
+    added = _("Collection permissions granted: %(names)s")
+    removed = _("Collection permissions withdrawn: %(names)s")
+
+
 class StatusChanged(LogFormatter):
     label = _("Change superuser or active status")
     field_labels = {"is_superuser": _("Superuser"), "is_active": _("Active")}
@@ -196,6 +265,8 @@ class SettingsChanged(LogFormatter):
 FORMATTERS = {
     "accounts.groups_changed": GroupsChanged,
     "accounts.permissions_changed": PermissionsChanged,
+    "accounts.page_permissions_changed": PagePermissionsChanged,
+    "accounts.collection_permissions_changed": CollectionPermissionsChanged,
     "accounts.status_changed": StatusChanged,
     "accounts.settings_changed": SettingsChanged,
 }

@@ -1,5 +1,6 @@
 """The accounts app in Wagtail's admin: the two-factor pages, their entry under Account and
-in the users listing, and the wording of the audit-log entries. The views are in ``admin/``."""
+in the users listing, the group editor's audit of page and collection permissions, and the
+wording of the audit-log entries. The views are in ``admin/``."""
 
 from django.urls import path, reverse
 from django.utils.translation import gettext_lazy as _
@@ -34,6 +35,13 @@ def two_factor_account_item(request):
 
 
 hooks.register("register_user_listing_buttons", reset_two_factor_buttons)
+
+
+@hooks.register("register_group_permission_panel", order=1000)
+def register_permission_changes_panel():
+    """Last of the group editor's panels: logs the page and collection permissions that
+    the panels before it changed."""
+    return audit.PermissionChangesPanel
 
 
 @hooks.register("register_log_actions")

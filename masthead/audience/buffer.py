@@ -19,8 +19,8 @@ What a crash of the process loses: at most the hits of its last AUDIENCE_FLUSH_S
 batch the database refuses (it is down) is kept and retried, up to ten batches; beyond that
 the oldest are dropped and logged, so an outage cannot exhaust the memory.
 
-Under the test settings (MASTHEAD_TESTING) every hit is written at once, in the request's
-thread and its database transaction, so tests see it without waiting.
+With AUDIENCE_WRITE_HITS_AT_ONCE (the test suite's default) every hit is written at once, in
+the request's thread and its database transaction, so tests see it without waiting.
 """
 
 import atexit
@@ -69,7 +69,7 @@ class HitBuffer:
 
     def record(self, hit):
         """Keep one hit (a dict of Hit's fields) for the next batch."""
-        if settings.TESTING:
+        if settings.AUDIENCE_WRITE_HITS_AT_ONCE:
             write([hit])
             return
         with self.lock:

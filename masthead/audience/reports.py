@@ -22,7 +22,13 @@ from django.db.models import Count, Q, Sum
 from django.db.models.functions import Coalesce, TruncDate
 from django.utils import timezone
 
-from masthead.audience.models import CampaignDay, Conversion, PageDay, ReferrerDay
+from masthead.audience.models import (
+    CampaignDay,
+    Conversion,
+    PageDay,
+    ReferrerDay,
+    ReferrerKind,
+)
 
 KIND = Conversion.Kind
 
@@ -299,7 +305,7 @@ def top_referrers(start, end, site_id=None, currency=None, limit=20):
     visit began from that referrer."""
     visits = list(
         _days(ReferrerDay, start, end, site_id)
-        .exclude(referrer_kind="internal")
+        .exclude(referrer_kind=ReferrerKind.INTERNAL)
         .values("referrer", "referrer_kind")
         .annotate(**_VISIT_SUMS)
         .order_by("-views", "referrer")

@@ -34,6 +34,7 @@ from wagtail.models import Site
 from wagtail.models.sites import get_site_for_hostname
 
 from masthead.audience import buffer, counting
+from masthead.audience.models import Hit
 from masthead.core.origin import is_same_origin
 from masthead.core.ratelimit import client_ip
 
@@ -159,7 +160,7 @@ def take_beacon(incoming):
         fields = read_fields(incoming.content_type, incoming.body)
         _count(
             incoming,
-            kind=fields.get("k", "view"),
+            kind=fields.get("k", Hit.Kind.VIEW),
             path=fields.get("p", ""),
             referrer_url=fields.get("r", "")[:MAX_BODY_BYTES],
             query_string=fields.get("q", ""),
@@ -181,7 +182,7 @@ def take_pixel(incoming):
     try:
         _count(
             incoming,
-            kind="view",
+            kind=Hit.Kind.VIEW,
             path=page.path or "/",
             referrer_url="",
             query_string=page.query,

@@ -4,9 +4,7 @@ pages, the viewer's drafts) and those other apps registered with ``desk.register
 The article figures panel lives in the edit screen's status panel (see the template
 override ``wagtailadmin/shared/side_panels/status.html``)."""
 
-from django.templatetags.static import static
 from django.urls import path, reverse
-from django.utils.html import format_html
 from django.utils.translation import gettext_lazy as _
 from wagtail import hooks
 from wagtail.admin.menu import MenuItem
@@ -21,12 +19,6 @@ def register_audience_urls():
         path("audience/", views.DashboardView.as_view(), name="audience_dashboard"),
         path("audience/export/<str:table>/", views.ExportView.as_view(), name="audience_export"),
     ]
-
-
-@hooks.register("insert_global_admin_css")
-def outlet_branding_css():
-    # The sidebar's monogram, on every admin page (the sign-in page loads it itself).
-    return format_html('<link rel="stylesheet" href="{}">', static("audience/branding.css"))
 
 
 @hooks.register("register_admin_menu_item")

@@ -5,6 +5,7 @@ from masthead.audience.buffer import drain_redis
 from masthead.audience.retention import RETENTION_SECONDS, delete_old_hits
 from masthead.audience.rollup import ROLLUP_SECONDS, roll_up_new_hits
 from masthead.core.scheduler import register_periodic_job
+from masthead.core.slots import register_slot
 
 
 def connect():
@@ -13,3 +14,7 @@ def connect():
     register_periodic_job("audience.write-hits-from-redis", drain_redis)
     register_periodic_job("audience.roll-up", roll_up_new_hits, every=ROLLUP_SECONDS)
     register_periodic_job("audience.delete-old-hits", delete_old_hits, every=RETENTION_SECONDS)
+    # The counting script in every page's head, and the pixel for readers without scripts
+    # (masthead.core.slots).
+    register_slot("head", "audience/includes/head.html", order=30)
+    register_slot("body_start", "audience/includes/body_start.html")

@@ -24,6 +24,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from masthead.audience import attribution as audience
+from masthead.audience.models import Conversion
 from masthead.donations import history
 from masthead.donations.checkout import CONVERSION_SOURCE, PURPOSE, parse_reference
 from masthead.donations.models import (
@@ -513,7 +514,7 @@ def _on_payment_refunded(event):
         if donation.status == Donation.Status.REFUNDED
         else donation.amount - donation.refunded_amount
     )
-    audience.refunded(CONVERSION_SOURCE, donation.reference, kept, kind="donation")
+    audience.refunded(CONVERSION_SOURCE, donation.reference, kept, kind=Conversion.Kind.DONATION)
 
 
 def _on_payment_disputed(event):

@@ -23,6 +23,7 @@ from django.db import transaction
 from django.db.models import Max, Q
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import gettext_noop
 
 from masthead.core.retention import years_before
 from masthead.donations import self_service
@@ -207,7 +208,8 @@ def prepare_erasure(reader):
             payments.expire_checkout(checkout_id, provider_name=provider)
     except (PaymentProviderError, PaymentsUnavailable) as error:
         raise ErasureMustWait(
-            _("The payment provider could not stop a gift yet: %(reason)s") % {"reason": error}
+            gettext_noop("The payment provider could not stop a gift yet: %(reason)s"),
+            {"reason": str(error)},
         ) from error
 
 
@@ -231,7 +233,7 @@ def erase(reader):
     donations = donations_of(reader)
     monthly = monthly_gifts_of(reader)
     if monthly.filter(status__in=MAY_STILL_CHARGE).exists():
-        raise ErasureMustWait(_("A monthly gift is still live at the payment provider."))
+        raise ErasureMustWait(gettext_noop("A monthly gift is still live at the payment provider."))
     addresses = {
         *donations.values_list("email", flat=True),
         *monthly.values_list("email", flat=True),

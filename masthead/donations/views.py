@@ -225,8 +225,9 @@ def manage(request):
         return render(request, "donations/manage_request.html", {"form": form}, status=400)
     email = normalise_email(form.cleaned_data["email"])
     limit, window = settings.DONATIONS_MANAGE_LIMIT_PER_ADDRESS
+    # Counted by the mailbox the address reaches: "+tags", case and Gmail's dots are one.
     if ratelimit.allow(
-        f"donations-manage-address:{ratelimit.hashed(email)}",
+        f"donations-manage-address:{ratelimit.hashed(ratelimit.mailbox(email))}",
         limit,
         window,
         when_unavailable=ratelimit.REFUSE,

@@ -7,6 +7,7 @@ from masthead.audience.desk import register_desk_panel
 from masthead.core.cache_invalidation import invalidate_pages_on_change
 from masthead.core.demo import register_demo_part
 from masthead.core.scheduler import register_periodic_job
+from masthead.core.slots import register_slot
 from masthead.donations import account, demo, desk, payment_events, reader_data, retention, tasks
 from masthead.donations.checkout import PURPOSE
 from masthead.donations.models import CostCategory, FundingGoal, MonthlyCost
@@ -17,6 +18,10 @@ from masthead.readers.registry import register_account_section, register_persona
 STALLED_RECEIPTS_EVERY = 60
 # How often each worker trims the personal details of gifts never paid, in seconds.
 TRIM_UNPAID_EVERY = 3600
+
+
+DONATE_PROMPT = "donations/includes/donate_prompt.html"
+FUNDING_BAR = "donations/includes/funding_bar.html"
 
 
 def connect():
@@ -50,3 +55,9 @@ def connect():
         remove=demo.remove_demo,
         is_present=demo.demo_is_present,
     )
+    # The donate prompt and the funding bar at the end of articles and on the home page
+    # (masthead.core.slots).
+    register_slot("article_support", DONATE_PROMPT, context={"id": "article-donate"})
+    register_slot("article_funding", FUNDING_BAR, context={"id": "article-funding"})
+    register_slot("home_support", DONATE_PROMPT, context={"id": "home-donate"})
+    register_slot("home_funding", FUNDING_BAR, context={"id": "home-funding"})

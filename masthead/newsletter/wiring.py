@@ -13,6 +13,7 @@ from masthead.core.cache_invalidation import invalidate_pages_on_change
 from masthead.core.demo import register_demo_part
 from masthead.core.metrics import register_collector, register_webhook_endpoint
 from masthead.core.scheduler import register_periodic_job
+from masthead.core.slots import register_slot
 from masthead.newsletter import (
     account,
     campaign_links,
@@ -26,6 +27,17 @@ from masthead.newsletter import (
 )
 from masthead.newsletter.models import Newsletter
 from masthead.readers import registry as readers
+
+SIGNUP_FORM = "newsletter/includes/signup_form.html"
+
+
+def article_signup_position(context):
+    """After how many paragraphs an article shows the sign-up form, as the site's
+    newsletter settings say (none where there is no request)."""
+    request = context.get("request")
+    if request is None:
+        return 0
+    return services.newsletter_settings(request).article_signup_after_paragraph
 
 
 def connect():
@@ -59,4 +71,15 @@ def connect():
     register_desk_panel(desk.CAMPAIGNS_PANEL)
     readers.register_not_reader_data(
         "newsletter.NewsletterSettings", "the outlet's own sender address"
+    )
+    # The sign-up forms in the footer, on the home page and inside articles (each place
+    # keeps them live: masthead.core.slots).
+    register_slot(
+        "footer_signup", SIGNUP_FORM, context={"form_id": "footer-signup", "source": "footer"}
+    )
+    register_slot("home_signup", SIGNUP_FORM, context={"form_id": "home-signup", "source": "home"})
+    register_slot(
+        "article_inline",
+        "newsletter/includes/article_inline.html",
+        position=article_signup_position,
     )

@@ -238,7 +238,8 @@ def _json_ld(specific, request, site, keywords=None):
 
 @dataclass
 class PageMeta:
-    """Everything ``core/includes/meta.html`` puts in a page's ``<head>``."""
+    """Everything ``publishing/includes/meta.html`` (the ``head`` slot) puts in a page's
+    ``<head>``."""
 
     title: str
     description: str

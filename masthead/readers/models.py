@@ -9,6 +9,7 @@ erasure through ``masthead.readers.registry``.
 
 from django.conf import settings
 from django.db import models
+from django.utils.translation import gettext, ngettext
 from django.utils.translation import gettext_lazy as _
 
 
@@ -92,6 +93,13 @@ class DataRequest(models.Model):
         DONE = "done", _("Done")
         FAILED = "failed", _("Failed")
 
+    class DetailKind(models.TextChoices):
+        NONE = "", _("Nothing to tell")
+        # {"error": the exception's class name} (its message may hold the address)
+        FAILED = "failed", _("Failed")
+        # an app's reason to wait: ``wait_reason`` of its ``ErasureMustWait``
+        MUST_WAIT = "must_wait", _("Must wait")
+
     kind = models.CharField(_("kind"), max_length=10, choices=Kind.choices)
     status = models.CharField(
         _("status"), max_length=10, choices=Status.choices, default=Status.RECEIVED
@@ -112,7 +120,10 @@ class DataRequest(models.Model):
     received_at = models.DateTimeField(_("received"), auto_now_add=True)
     due_at = models.DateTimeField(_("due"))
     completed_at = models.DateTimeField(_("completed"), null=True, blank=True)
-    detail = models.CharField(_("detail"), max_length=500, blank=True)
+    # Why a request failed or waits, as a kind and its parameters: the sentence is made when
+    # it is shown (``detail``), in the language of whoever reads it.
+    detail_kind = models.CharField(max_length=10, choices=DetailKind.choices, blank=True)
+    detail_parameters = models.JSONField(default=dict, blank=True)
     # An export's file (under the private data directory) and its download link.
     file_name = models.CharField(max_length=200, blank=True)
     download_hash = models.CharField(max_length=64, blank=True, db_index=True)
@@ -127,3 +138,30 @@ class DataRequest(models.Model):
 
     def __str__(self):
         return f"{self.get_kind_display()} {self.received_at:%Y-%m-%d}"
+
+    @property
+    def detail(self):
+        """Why the request failed or waits, as a sentence in the current language ("" when
+        there is nothing to tell)."""
+        if self.detail_kind == self.DetailKind.FAILED:
+            return gettext("Failed (%(error)s); see the server log. It can be run again.") % {
+                "error": self.detail_parameters.get("error", "")
+            }
+        if self.detail_kind == self.DetailKind.MUST_WAIT:
+            return wait_reason_text(self.detail_parameters)
+        return ""
+
+
+def wait_reason(reason, values=None, *, plural="", count=None):
+    """An app's reason an erasure must wait, to store (JSON) and translate when it is shown:
+    ``reason`` (and ``plural``, chosen by ``count`` as ``ngettext`` does) are the sentence as
+    written in the code, marked for translation with ``gettext_noop`` but not translated,
+    and ``values`` fill its ``%(name)s`` placeholders."""
+    return {"reason": str(reason), "plural": str(plural), "count": count, "values": values or {}}
+
+
+def wait_reason_text(stored):
+    """The sentence of a ``wait_reason``, in the current language."""
+    reason, plural, values = stored.get("reason", ""), stored.get("plural"), stored.get("values")
+    text = ngettext(reason, plural, stored.get("count") or 0) if plural else gettext(reason)
+    return text % values if values else text

@@ -15,10 +15,24 @@ Each of those registers, from its wiring:
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
+from masthead.readers.models import wait_reason, wait_reason_text
+
 
 class ErasureMustWait(Exception):
     """An erasure cannot go on yet (a provider refused or could not be reached to cancel a
-    monthly gift); the reason is shown to the reader and the editors, and it is retried."""
+    monthly gift); the reason is shown to the reader and the editors, and it is retried.
+
+    ``reason`` is the sentence as written in the code, marked with ``gettext_noop`` and not
+    translated, with the ``values`` of its placeholders (and a ``plural`` chosen by
+    ``count``): the request keeps them (``models.wait_reason``) and the sentence is made in
+    the language of whoever reads it."""
+
+    def __init__(self, reason, values=None, *, plural="", count=None):
+        self.reason = wait_reason(reason, values, plural=plural, count=count)
+        super().__init__(self.reason)
+
+    def __str__(self):
+        return wait_reason_text(self.reason)
 
 
 @dataclass(frozen=True)

@@ -38,7 +38,9 @@ from django.db import transaction
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
+from masthead.core.actions import audit_log
 from masthead.core.emails import send_transactional_email
 from masthead.core.exports import spreadsheet_safe
 from masthead.core.sites import outlet_name
@@ -46,6 +48,20 @@ from masthead.readers import identity, registry
 from masthead.readers.models import DataRequest
 
 logger = logging.getLogger(__name__)
+
+# Erasures in Wagtail's audit log (the admin's Logs report), with no user: a reader asking for
+# their own (an editor's request on a reader's behalf is logged by ``actions``), and
+# every erasure once it is carried out. An entry names the request, never the address.
+ERASURE_REQUESTED_LOG_ACTION = "readers.erasure_requested"
+ERASED_LOG_ACTION = "readers.erased"
+LOG_ACTIONS = (
+    (
+        ERASURE_REQUESTED_LOG_ACTION,
+        gettext_lazy("A reader asks for their erasure"),
+        gettext_lazy("Erasure asked for by the reader"),
+    ),
+    (ERASED_LOG_ACTION, gettext_lazy("Erase a reader"), gettext_lazy("Reader erased")),
+)
 
 README_TEXT = """A copy of the personal data {outlet} holds about {email}
 Made on {made} (UTC).
@@ -79,8 +95,9 @@ def _hash(token):
 
 def open_request(reader, kind, *, requested_by=None):
     """A new request in the register about ``reader`` (saved or transient), due in
-    READERS_REQUEST_DUE_DAYS."""
-    return DataRequest.objects.create(
+    READERS_REQUEST_DUE_DAYS. A reader's own request for erasure is written to the audit
+    log."""
+    data_request = DataRequest.objects.create(
         kind=kind,
         reader=reader if reader.pk else None,
         email=reader.email,
@@ -88,6 +105,9 @@ def open_request(reader, kind, *, requested_by=None):
         requested_by=requested_by,
         due_at=timezone.now() + timedelta(days=settings.READERS_REQUEST_DUE_DAYS),
     )
+    if kind == DataRequest.Kind.ERASURE and requested_by is None:
+        audit_log(data_request, ERASURE_REQUESTED_LOG_ACTION, None, {"request": data_request.pk})
+    return data_request
 
 
 def reader_for(data_request):
@@ -107,8 +127,8 @@ def _failed(data_request, error):
     logger.exception("Data request %s failed", data_request.pk)
     DataRequest.objects.filter(pk=data_request.pk).update(
         status=DataRequest.Status.FAILED,
-        detail=_("Failed (%(error)s); see the server log. It can be run again.")
-        % {"error": type(error).__name__},
+        detail_kind=DataRequest.DetailKind.FAILED,
+        detail_parameters={"error": type(error).__name__},
     )
 
 
@@ -227,7 +247,8 @@ def build_export(request_id):
     token = None if by_editor else secrets.token_urlsafe(32)
     DataRequest.objects.filter(pk=data_request.pk).update(
         status=DataRequest.Status.RECEIVED,
-        detail="",
+        detail_kind=DataRequest.DetailKind.NONE,
+        detail_parameters={},
         file_name=name,
         download_hash=_hash(token) if token else "",
         download_expires_at=expires,
@@ -298,7 +319,9 @@ def kept():
 def _wait(data_request, reason):
     first_time = data_request.status != DataRequest.Status.WAITING
     DataRequest.objects.filter(pk=data_request.pk).update(
-        status=DataRequest.Status.WAITING, detail=str(reason)[:500]
+        status=DataRequest.Status.WAITING,
+        detail_kind=DataRequest.DetailKind.MUST_WAIT,
+        detail_parameters=reason.reason,
     )
     logger.warning("Erasure request %s waits: %s", data_request.pk, reason)
     if first_time and data_request.requested_by_id is None and data_request.email:
@@ -337,8 +360,15 @@ def carry_out_erasure(request_id):
             DataRequest.objects.filter(pk=data_request.pk).update(
                 status=DataRequest.Status.DONE,
                 completed_at=timezone.now(),
-                detail="",
+                detail_kind=DataRequest.DetailKind.NONE,
+                detail_parameters={},
                 email="",
+            )
+            audit_log(
+                locked,
+                ERASED_LOG_ACTION,
+                None,
+                {"request": locked.pk, "asked_by": "editor" if by_editor else "reader"},
             )
     except registry.ErasureMustWait as reason:
         # An app found, while erasing, that it must wait after all: nothing was erased.

@@ -138,7 +138,7 @@ def erasure_status(request, ticket):
         request_id = signing.loads(ticket, salt=STATUS_SALT)
     except signing.BadSignature:
         raise Http404 from None
-    data_request = DataRequest.objects.filter(pk=request_id, kind="erasure").first()
+    data_request = DataRequest.objects.filter(pk=request_id, kind=DataRequest.Kind.ERASURE).first()
     if data_request is None:
         raise Http404
     return render(

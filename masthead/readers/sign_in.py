@@ -39,16 +39,11 @@ from datetime import timedelta
 from django.conf import settings
 from django.db import transaction
 from django.db.models import F
-from django.urls import reverse
 from django.utils import timezone
 from django.utils.http import url_has_allowed_host_and_scheme
-from django.utils.translation import gettext as _
-from django_tasks import task
 
 from masthead.core import ratelimit
-from masthead.core.emails import send_transactional_email
-from masthead.core.sites import absolute_url, outlet_name
-from masthead.readers import identity
+from masthead.readers import identity, tasks
 from masthead.readers.models import SignInRequest
 
 logger = logging.getLogger("masthead.readers")
@@ -180,40 +175,10 @@ def start(address, *, nonce, next_path, network):
             next_path=next_path,
             expires_at=timezone.now() + timedelta(minutes=settings.READERS_SIGN_IN_MINUTES),
         )
-        transaction.on_commit(lambda: send_sign_in_email_task.enqueue(pending.pk, token, code))
+        transaction.on_commit(
+            lambda: tasks.send_sign_in_email_task.enqueue(pending.pk, token, code)
+        )
     return Started(browser_nonce=nonce, sent=True)
-
-
-def link_url(token):
-    return absolute_url(reverse("readers:sign_in_link", args=[token]))
-
-
-def send_sign_in_email(sign_in_request_id, token, code):
-    """Email one pending request's link and code to its address (looked up from the row,
-    never passed in). Sends nothing for a request used, expired or gone (erased)."""
-    pending = SignInRequest.objects.filter(
-        pk=sign_in_request_id, used_at__isnull=True, expires_at__gt=timezone.now()
-    ).first()
-    if pending is None or not hmac.compare_digest(_sha256(token), pending.link_hash):
-        return False
-    name = outlet_name()
-    send_transactional_email(
-        "readers/email/sign_in",
-        _("Sign in to %(outlet)s: your code is %(code)s") % {"outlet": name, "code": code},
-        pending.email,
-        {
-            "link_url": link_url(token),
-            "code": code,
-            "minutes": settings.READERS_SIGN_IN_MINUTES,
-        },
-    )
-    return True
-
-
-@task()
-def send_sign_in_email_task(sign_in_request_id, token, code):
-    """Send a sign-in email; a retry sends the same link and code again, which is harmless."""
-    return send_sign_in_email(sign_in_request_id, token, code)
 
 
 def check_link(token, nonce):

@@ -1,7 +1,9 @@
-"""Background tasks of readers' data rights, and the functions that queue them.
+"""Background tasks of readers: the sign-in email, and readers' data rights with the
+functions that queue them.
 
-A task is given a request's id and nothing else, so no address ever sits in the task
-queue, and it is queued only once the request is committed. ``request_export`` and
+A task is given a request's id (and a sign-in request's link token and code, useless
+without the browser that asked) and never an address, so no address ever sits in the
+task queue, and it is queued only once the request is committed. ``request_export`` and
 ``request_erasure`` are the one way in for the reader's own pages and for the editors'
 admin alike.
 """
@@ -9,8 +11,14 @@ admin alike.
 from django.db import transaction
 from django_tasks import task
 
-from masthead.readers import rights
+from masthead.readers import rights, sign_in_email
 from masthead.readers.models import DataRequest
+
+
+@task()
+def send_sign_in_email_task(sign_in_request_id, token, code):
+    """Send a sign-in email; a retry sends the same link and code again, which is harmless."""
+    return sign_in_email.send_sign_in_email(sign_in_request_id, token, code)
 
 
 @task()

@@ -7,7 +7,8 @@ from django.utils.translation import gettext_lazy as _
 from wagtail import hooks
 from wagtail.admin.menu import Menu, MenuItem, SubmenuMenuItem
 
-from masthead.readers.admin import actions, views
+from masthead.readers import actions
+from masthead.readers.admin import views
 
 
 class ManagerMenuItem(MenuItem):

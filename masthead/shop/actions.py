@@ -1,11 +1,12 @@
 """What an editor does to an order's money and parcels, as actions that check the editor's
 permission (``shop.change_order``: the Editors and Administrators groups) and write who did
-it to Wagtail's audit log: mark dispatched, refund, cancel and resend the confirmation. The
-orders admin goes through these; the work itself is in ``orders``, which refuses what does
-not add up with OrderActionError (then nothing is logged)."""
+it to Wagtail's audit log: mark dispatched, refund, cancel, resend the confirmation and send
+the printed items to Printful. The orders admin goes through these; the work itself is in
+``orders`` (which refuses what does not add up with OrderActionError) and
+``print_on_demand`` (FulfilmentError when Printful refuses): then nothing is logged."""
 
 from masthead.core.actions import Action
-from masthead.shop import orders
+from masthead.shop import orders, print_on_demand
 
 
 class OrderAction(Action):
@@ -100,3 +101,16 @@ class ResendConfirmation(OrderAction):
     def perform(self):
         orders.resend_confirmation(self.instance, user=self.user)
         self.log_data = {"email": self.instance.email}
+
+
+class SendToPrintful(OrderAction):
+    """Send the order's print-on-demand lines to Printful now (once: an order Printful
+    already has is never posted again); returns Printful's order id, or None when nothing
+    was sent (the order's history says why)."""
+
+    log_action = "shop.send_to_printful"
+
+    def perform(self):
+        external_id = print_on_demand.submit_order(self.instance.pk, user=self.user)
+        self.log_data = {"printful_order": external_id}
+        return external_id

@@ -2,8 +2,9 @@
 
 A guest basket lives in the database and is found by its uuid in the ``masthead_cart``
 cookie, signed with SECRET_KEY so no one can guess or forge another reader's basket. The
-cookie lasts 60 days, so a basket survives the browser closing; it is HttpOnly and
-SameSite=Lax, so no script reads it and no other site's form carries it.
+cookie lasts SHOP_CART_RETENTION_DAYS (60 by default), as long as an untouched basket is
+kept, so a basket survives the browser closing; it is HttpOnly and SameSite=Lax, so no
+script reads it and no other site's form carries it.
 
 Each line remembers the price the reader saw when adding it. When the catalogue price
 changes the line is flagged (see ``pricing.quote``) until the reader accepts the new price:
@@ -31,7 +32,6 @@ from masthead.shop.models import Cart, CartLine, Variant
 
 COOKIE_NAME = "masthead_cart"
 COOKIE_SALT = "masthead.shop.cart"
-COOKIE_MAX_AGE = 60 * 24 * 60 * 60
 # A second, readable cookie that says only "this browser has a basket", so the header's
 # script asks /shop/cart/summary/ for the count only then (every other reader costs nothing).
 HINT_COOKIE_NAME = "masthead_basket"
@@ -42,6 +42,11 @@ UNUSABLE_CODE = gettext_lazy(
 )
 
 
+def cookie_max_age():
+    """Seconds the basket cookie lasts: as long as an untouched basket is kept."""
+    return settings.SHOP_CART_RETENTION_DAYS * 24 * 60 * 60
+
+
 class CartError(ValueError):
     """A change to the basket that cannot be made; the message says why, for the reader."""
 
@@ -50,7 +55,7 @@ def cart_from_request(request):
     """The basket named by the request's cookie, or None (no cookie, a bad signature, an
     expired cookie or a basket that no longer exists)."""
     value = request.get_signed_cookie(
-        COOKIE_NAME, default=None, salt=COOKIE_SALT, max_age=COOKIE_MAX_AGE
+        COOKIE_NAME, default=None, salt=COOKIE_SALT, max_age=cookie_max_age()
     )
     try:
         cart_id = uuid.UUID(str(value))
@@ -65,7 +70,7 @@ def remember(response, cart):
         COOKIE_NAME,
         str(cart.pk),
         salt=COOKIE_SALT,
-        max_age=COOKIE_MAX_AGE,
+        max_age=cookie_max_age(),
         httponly=True,
         samesite="Lax",
         secure=settings.SESSION_COOKIE_SECURE,
@@ -73,7 +78,7 @@ def remember(response, cart):
     response.set_cookie(
         HINT_COOKIE_NAME,
         "1",
-        max_age=COOKIE_MAX_AGE,
+        max_age=cookie_max_age(),
         samesite="Lax",
         secure=settings.SESSION_COOKIE_SECURE,
     )
@@ -260,8 +265,9 @@ def take_out_ordered(cart_id, ordered):
     Cart.objects.filter(pk=cart_id).update(discount_code="", updated_at=timezone.now())
 
 
-def delete_stale_carts(days=60):
-    """Delete baskets nobody has touched for ``days`` days (their cookie has expired)."""
-    cutoff = timezone.now() - timedelta(days=days)
+def delete_stale_carts():
+    """Delete baskets nobody has touched for SHOP_CART_RETENTION_DAYS days (their cookie has
+    expired)."""
+    cutoff = timezone.now() - timedelta(days=settings.SHOP_CART_RETENTION_DAYS)
     deleted, _by_model = Cart.objects.filter(updated_at__lt=cutoff).delete()
     return deleted

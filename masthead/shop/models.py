@@ -444,13 +444,19 @@ class ShippingRate(Orderable):
 # --- Discounts ------------------------------------------------------------------------------------
 
 
+class DiscountKind(models.TextChoices):
+    """What a discount code takes off (``DiscountCode.Kind``; out here so the model's
+    constraints can name it)."""
+
+    PERCENT = "percent", _("Percentage off the items")
+    FIXED = "fixed", _("Fixed amount off the items")
+
+
 class DiscountCode(models.Model):
     """A code a reader types at checkout. ``times_used`` counts checkouts holding or having
     used it; the row is locked while a checkout claims a use, so the last use goes once."""
 
-    class Kind(models.TextChoices):
-        PERCENT = "percent", _("Percentage off the items")
-        FIXED = "fixed", _("Fixed amount off the items")
+    Kind = DiscountKind
 
     code = models.CharField(
         _("code"),
@@ -495,7 +501,7 @@ class DiscountCode(models.Model):
                 name="shop_discount_within_limit",
             ),
             models.CheckConstraint(
-                condition=~Q(kind="percent") | Q(value__lte=100),
+                condition=~Q(kind=DiscountKind.PERCENT) | Q(value__lte=100),
                 name="shop_discount_percent_max_100",
             ),
         ]

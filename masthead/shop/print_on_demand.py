@@ -10,9 +10,11 @@ from masthead.shop.fulfilment.printful import PrintfulProvider
 from masthead.shop.models import Order, OrderEvent, Variant
 
 
-def submit_order(order_id, provider=None):
+def submit_order(order_id, provider=None, *, user=None):
     """Send a paid order's print-on-demand lines to Printful, once; returns Printful's order
-    id (None when Printful is not configured or the order needs nothing from it).
+    id (None when Printful is not configured or the order needs nothing from it). ``user``
+    is the editor who pressed "send" (``actions.SendToPrintful``), kept in the history; none
+    for the task that sends a paid order.
 
     Safe to run again at any time (a retried task, the admin's "send again" button): an
     order already sent is found by its number, never posted twice. A refusal or network
@@ -28,12 +30,12 @@ def submit_order(order_id, provider=None):
         return None
     provider = provider or PrintfulProvider.from_settings()
     if not provider.api_key:
-        history.record(order, OrderEvent.Kind.PRINT_NOT_CONFIGURED)
+        history.record(order, OrderEvent.Kind.PRINT_NOT_CONFIGURED, user=user)
         return None
     try:
         external_id = provider.submit(order)
     except FulfilmentError as error:
-        history.record(order, OrderEvent.Kind.PRINT_REFUSED, error=str(error))
+        history.record(order, OrderEvent.Kind.PRINT_REFUSED, user=user, error=str(error))
         raise
     status = Order.PrintStatus.CONFIRMED if provider.confirm else Order.PrintStatus.DRAFT
     with transaction.atomic():
@@ -44,6 +46,7 @@ def submit_order(order_id, provider=None):
             history.record(
                 order,
                 OrderEvent.Kind.PRINT_SUBMITTED,
+                user=user,
                 id=external_id,
                 draft=not provider.confirm,
             )

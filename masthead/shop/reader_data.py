@@ -27,8 +27,7 @@ from django.db import DatabaseError, transaction
 from django.db.models import F, Q
 from django.urls import reverse
 from django.utils import timezone
-from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy, ngettext
+from django.utils.translation import gettext_lazy, gettext_noop
 
 from masthead.core.sites import absolute_url
 from masthead.readers import identity
@@ -257,23 +256,25 @@ def prepare_erasure(reader):
     to_send = list(orders_to_send(reader).values_list("number", flat=True))
     if to_send:
         raise ErasureMustWait(
-            ngettext(
+            gettext_noop(
                 "Order %(numbers)s still has items to send to your address. Your shop details "
-                "will be erased once it has been dispatched (or cancelled).",
+                "will be erased once it has been dispatched (or cancelled)."
+            ),
+            {"numbers": ", ".join(number or "?" for number in to_send)},
+            plural=gettext_noop(
                 "Orders %(numbers)s still have items to send to your address. Your shop "
-                "details will be erased once they have been dispatched (or cancelled).",
-                len(to_send),
-            )
-            % {"numbers": ", ".join(number or "?" for number in to_send)}
+                "details will be erased once they have been dispatched (or cancelled)."
+            ),
+            count=len(to_send),
         )
     being_paid = list(orders_being_paid(reader).values_list("number", flat=True))
     if being_paid:
         raise ErasureMustWait(
-            _(
+            gettext_noop(
                 "A payment for order %(numbers)s may still arrive. Your shop details will be "
                 "erased once it has been paid and dispatched, or its checkout has ended."
-            )
-            % {"numbers": ", ".join(number or "?" for number in being_paid)}
+            ),
+            {"numbers": ", ".join(number or "?" for number in being_paid)},
         )
 
 

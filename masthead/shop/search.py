@@ -9,7 +9,7 @@ from masthead.shop.models import Product
 # The shop's matches are a short group beside the articles.
 SEARCH_RESULTS = 4
 SEARCH_TEMPLATE = "shop/includes/search_results.html"
-SEARCH_STYLESHEETS = ("css/shop.css",)
+SEARCH_STYLESHEETS = ("shop/shop.css",)
 
 
 def search_products(query, limit=SEARCH_RESULTS):

@@ -55,4 +55,7 @@ def register_order_log_actions(log_actions):
         _("Resend order confirmation"),
         _("Order confirmation sent again"),
     )
+    log_actions.register_action(
+        actions.SendToPrintful.log_action, _("Send order to Printful"), _("Order sent to Printful")
+    )
     log_actions.register_action(EXPORT_LOG_ACTION, _("Export orders"), _("Orders exported"))

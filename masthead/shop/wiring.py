@@ -14,6 +14,7 @@ from masthead.core.funding import register_income_source
 from masthead.core.metrics import register_webhook_endpoint
 from masthead.core.scheduler import register_periodic_job
 from masthead.core.search import register_search_source
+from masthead.core.slots import register_slot
 from masthead.payments.registry import register_handler
 from masthead.readers.registry import register_account_section, register_personal_data
 from masthead.shop import (
@@ -73,3 +74,7 @@ def connect():
     log_filters.hide_secret_from_request_logs()
     # /metrics counts the Printful deliveries refused or failed.
     register_webhook_endpoint("shop:printful_webhook")
+    # The header's shop and basket links, and the script that fills in the basket's count
+    # (masthead.core.slots).
+    register_slot("head", "shop/includes/head.html", order=10)
+    register_slot("nav", "shop/includes/nav.html", order=20)

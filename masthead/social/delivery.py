@@ -34,7 +34,6 @@ from django.conf import settings
 from django.db import connection, transaction
 from django.db.models import Q
 from django.utils import timezone
-from django_tasks import task
 
 from masthead.social import fetching, keys, signatures
 from masthead.social.actors import domain_of, key_id
@@ -61,7 +60,7 @@ class Outcome:
 def audience_inboxes(local_actor_ids):
     """Distinct delivery inboxes of the accepted followers of these actors."""
     return (
-        Follower.objects.filter(local_actor_id__in=local_actor_ids, status="accepted")
+        Follower.objects.filter(local_actor_id__in=local_actor_ids, status=Follower.Status.ACCEPTED)
         .values_list("delivery_inbox", flat=True)
         .distinct()
         .iterator(chunk_size=INSERT_BATCH)
@@ -265,15 +264,16 @@ def send_until_done(activity_id):
         total += sent
 
 
-def enqueue_fan_out(activity_id, local_actor_ids=None, inboxes=None):
-    """After commit: deliver ``activity_id`` to the followers of ``local_actor_ids`` and to
-    the given ``inboxes`` (an Accept goes to one actor's inbox)."""
-    transaction.on_commit(
-        lambda: fan_out.enqueue(activity_id, list(local_actor_ids or []), list(inboxes or []))
-    )
+@dataclass(frozen=True)
+class FanOut:
+    """One activity to deliver: to the followers of ``local_actor_ids`` and to the given
+    ``inboxes`` (an Accept goes to one actor's inbox)."""
+
+    activity_id: int
+    local_actor_ids: tuple = ()
+    inboxes: tuple = ()
 
 
-@task()
 def fan_out(activity_id, local_actor_ids, inboxes):
     """Plan one delivery per distinct inbox for the activity, then send them all; failures
     are left for the retry pass. Safe to run twice (planning adds no row twice)."""

@@ -25,15 +25,21 @@ from masthead.publishing.models import ArticlePage, AuthorPage, SectionPage
 from masthead.readers.models import Reader
 
 
+class ActorKind(models.TextChoices):
+    """Whom a local actor speaks for (``LocalActor.Kind``; out here so the model's
+    constraints can name it)."""
+
+    OUTLET = "outlet", _("Outlet")
+    AUTHOR = "author", _("Author")
+
+
 class LocalActor(models.Model):
     """An actor this site speaks as: the outlet (``@news@host``) or an author who opted in.
 
     The private key never leaves the database; it signs every request the actor sends.
     """
 
-    class Kind(models.TextChoices):
-        OUTLET = "outlet", _("Outlet")
-        AUTHOR = "author", _("Author")
+    Kind = ActorKind
 
     kind = models.CharField(max_length=10, choices=Kind.choices)
     username = models.SlugField(max_length=80, unique=True)
@@ -58,7 +64,7 @@ class LocalActor(models.Model):
         constraints = [
             models.UniqueConstraint(
                 fields=["kind"],
-                condition=models.Q(kind="outlet"),
+                condition=models.Q(kind=ActorKind.OUTLET),
                 name="social_one_outlet_actor",
             )
         ]

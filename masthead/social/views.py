@@ -2,14 +2,17 @@
 
 Threat model: every request comes from a stranger's server. Inboxes accept only signed
 POSTs (masthead.social.inbox verifies them, refuses blocked servers before fetching
-anything, and refuses replays), at most MAX_INBOX_BYTES of JSON, and answer with deliberate
-status codes: 202 accepted, 400 malformed, 401 bad signature, 403 blocked, 413 too large.
+anything, and refuses replays), at most MAX_INBOX_BYTES of JSON, at most
+SOCIAL_INBOX_LIMIT_PER_IP per network (an IPv4 address, an IPv6 /64) before anything is
+parsed or fetched, and answer with deliberate status codes: 202 accepted, 400 malformed,
+401 bad signature, 403 blocked, 413 too large, 429 too many (with Retry-After).
 CSRF does not apply (no cookies are involved; the signature authenticates). Public documents
 (WebFinger, NodeInfo, actors) are read-only; with SOCIAL_AUTHORIZED_FETCH the outbox,
 followers and article objects answer only signed GETs, and are then never cached.
 """
 
 import json
+import time
 
 from django.conf import settings
 from django.http import Http404, HttpResponse, JsonResponse
@@ -18,6 +21,7 @@ from django.utils.cache import patch_cache_control
 from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_GET, require_POST
 
+from masthead.core import ratelimit
 from masthead.core.sites import absolute_url
 from masthead.publishing.models import ArticlePage
 from masthead.social import actors, documents, signatures
@@ -135,7 +139,7 @@ def followers(request, username):
     refusal = _refuse_unsigned_fetch(request)
     if refusal:
         return refusal
-    count = Follower.objects.filter(local_actor=actor_row, status="accepted").count()
+    count = Follower.objects.filter(local_actor=actor_row, status=Follower.Status.ACCEPTED).count()
     return activity_response(documents.followers_collection(actor_row, count), cacheable=False)
 
 
@@ -162,7 +166,26 @@ def activity(request, token):
     return activity_response(found.payload)
 
 
+def _too_many_deliveries(request):
+    """A 429 with Retry-After when the sender's network is over SOCIAL_INBOX_LIMIT_PER_IP,
+    else None. With the shared cache down it lets deliveries in: the limit only spares the
+    site work, and signatures still guard what is accepted."""
+    limit, window = settings.SOCIAL_INBOX_LIMIT_PER_IP
+    network = ratelimit.client_network(request) or "unknown"
+    if ratelimit.allow(
+        f"social-inbox-ip:{network}", limit, window, when_unavailable=ratelimit.ALLOW
+    ):
+        return None
+    response = HttpResponse("Too many deliveries", status=429, content_type="text/plain")
+    # The limit counts in fixed windows: the next one starts this many seconds from now.
+    response["Retry-After"] = str(window - int(time.time()) % window)
+    return response
+
+
 def _receive(request, local_actor):
+    refused = _too_many_deliveries(request)
+    if refused is not None:
+        return refused
     if int(request.META.get("CONTENT_LENGTH") or 0) > MAX_INBOX_BYTES:
         return HttpResponse("Too large", status=413)
     try:

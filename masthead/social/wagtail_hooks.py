@@ -1,6 +1,7 @@
 """Registers the social web's admin: one "Social web" menu holding its viewsets, one
 "Comments" menu for moderation, an article's "Social network posts" and "Comments" items in
-its edit screen's header menu, and the audit-log wording of moderation."""
+its edit screen's header menu, and the audit-log wording of moderation. The viewsets and
+views are in ``admin/``, the moderation actions in ``actions``."""
 
 from django.utils.translation import gettext_lazy as _
 from wagtail import hooks
@@ -8,21 +9,22 @@ from wagtail.admin.ui.menus.pages import PageMenuItem
 from wagtail.admin.viewsets.base import ViewSetGroup
 
 from masthead.publishing.models import ArticlePage
-from masthead.social import admin, comments_admin, moderation
+from masthead.social import actions
+from masthead.social.admin import comments, social_web
 
 
 class SocialAdminGroup(ViewSetGroup):
     menu_label = _("Social web")
     menu_icon = "globe"
     menu_order = 260
-    items = admin.viewsets
+    items = social_web.viewsets
 
 
 class CommentsAdminGroup(ViewSetGroup):
     menu_label = _("Comments")
     menu_icon = "comment"
     menu_order = 255
-    items = comments_admin.viewsets
+    items = comments.viewsets
 
 
 class SocialPostsMenuItem(PageMenuItem):
@@ -46,7 +48,7 @@ class ArticleCommentsMenuItem(PageMenuItem):
     priority = 67
 
     def is_shown(self, user):
-        return user.has_perm(moderation.CHANGE_CONVERSATION)
+        return user.has_perm(actions.CHANGE_CONVERSATION)
 
 
 @hooks.register("register_admin_viewset")
@@ -68,5 +70,5 @@ def social_posts_button(page, user, view_name, next_url=None):
 
 @hooks.register("register_log_actions")
 def register_moderation_log_actions(log_actions):
-    for action, label, message in moderation.LOG_ACTIONS:
+    for action, label, message in actions.LOG_ACTIONS:
         log_actions.register_action(action, label, message)

@@ -16,6 +16,7 @@ from wagtail.signals import page_published, page_unpublished
 from masthead.core.bulk import is_bringing_in_archive
 from masthead.core.cache_invalidation import invalidate_pages_on_change
 from masthead.core.scheduler import register_periodic_job
+from masthead.core.slots import register_slot
 from masthead.publishing.models import ArticlePage
 from masthead.readers.registry import register_personal_data
 from masthead.social import inbox, reader_data, services, tasks
@@ -54,3 +55,7 @@ def connect():
     register_periodic_job("social.retry-deliveries", tasks.retry_due_deliveries, every=60)
     register_periodic_job("social.retry-posts", tasks.retry_due_posts, every=60)
     register_periodic_job("social.forget-signatures", inbox.forget_old_signatures, every=3600)
+    # The footer's fediverse handle, and an article's comments after any archived ones
+    # (masthead.core.slots).
+    register_slot("footer_follow", "social/includes/footer_follow.html")
+    register_slot("article_end", "social/includes/comments.html", order=20)

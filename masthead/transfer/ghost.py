@@ -48,11 +48,17 @@ from masthead.transfer.html import to_blocks
 from masthead.transfer.importing import Importer, ImportFileError, register_importer
 from masthead.transfer.media import MediaImporter
 from masthead.transfer.members import MemberImport, NewsletterChooser, ghost_members, read_csv
+from masthead.transfer.pages import ItemStatus
 
 MAX_JSON_BYTES = 512 * 1024 * 1024
 GHOST_URL = "__GHOST_URL__"
 _RESIZED = re.compile(r"/content/images/size/w\d+(?:h\d+)?/")
-STATUSES = {"published": "published", "draft": "draft", "scheduled": "scheduled"}
+# Ghost's status of a post: what it becomes here.
+STATUSES = {
+    "published": ItemStatus.PUBLISHED,
+    "draft": ItemStatus.DRAFT,
+    "scheduled": ItemStatus.SCHEDULED,
+}
 
 
 def parse_date(value):
@@ -284,6 +290,7 @@ class GhostImporter(Importer):
             self.media.begin_item()
             try:
                 self._import_post(post)
+                self.media.fetch_first()
             except Exception:
                 self.media.forget_item()
                 raise
@@ -305,13 +312,13 @@ class GhostImporter(Importer):
         for note in notes:
             self.report.approximate(kind, label, note)
         ghost_status = str(post.get("status") or "draft")
-        status = STATUSES.get(ghost_status, "draft")
+        status = STATUSES.get(ghost_status, ItemStatus.DRAFT)
         if ghost_status == "sent":
             self.report.approximate(kind, label, "sent by email only on Ghost: imported as a draft")
         elif ghost_status not in STATUSES:
             self.report.approximate(kind, label, f"status {ghost_status!r} imported as a draft")
         visibility = post.get("visibility") or "public"
-        if visibility != "public" and status != "draft":
+        if visibility != "public" and status != ItemStatus.DRAFT:
             self.report.approximate(
                 kind, label, f"was for {visibility} readers only on Ghost; it is public here"
             )
@@ -323,6 +330,7 @@ class GhostImporter(Importer):
         hero_alt = post.get("feature_image_alt") or meta.get("feature_image_alt") or ""
         hero_caption = post.get("feature_image_caption") or meta.get("feature_image_caption") or ""
         hero = None if is_page else self._image(post.get("feature_image"), hero_alt)
+        self.media.fetch_first()  # the images are resolved: nothing is saved before them
         extra = {}
         if hero is not None:
             extra = {
@@ -348,7 +356,7 @@ class GhostImporter(Importer):
             body=blocks,
             published_at=published_at,
             status=status,
-            go_live_at=published_at if status == "scheduled" else None,
+            go_live_at=published_at if status == ItemStatus.SCHEDULED else None,
             section=section,
             authors=authors,
             tags=tags,
@@ -359,7 +367,7 @@ class GhostImporter(Importer):
             modified_at=parse_date(post.get("updated_at")),
             label=label,
         )
-        if post.get("featured") and status == "published" and not is_page:
+        if post.get("featured") and status == ItemStatus.PUBLISHED and not is_page:
             self.featured.append((published_at, page.pk, label))
 
     def _section_and_tags(self, post_id, is_page, label):

@@ -18,16 +18,23 @@ batch. (One transaction per item cost a commit per item; if the process dies, at
 current batch is lost, and running the import again finishes it.) Wagtail's reference and search
 indexes are updated by one task per batch, queued when it commits
 (``masthead.transfer.indexing``).
-A dry run does the same
-inside one transaction that is rolled back at the end, so it reports exactly what a real
-run would do.
+
+Nothing is downloaded while a transaction is open (on SQLite it would hold the only write
+lock for as long as the old site takes to answer): an item that needs something from the
+network first raises ``FetchFirst`` at the end of its work; it is rolled back (its report
+lines too), its batch is committed, the fetch runs outside any transaction, and the item
+runs again at the start of the next batch, finding what was fetched.
+
+A dry run does the same inside one transaction that is rolled back at the end, so it
+reports exactly what a real run would do (its downloads, too, happen inside that one
+transaction).
 """
 
 import threading
 from collections import Counter
 from contextlib import nullcontext
 from dataclasses import dataclass, field
-from itertools import islice
+from itertools import chain, islice
 
 from django.contrib.contenttypes.models import ContentType
 from django.db import transaction
@@ -49,6 +56,16 @@ class ImportFileError(Exception):
 
 class _DryRunRollback(Exception):
     """Raised at the end of a dry run to roll its one transaction back."""
+
+
+class FetchFirst(Exception):
+    """Raised by an item's work when it needs something from the network first (images to
+    download): ``run_import`` rolls the item back, commits its batch, calls ``fetch()``
+    outside any transaction, then runs the item again."""
+
+    def __init__(self, fetch):
+        super().__init__("The item needs a download first.")
+        self.fetch = fetch
 
 
 @dataclass
@@ -87,6 +104,17 @@ class Report:
     def fail(self, kind, item, reason):
         self.failed.append(Note(kind, str(item), str(reason)))
         self.count(kind, "failed")
+
+    def mark(self):
+        """Where the report stands now, for ``rewind``."""
+        return Counter(self.counts), len(self.skipped), len(self.approximated), len(self.failed)
+
+    def rewind(self, mark):
+        """Forget what was added since ``mark`` (an item rolled back to be run again)."""
+        counts, skipped, approximated, failed = mark
+        self.counts.clear()
+        self.counts.update(counts)
+        del self.skipped[skipped:], self.approximated[approximated:], self.failed[failed:]
 
     def as_dict(self):
         by_kind = {}
@@ -219,18 +247,29 @@ def run_import(kind, paths, *, options=None, dry_run=False, progress=None):
     try:
         with bringing_in_archive(), transaction.atomic() if dry_run else nullcontext():
             items = enumerate(importer.items(), start=1)
+            again = None  # an item to run again once what it needs is fetched
             more = True
             while more:
+                fetch = None
                 with transaction.atomic(), indexing.deferred():
-                    more = False
                     _local.cache.clear()
                     # islice takes the items one at a time: an importer's generator may
                     # depend on what the item before did
-                    for done, (label, work) in islice(items, BATCH_SIZE):
-                        more = done % BATCH_SIZE == 0  # a full batch: there may be more
+                    batch = islice(items, BATCH_SIZE)
+                    if again is not None:
+                        batch = chain([again], islice(items, BATCH_SIZE - 1))
+                    again, taken = None, 0
+                    for done, (label, work) in batch:
+                        taken += 1
+                        mark = report.mark()
                         try:
                             with transaction.atomic():
                                 work()
+                        except FetchFirst as needed:
+                            report.rewind(mark)
+                            _local.cache.clear()
+                            again, fetch = (done, (label, work)), needed.fetch
+                            break
                         except ImportFileError:
                             raise
                         except Exception as error:  # one item's failure is reported alone
@@ -238,6 +277,10 @@ def run_import(kind, paths, *, options=None, dry_run=False, progress=None):
                             report.fail("item", label, f"{type(error).__name__}: {error}")
                         if progress:
                             progress(done, total)
+                    # a full batch, or one ended early for a fetch: there may be more
+                    more = again is not None or taken == BATCH_SIZE
+                if fetch is not None:
+                    fetch()  # the batch is committed: no transaction is open
             with transaction.atomic(), indexing.deferred():
                 importer.finish()
             if dry_run:

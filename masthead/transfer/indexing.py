@@ -11,10 +11,12 @@ recomputes a figure over the whole index. Inside ``deferred()`` (one batch of
 ``disable_reference_index_auto_update`` sets) stops the first, and the second's receiver is
 ``_search_on_save``, which stands in for ``modelsearch``'s (see ``take_over_search``)
 and calls it as it is outside an import. What is saved meanwhile is noted, and
-``deferred`` queues one ``update_indexes_task`` for all of it once the batch commits:
-the reference index updated object by object as Wagtail's task does, the search index
-model by model in one bulk update per backend. An object that is gone (an item rolled
-back) is skipped.
+``deferred`` queues one ``tasks.update_indexes_task`` for all of it once the batch
+commits, which runs ``update_indexes``: the reference index updated object by object as
+Wagtail's task does, the search index model by model in one bulk update per backend. An
+object that is gone (an item rolled back) is skipped. (The task is handed to this module
+by ``wiring``, through ``queue_updates_with``: the tasks run the importers, which use
+``deferred``, so this module cannot import them.)
 """
 
 import threading
@@ -24,7 +26,6 @@ from contextlib import contextmanager
 from django.apps import apps
 from django.db import transaction
 from django.db.models.signals import post_save
-from django_tasks import task
 from modelsearch import index
 from modelsearch.backends import get_search_backends
 from modelsearch.signal_handlers import post_save_signal_handler
@@ -34,6 +35,14 @@ from wagtail.tasks import update_reference_index_task
 
 _local = threading.local()
 _taken_over = []
+# The task ``deferred`` queues: ``tasks.update_indexes_task``, from ``queue_updates_with``.
+_update_task = {}
+
+
+def queue_updates_with(task):
+    """Have ``deferred`` queue ``task(referenced, searched)`` to bring the indexes up to
+    date (``wiring`` hands it ``tasks.update_indexes_task``)."""
+    _update_task["task"] = task
 
 
 def take_over_search():
@@ -82,7 +91,8 @@ def deferred():
         del _local.referenced, _local.searched
     if referenced or searched:
         objects = (sorted(referenced), sorted(searched))
-        transaction.on_commit(lambda: update_indexes_task.enqueue(*objects))
+        task = _update_task["task"]
+        transaction.on_commit(lambda: task.enqueue(*objects))
 
 
 @contextmanager
@@ -98,8 +108,7 @@ def _reference_index_not_updated():
             del reference_index_auto_update_disabled.value
 
 
-@task()
-def update_indexes_task(referenced, searched):
+def update_indexes(referenced, searched):
     """Update the reference index for each ``(app_label, model_name, pk)`` of
     ``referenced``, and the search index for each of ``searched``, that is still there."""
     for app_label, model_name, pk in referenced:

@@ -17,7 +17,13 @@ An image is looked for, in order:
    uploads/2020/01/x.jpg`` is ``uploads_dir/2020/01/x.jpg``); a path that would leave the
    folder is refused;
 3. on the web when ``download`` is true: ``urllib`` with a 20-second timeout, http and https
-   only, at most ``WAGTAILIMAGES_MAX_UPLOAD_SIZE`` bytes.
+   only, at most ``WAGTAILIMAGES_MAX_UPLOAD_SIZE`` bytes. Never while a transaction is open:
+   an address not downloaded yet answers None for now and is noted; ``fetch_first()``
+   (called by the importer once an item's images are resolved, before it saves anything
+   else, and again when its work is done) then raises ``importing.FetchFirst``, so
+   ``run_import`` rolls the item back, downloads what was noted (``fetch_now``) with no
+   transaction open, and runs the item again, which finds the files downloaded. Files the
+   rolled-back attempt had stored are deleted.
 
 WordPress names its resized copies ``x-300x200.jpg``; when the original ``x.jpg`` can be had
 it is imported instead (once, for every size the posts name).
@@ -52,6 +58,7 @@ from wagtail.images import get_image_model
 from wagtail.models import get_root_collection_id
 
 from masthead.core.images import UnreadableImage, strip_metadata, unguessable_name
+from masthead.transfer.importing import FetchFirst
 from masthead.transfer.pages import remember_new_many
 
 DOWNLOAD_TIMEOUT = 20
@@ -64,12 +71,16 @@ class RefusedImage(ValueError):
     """The file is not an image this site takes; the message says why."""
 
 
+class _NotDownloadedYet(Exception):
+    """The file is on the web and has not been downloaded yet (``MediaImporter.fetch_now``)."""
+
+
 def max_bytes():
-    return getattr(settings, "WAGTAILIMAGES_MAX_UPLOAD_SIZE", 15 * 1024 * 1024)
+    return settings.WAGTAILIMAGES_MAX_UPLOAD_SIZE
 
 
 def max_pixels():
-    return getattr(settings, "WAGTAILIMAGES_MAX_IMAGE_PIXELS", 64_000_000)
+    return settings.WAGTAILIMAGES_MAX_IMAGE_PIXELS
 
 
 def check_image(data, limits=None):
@@ -163,6 +174,22 @@ def prepare_local_image(url, uploads_dir, uploads_prefixes, limits):
     return prepared
 
 
+def download(key):
+    """The bytes at the http(s) address ``key``: at most ``max_bytes()`` (RefusedImage
+    beyond), FileNotFoundError when the download fails or times out."""
+    request = urllib.request.Request(key, headers={"User-Agent": "Masthead importer"})  # noqa: S310 - http(s) only, checked by the caller
+    try:
+        with urllib.request.urlopen(request, timeout=DOWNLOAD_TIMEOUT) as response:  # noqa: S310
+            declared = response.headers.get("Content-Length")
+            if declared and declared.isdigit() and int(declared) > max_bytes():
+                raise RefusedImage(f"it is larger than {max_bytes() // (1024 * 1024)} MiB")
+            return response.read(max_bytes() + 1)
+    except urllib.error.URLError as error:
+        raise FileNotFoundError(f"the download failed ({error.reason})") from error
+    except TimeoutError as error:
+        raise FileNotFoundError("the download timed out") from error
+
+
 class MediaImporter:
     def __init__(
         self,
@@ -188,12 +215,43 @@ class MediaImporter:
         # The current item's files as the worker process read, checked and cleaned them
         # (see prepare_local_image)
         self.prepared = {}
+        self._downloaded = {}  # address -> its bytes, or what its download raised
+        self._again = False  # the next item is the last one, run again after downloading
+        self._to_download = {}  # addresses the current item waits for (an ordered set)
+        self._written = []  # files the current item stored, deleted if it must run again
 
     # -- the run's memory, rolled back with an item that fails ------------------------------
 
     def begin_item(self, prepared=None):
         self._recent = []
         self.prepared = prepared or {}
+        self._to_download = {}
+        self._written = []
+        if not self._again:
+            self._downloaded = {}  # what the item before was given
+        self._again = False
+
+    def fetch_first(self):
+        """Raise ``FetchFirst`` if the current item waits for downloads: it is rolled back
+        and run again once they are made (see the module docstring); the files it stored
+        meanwhile are deleted."""
+        if not self._to_download:
+            return
+        storage = self.Image._meta.get_field("file").storage
+        for name in self._written:
+            storage.delete(name)
+        self._written = []
+        self._again = True
+        raise FetchFirst(self.fetch_now)
+
+    def fetch_now(self):
+        """Download what the last item waited for (with no transaction open)."""
+        for key in self._to_download:
+            try:
+                self._downloaded[key] = download(key)
+            except (OSError, RefusedImage) as error:
+                self._downloaded[key] = error
+        self._to_download = {}
 
     def forget_item(self):
         """Forget what the item that just failed (and was rolled back) imported."""
@@ -276,6 +334,9 @@ class MediaImporter:
                 try:
                     data = self._fetch(candidate)
                     image_format, width, height = check_image(data)
+                except _NotDownloadedYet:
+                    self._to_download[candidate] = True
+                    return None  # for now: the item runs again once it is downloaded
                 except (OSError, RefusedImage) as error:
                     reasons.append(str(error))
                     continue
@@ -302,19 +363,12 @@ class MediaImporter:
             raise FileNotFoundError("no uploads folder was given and downloading is off")
         if urlsplit(key).scheme not in ("http", "https"):
             raise RefusedImage("only http and https addresses are downloaded")
-        # http(s) only, checked above
-        request = urllib.request.Request(key, headers={"User-Agent": "Masthead importer"})  # noqa: S310
-        try:
-            with urllib.request.urlopen(request, timeout=DOWNLOAD_TIMEOUT) as response:  # noqa: S310
-                declared = response.headers.get("Content-Length")
-                if declared and declared.isdigit() and int(declared) > max_bytes():
-                    raise RefusedImage(f"it is larger than {max_bytes() // (1024 * 1024)} MiB")
-                data = response.read(max_bytes() + 1)
-        except urllib.error.URLError as error:
-            raise FileNotFoundError(f"the download failed ({error.reason})") from error
-        except TimeoutError as error:
-            raise FileNotFoundError("the download timed out") from error
-        return data
+        if key not in self._downloaded:
+            raise _NotDownloadedYet(key)
+        downloaded = self._downloaded[key]
+        if isinstance(downloaded, Exception):
+            raise downloaded
+        return downloaded
 
     def _store(self, key, data, size, image_format, width, height, title, cleaned=None):
         name = os.path.basename(unquote(urlsplit(key).path)) or "image"
@@ -336,6 +390,8 @@ class MediaImporter:
         else:
             self._write(image, data, name, cleaned)
         image.save()
+        if not self.importer.dry_run:
+            self._written.append(image.file.name)
         return image
 
     def _write(self, image, data, name, cleaned=None):

@@ -24,6 +24,10 @@ Which newsletter here: the ``newsletter_map`` option (``{"name on the old site o
 else ``default_newsletter`` (by slug or name), else the first public newsletter: each
 unknown name is noted. Paid plans, complimentary plans and Stripe customers are only
 noted: no one is charged, and no payment is carried over.
+
+The run's report, kept with the run for as long as the run is, names each member by the line
+of the file they came from ("line 7: deleted on Ghost"), never by their address: a refused
+address may be one erased at the reader's request, and nothing erases the report.
 """
 
 import csv
@@ -179,11 +183,16 @@ class NewsletterChooser:
 # --- Reading each platform's file ---------------------------------------------------------------
 
 
+def member_label(line):
+    """How the report names the member on ``line`` of the file: never by their address."""
+    return f"line {line}"
+
+
 def ghost_members(rows, chooser, report):
     """``(source_id, label, ImportedMember, notes)`` for each row of Ghost's members CSV."""
     for line, row in enumerate(rows, start=2):
         email = row.get("email", "")
-        label = email or f"line {line}"
+        label = member_label(line)
         if row.get("deleted_at"):
             report.skip("member", label, "deleted on Ghost")
             continue
@@ -217,7 +226,7 @@ def substack_subscribers(rows, chooser, report, list_name=""):
     names = [list_name] if list_name else []
     for line, row in enumerate(rows, start=2):
         email = row.get("email", "")
-        label = email or f"line {line}"
+        label = member_label(line)
         notes = []
         plan = (row.get("plan") or row.get("type") or "").strip().lower()
         if plan not in PAID_PLANS_FREE:

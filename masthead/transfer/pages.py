@@ -35,13 +35,13 @@ emptied once at the end, not at every page, image and tag saved.
 ``save_article`` creates (under ``section``, which for a ``StandardPage`` is its parent
 page) or updates the page recorded for ``(kind, source_id)``, saves a revision and then:
 
-- ``status="published"``: publishes it, keeping ``published_at`` as its
+- ``status=ItemStatus.PUBLISHED``: publishes it, keeping ``published_at`` as its
   ``first_published_at`` and ``modified_at`` (or ``published_at``) as its
   ``last_published_at``: the feeds date items by the first, sitemaps by the second;
-- ``status="scheduled"``: publishes it with ``go_live_at`` in the future, so Wagtail's
+- ``status=ItemStatus.SCHEDULED``: publishes it with ``go_live_at`` in the future, so Wagtail's
   scheduler makes it live then (a ``go_live_at`` already past publishes it now, dated
   ``published_at``);
-- ``status="draft"``: leaves it unpublished (and unpublishes it if an earlier run had
+- ``status=ItemStatus.DRAFT``: leaves it unpublished (and unpublishes it if an earlier run had
   published it).
 
 It counts the page in ``importer.report`` as ``kind`` "created" or "updated", notes a slug
@@ -53,6 +53,7 @@ introduction; authors and tags are ignored.
 
 import html
 import re
+from enum import StrEnum
 
 from django.contrib.contenttypes.models import ContentType
 from django.db.models import F
@@ -80,7 +81,15 @@ from masthead.transfer.redirects import TakenPaths, redirect_old_urls
 STANDFIRST_MAX = 300
 TAG_MAX = 100
 SLUG_MAX = 255
-STATUSES = ("published", "draft", "scheduled")
+
+
+class ItemStatus(StrEnum):
+    """What an imported page becomes here, whatever its source called it."""
+
+    PUBLISHED = "published"
+    DRAFT = "draft"
+    SCHEDULED = "scheduled"
+
 
 _TAG = re.compile(r"<[^>]+>")
 _SPACE = re.compile(r"\s+")
@@ -380,12 +389,12 @@ def _save_and_publish(parent, page, created, status, published_at, modified_at):
             page.refresh_from_db(fields=["path", "depth", "url_path"])
         page.save()
     revision = page.save_revision(clean=False)
-    if status == "draft":
+    if status == ItemStatus.DRAFT:
         if page.live:
             page.unpublish()
         return
     revision.publish()
-    if status == "published" or not (page.go_live_at and page.go_live_at > timezone.now()):
+    if status == ItemStatus.PUBLISHED or not (page.go_live_at and page.go_live_at > timezone.now()):
         dated = {"last_published_at": modified_at or published_at or page.last_published_at}
         if published_at:
             dated["first_published_at"] = published_at
@@ -418,8 +427,8 @@ def save_article(
 ):
     """Create or update the page for ``(kind, source_id)``: (page, created). See the
     module's docstring."""
-    if status not in STATUSES:
-        raise ValueError(f"Unknown status {status!r}; one of {', '.join(STATUSES)}.")
+    if status not in set(ItemStatus):
+        raise ValueError(f"Unknown status {status!r}; one of {', '.join(ItemStatus)}.")
     report = importer.report
     label = label or f"{title} ({kind} {source_id})"
     is_article = issubclass(page_class, ArticlePage)
@@ -452,19 +461,19 @@ def save_article(
     page.body = body
     for field, value in (extra_fields or {}).items():
         setattr(page, field, value)
-    if status == "published":
+    if status == ItemStatus.PUBLISHED:
         page.first_published_at = published_at or page.first_published_at
         page.go_live_at = None
-    elif status == "scheduled":
+    elif status == ItemStatus.SCHEDULED:
         page.go_live_at = go_live_at or published_at
     if is_article:
         page.tags.clear()
         _add_tags(page, tag_names(tags))
-    if created and status == "published":
+    if created and status == ItemStatus.PUBLISHED:
         _add_published(section, page, published_at, modified_at)
     else:
         _save_and_publish(section, page, created, status, published_at, modified_at)
-    if status != "draft" and old_urls:
+    if status != ItemStatus.DRAFT and old_urls:
         sites = importer.__dict__.setdefault("_sites_by_parent", {})
         if section.pk not in sites:
             sites[section.pk] = section.get_site()

@@ -48,11 +48,11 @@ from masthead.transfer.members import (
     read_csv,
     substack_subscribers,
 )
+from masthead.transfer.pages import ItemStatus
 
 MAX_MEMBERS = 50_000
 MAX_RATIO = 200
 RATIO_FLOOR = 1024 * 1024  # small files may compress well without being a bomb
-DEFAULT_MAX_BYTES = 1024 * 1024 * 1024
 MAX_HTML_BYTES = 20 * 1024 * 1024
 _DRIVE = re.compile(r"^[A-Za-z]:")
 _EMAIL_LIST = re.compile(r"^email_list(?:\.(?P<name>.+))?\.csv$", re.IGNORECASE)
@@ -61,7 +61,7 @@ PAID_AUDIENCES = {"only_paid", "founding", "paid"}
 
 
 def max_bytes():
-    return getattr(settings, "TRANSFER_ZIP_MAX_BYTES", DEFAULT_MAX_BYTES)
+    return settings.TRANSFER_ZIP_MAX_BYTES
 
 
 def open_zip(path):
@@ -231,6 +231,7 @@ class SubstackImporter(Importer):
             self.media.begin_item()
             try:
                 self._import_post(row)
+                self.media.fetch_first()
             except Exception:
                 self.media.forget_item()
                 raise
@@ -266,6 +267,7 @@ class SubstackImporter(Importer):
         blocks, block_notes = to_blocks(
             html, images=lambda src, alt="": self.media.image_for(src, alt=alt or "")
         )
+        self.media.fetch_first()  # the images are resolved: nothing is saved before them
         for note in dict.fromkeys([*notes, *block_notes]):
             self.report.approximate(kind, label, note)
         published = str(row.get("is_published", "")).strip().lower() in ("true", "t", "1", "yes")
@@ -302,7 +304,7 @@ class SubstackImporter(Importer):
             standfirst=standfirst,
             body=blocks,
             published_at=published_at,
-            status="published" if published else "draft",
+            status=ItemStatus.PUBLISHED if published else ItemStatus.DRAFT,
             section=section,
             authors=authors,
             old_urls=[f"/p/{slug}"],

@@ -1,5 +1,7 @@
 """An import as a background task working on an ``ImportRun``, and the functions that start
-one from the admin or run one from the command line.
+one (``actions.StartImport`` from the admin) or run one from the command line; the task
+that brings Wagtail's indexes up to date after each batch of an import (``indexing``); and
+the task that builds the admin's export (``export_runs``).
 
 ``start_import()`` keeps the uploaded files in a private folder of their own under
 ``TRANSFER_UPLOAD_DIR`` (never under ``MEDIA_ROOT``, so never served), records the run as
@@ -28,8 +30,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from django_tasks import task
 
-from masthead.core.actions import Action
-from masthead.transfer import importing
+from masthead.transfer import export_runs, importing, indexing
 from masthead.transfer.models import ImportRun
 
 logger = logging.getLogger(__name__)
@@ -99,24 +100,6 @@ def start_import(kind, files, *, options=None, dry_run=False, user=None):
         shutil.rmtree(folder, ignore_errors=True)
         raise
     return run
-
-
-class StartImport(Action):
-    """An Administrator starts an import from the admin: checked, queued and logged."""
-
-    permission = IMPORT_PERMISSION
-    log_action = START_LOG_ACTION
-
-    def __init__(self, kind, files, *, options=None, dry_run=False, user=None):
-        super().__init__(None, user)
-        self.kind, self.files, self.options, self.dry_run = kind, files, options, dry_run
-
-    def perform(self):
-        self.instance = start_import(
-            self.kind, self.files, options=self.options, dry_run=self.dry_run, user=self.user
-        )
-        self.log_data = {"run": self.instance.pk, "kind": self.kind, "dry_run": self.dry_run}
-        return self.instance
 
 
 def importer_options(run):
@@ -231,3 +214,23 @@ def import_task(run_id):
     finally:
         discard_files(run)
     return run.status
+
+
+@task()
+def update_indexes_task(referenced, searched):
+    """Update Wagtail's reference and search indexes for what one batch of an import saved
+    (``indexing.update_indexes``)."""
+    indexing.update_indexes(referenced, searched)
+
+
+def request_export(user):
+    """Queue a new export for ``user`` (see ``export_runs.queue_export``) and enqueue its
+    task after the commit. Raises ``export_runs.ExportBusy``."""
+    export_runs.queue_export(user)
+    transaction.on_commit(lambda: build_export_task.enqueue())
+
+
+@task()
+def build_export_task():
+    """Build the export an Administrator asked for in the admin."""
+    return export_runs.build_export()

@@ -2,7 +2,7 @@
 transfer add their items to through the ``register_import_export_menu_item`` hook), the
 import screens' URLs, the read-only listing of archived comments (linked from the header
 menu of a page that has some), and the audit-log wording of an import started from the
-admin."""
+admin and of the export of everything started and downloaded."""
 
 from django.urls import path, reverse
 from django.utils.translation import gettext_lazy as _
@@ -10,7 +10,9 @@ from wagtail import hooks
 from wagtail.admin.menu import Menu, MenuItem, SubmenuMenuItem
 from wagtail.admin.widgets import Button
 
-from masthead.transfer import export_views, tasks, views
+from masthead.transfer import export_runs, tasks
+from masthead.transfer.admin import export as export_admin
+from masthead.transfer.admin import imports
 from masthead.transfer.models import ArchivedComment
 
 MENU_HOOK = "register_import_export_menu_item"
@@ -18,23 +20,23 @@ MENU_HOOK = "register_import_export_menu_item"
 
 class ImportMenuItem(MenuItem):
     def is_shown(self, request):
-        return views.may_import(request.user)
+        return imports.may_import(request.user)
 
 
 class ArchivedCommentsMenuItem(MenuItem):
     def is_shown(self, request):
-        return views.may_view_archived_comments(request.user)
+        return imports.may_view_archived_comments(request.user)
 
 
 @hooks.register("register_admin_urls")
 def register_import_urls():
     return [
-        path("import/", views.ImportListView.as_view(), name="transfer_import_list"),
-        path("import/new/", views.ImportStartView.as_view(), name="transfer_import_start"),
-        path("import/<int:pk>/", views.ImportRunView.as_view(), name="transfer_import_run"),
+        path("import/", imports.ImportListView.as_view(), name="transfer_import_list"),
+        path("import/new/", imports.ImportStartView.as_view(), name="transfer_import_start"),
+        path("import/<int:pk>/", imports.ImportRunView.as_view(), name="transfer_import_run"),
         path(
             "archived-comments/",
-            views.ArchivedCommentListView.as_view(),
+            imports.ArchivedCommentListView.as_view(),
             name="transfer_archived_comments",
         ),
     ]
@@ -63,7 +65,7 @@ def register_import_export_menu():
 @hooks.register("register_page_header_buttons")
 def archived_comments_button(page, user, view_name, next_url=None):
     """In a page's header menu, its archived comments, when it has any."""
-    if not views.may_view_archived_comments(user):
+    if not imports.may_view_archived_comments(user):
         return
     count = ArchivedComment.objects.filter(article_id=page.pk).count()
     if count:
@@ -77,16 +79,16 @@ def archived_comments_button(page, user, view_name, next_url=None):
 
 class ExportMenuItem(MenuItem):
     def is_shown(self, request):
-        return export_views.may_export(request.user)
+        return export_admin.may_export(request.user)
 
 
 @hooks.register("register_admin_urls")
 def register_export_urls():
     return [
-        path("export/", export_views.ExportView.as_view(), name="transfer_export"),
+        path("export/", export_admin.ExportView.as_view(), name="transfer_export"),
         path(
             "export/download/",
-            export_views.ExportDownloadView.as_view(),
+            export_admin.ExportDownloadView.as_view(),
             name="transfer_export_download",
         ),
     ]
@@ -99,5 +101,5 @@ def register_export_menu_item():
 
 @hooks.register("register_log_actions")
 def register_transfer_log_actions(log_actions):
-    for action, label, message in tasks.LOG_ACTIONS:
+    for action, label, message in (*tasks.LOG_ACTIONS, *export_runs.LOG_ACTIONS):
         log_actions.register_action(action, label, message)

@@ -69,18 +69,20 @@ from masthead.transfer.html import sanitise, to_blocks
 from masthead.transfer.importing import Importer, ImportFileError, register_importer
 from masthead.transfer.media import MediaImporter, max_bytes, max_pixels, prepare_local_image
 from masthead.transfer.models import ArchivedComment, SourceRecord
+from masthead.transfer.pages import ItemStatus
 
 WP_NAMESPACE = re.compile(r"^http://wordpress\.org/export/1\.\d+/$")
 EXCERPT_NAMESPACE = re.compile(r"^http://wordpress\.org/export/1\.\d+/excerpt/$")
 CONTENT_NAMESPACE = "http://purl.org/rss/1.0/modules/content/"
 DC_NAMESPACE = "http://purl.org/dc/elements/1.1/"
 SUPPORTED_VERSIONS = ("1.0", "1.1", "1.2")
+# WordPress's status of a post: what it becomes here.
 STATUSES = {
-    "publish": "published",
-    "future": "scheduled",
-    "draft": "draft",
-    "pending": "draft",
-    "private": "draft",
+    "publish": ItemStatus.PUBLISHED,
+    "future": ItemStatus.SCHEDULED,
+    "draft": ItemStatus.DRAFT,
+    "pending": ItemStatus.DRAFT,
+    "private": ItemStatus.DRAFT,
 }
 IMPORTED_TYPES = ("post", "page", "attachment")
 NULL_DATE = "0000-00-00 00:00:00"
@@ -368,6 +370,7 @@ class WordPressImporter(Importer):
             self.media.begin_item((prepared or {}).get("images"))
             try:
                 work()
+                self.media.fetch_first()
             except Exception:
                 # what the failed item made is rolled back: forget it (it is all found again)
                 self.media.forget_item()
@@ -452,7 +455,7 @@ class WordPressImporter(Importer):
             return
         status = STATUSES.get(item.status)
         if status is None:
-            status = "draft"
+            status = ItemStatus.DRAFT
             self.report.approximate(
                 item.type, item.label, f"unknown status {item.status!r}: a draft"
             )
@@ -463,8 +466,8 @@ class WordPressImporter(Importer):
                 f"{'awaiting review' if item.status == 'pending' else 'private'} in WordPress: "
                 "imported as a draft",
             )
-        if status == "scheduled" and (item.date is None or item.date <= timezone.now()):
-            status = "published"  # its time has come: WordPress would have published it
+        if status == ItemStatus.SCHEDULED and (item.date is None or item.date <= timezone.now()):
+            status = ItemStatus.PUBLISHED  # its time has come: WordPress would have published it
         if item.type == "post":
             page, created = self.import_post(item, status)
         else:
@@ -561,6 +564,7 @@ class WordPressImporter(Importer):
                     "image", f"attachment {thumbnail}", "the featured image is not in the export"
                 )
         body = self._body(item)
+        self.media.fetch_first()  # the images are resolved: nothing is saved before them
         standfirst, truncated = pages.standfirst_from(item.excerpt, item.content)
         if truncated:
             self.report.approximate("post", item.label, "the excerpt was cut to 300 characters")
@@ -581,17 +585,17 @@ class WordPressImporter(Importer):
             standfirst=standfirst,
             body=body,
             published_at=item.date,
-            modified_at=item.modified if status == "published" else None,
+            modified_at=item.modified if status == ItemStatus.PUBLISHED else None,
             status=status,
-            go_live_at=item.date if status == "scheduled" else None,
+            go_live_at=item.date if status == ItemStatus.SCHEDULED else None,
             section=section,
             authors=authors,
             tags=[*tags, *extra_tags],
             hero_image=hero,
-            old_urls=self.old_urls(item) if status != "draft" else (),
+            old_urls=self.old_urls(item) if status != ItemStatus.DRAFT else (),
             label=item.label,
         )
-        if status == "published" and (item.sticky or item.id in self.sticky_ids):
+        if status == ItemStatus.PUBLISHED and (item.sticky or item.id in self.sticky_ids):
             self.sticky_pages.append((item.date or page.first_published_at, page.pk, item.label))
         return page, created
 
@@ -607,6 +611,8 @@ class WordPressImporter(Importer):
                 )
         parent = parent or pages.home_page()
         standfirst, _truncated = pages.standfirst_from(item.excerpt, "")
+        body = self._body(item)
+        self.media.fetch_first()
         return pages.save_article(
             self,
             "page",
@@ -614,14 +620,14 @@ class WordPressImporter(Importer):
             title=item.title,
             slug=item.slug or item.title,
             standfirst=standfirst,
-            body=self._body(item),
+            body=body,
             published_at=item.date,
-            modified_at=item.modified if status == "published" else None,
+            modified_at=item.modified if status == ItemStatus.PUBLISHED else None,
             status=status,
-            go_live_at=item.date if status == "scheduled" else None,
+            go_live_at=item.date if status == ItemStatus.SCHEDULED else None,
             section=parent,
             page_class=StandardPage,
-            old_urls=self.old_urls(item) if status != "draft" else (),
+            old_urls=self.old_urls(item) if status != ItemStatus.DRAFT else (),
             label=item.label,
         )
 

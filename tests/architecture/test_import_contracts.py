@@ -75,3 +75,15 @@ def test_a_circle_inside_one_app_is_refused_even_inside_a_function(tree_copy):
     result = lint_imports(tree_copy)
     assert result.returncode == 1
     assert "No cycles are allowed in masthead.payments." in result.stdout
+
+
+def test_an_app_left_off_the_floors_breaks_them(tree_copy):
+    (tree_copy / "masthead/events").mkdir()
+    (tree_copy / "masthead/events/__init__.py").write_text("")
+    (tree_copy / "masthead/events/models.py").write_text(
+        "from masthead.core.models import SiteSettings\n\nSETTINGS = SiteSettings\n"
+    )
+    result = lint_imports(tree_copy)
+    assert result.returncode == 1
+    assert "The following modules are not listed as layers:" in result.stdout
+    assert "- masthead.events\n" in result.stdout

@@ -367,7 +367,7 @@ def test_a_visitor_id_does_not_outlive_its_day():
 
 
 def test_hits_wait_in_the_buffer_and_reach_the_database_in_one_statement(settings):
-    settings.TESTING = False
+    settings.AUDIENCE_WRITE_HITS_AT_ONCE = False
     settings.AUDIENCE_BATCH_SIZE = 100
     tree = make_site_tree()
     article = make_article(tree.section)

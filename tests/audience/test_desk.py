@@ -163,23 +163,6 @@ def test_a_registered_panel_is_shown_only_with_its_permission(rf, django_user_mo
         desk._panels.pop("tests_secret")
 
 
-def test_the_sign_in_page_names_the_outlet(newsroom, client):
-    html = client.get(reverse("wagtailadmin_login")).content.decode()
-    assert f"Sign in to {OUTLET}" in html
-    # No logo set: the outlet's monogram, never Wagtail's bird.
-    assert '<span class="audience-admin-monogram" aria-hidden="true">T</span>' in html
-    assert "icon-wagtail" not in html
-    assert "audience/branding.css" in html
-
-
-def test_without_a_logo_the_sidebar_shows_the_outlets_monogram(newsroom, client):
-    client.force_login(make_user("ada", ADMINISTRATORS))
-    html = client.get(reverse("wagtailadmin_home")).content.decode()
-    assert '<span class="audience-admin-monogram" aria-hidden="true">T</span>' in html
-    assert "audience/branding.css" in html
-    assert 'aria-label="Wagtail"' not in html
-
-
 def article_panel(html):
     start = html.index("data-audience-article-panel")
     return html[start : html.index("</div>", start)]

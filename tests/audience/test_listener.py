@@ -266,7 +266,7 @@ def test_a_client_that_stalls_halfway_through_its_head_is_cut_off(hit_server, mo
 @writes
 def test_stopping_writes_what_the_buffer_holds(settings, monkeypatch):
     """A process's SIGTERM path: the loop ends, and the buffered hits are written."""
-    settings.TESTING = False
+    settings.AUDIENCE_WRITE_HITS_AT_ONCE = False
     settings.AUDIENCE_FLUSH_SECONDS = 3600
     settings.AUDIENCE_BATCH_SIZE = 1000
     settings.AUDIENCE_REDIS_URL = ""

@@ -29,7 +29,7 @@ def redis_buffer(settings):
         )
     client = redis.Redis(host=REDIS_HOST, port=REDIS_PORT, db=REDIS_DB)
     client.flushdb()
-    settings.TESTING = False
+    settings.AUDIENCE_WRITE_HITS_AT_ONCE = False
     settings.AUDIENCE_BATCH_SIZE = 2
     settings.AUDIENCE_REDIS_URL = f"redis://{REDIS_HOST}:{REDIS_PORT}/{REDIS_DB}"
     yield client

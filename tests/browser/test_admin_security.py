@@ -1,9 +1,11 @@
 """An editor secures their admin account in a real Chromium: with two-factor
 authentication required, signing in with the password leads to enrolment; they scan (here:
 read) the key from the QR page, prove it with a code, keep their recovery codes, sign out,
-and sign in again with the password and a code generated from the key. At desktop and phone
-widths; screenshots go to tests/artifacts/screenshots/."""
+and sign in again with the password and a code generated from the key. Repeated wrong
+passwords through the real sign-in form lock the account, and the form says so. At desktop
+and phone widths; screenshots go to tests/artifacts/screenshots/."""
 
+import re
 from base64 import b32decode
 
 import pytest
@@ -36,10 +38,10 @@ def editor(settings):
     cache.clear()
 
 
-def sign_in_with_password(page, live_server):
+def sign_in_with_password(page, live_server, password=PASSWORD):
     page.goto(live_server.url + "/admin/login/")
     page.get_by_label("Username").fill("night-editor")
-    page.get_by_label("Password").fill(PASSWORD)
+    page.get_by_label("Password").fill(password)
     page.get_by_role("button", name="Sign in").click()
 
 
@@ -101,3 +103,26 @@ def test_an_editor_enrols_two_factor_from_the_qr_page_and_signs_in_with_a_code(
     expect(page.locator("main")).to_contain_text("You have 10 unused recovery codes.")
     expect(page.get_by_role("button", name="Turn off two-factor authentication")).to_have_count(0)
     screenshot("admin-2fa-manage")
+
+
+def test_wrong_passwords_lock_the_account_and_the_sign_in_page_says_so(
+    live_server, page, screenshot, editor, settings
+):
+    settings.ADMIN_SIGNIN_FAILURES_PER_ACCOUNT = 3
+    for _attempt in range(3):
+        sign_in_with_password(page, live_server, password="not-the-password")
+        expect(page.locator("body")).to_contain_text(
+            re.compile(r"Your username and password didn.t match")
+        )
+
+    # Locked: even the right password is refused, with the reason and how long to wait.
+    sign_in_with_password(page, live_server)
+
+    expect(page.locator("body")).to_contain_text(
+        "Too many failed sign-in attempts. Signing in is paused; try again in 15 minutes."
+    )
+    expect(page).to_have_url(re.compile(r"/admin/login/"))
+    expect(page.get_by_role("button", name="Sign in")).to_be_visible()
+    screenshot("admin-lockout")
+    page.goto(live_server.url + "/admin/")
+    expect(page).to_have_url(re.compile(r"/admin/login/"))

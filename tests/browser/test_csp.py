@@ -1,8 +1,11 @@
 """The Content-Security-Policy holds in a real Chromium: every kind of reader page, an embed
-played after a click, the whole shop checkout and a donation, then the admin's main screens
-(dashboard, page editor with its image chooser and preview, snippets, shop, newsletter,
-donations, settings), and Chromium reports no violation of the policy and no error in the
-Permissions-Policy.
+played after a click, the whole shop checkout and a donation; a reader's sign-in, account and
+data pages, an article's comments (loaded by comments.js, one posted), the footer's fediverse
+handle copied, the newsletter's emailed links, a donor's manage page, a receipt and the
+checkout status page; then the admin's main screens (dashboard, page editor with its image
+chooser and preview, snippets, shop, newsletter, donations, settings, audience, comment
+moderation, readers' data, import and export, two-factor authentication), and Chromium
+reports no violation of the policy and no error in the Permissions-Policy.
 
 Violations are caught twice: from Chromium's console, and from ``securitypolicyviolation``
 events recorded in every frame by a script Playwright adds before any of the page's own.
@@ -12,6 +15,7 @@ reported. Screenshots (desktop width) go to tests/artifacts/screenshots/csp-*.pn
 
 import io
 import re
+from urllib.parse import urlsplit
 
 import pytest
 from django.contrib.auth.models import User
@@ -20,10 +24,16 @@ from django.core.management import call_command
 from playwright.sync_api import expect
 from wagtail.models import Site
 
-from masthead.newsletter.models import Campaign
+from masthead.donations.donors import manage_token
+from masthead.donations.models import Donation
+from masthead.newsletter import tokens
+from masthead.newsletter.models import Campaign, ConsentRecord, Newsletter
 from masthead.publishing.models import ArticlePage, AuthorPage, SectionPage
 from masthead.shop.models import Order, Product
+from masthead.social import comments
+from masthead.social.models import Comment
 from tests.browser.conftest import SCREENSHOTS_DIR, TIMEOUT_MS, VIEWPORTS
+from tests.newsletter.subscribe_helpers import make_subscriber
 from tests.publishing.factories import make_article
 
 pytestmark = [
@@ -253,6 +263,90 @@ def test_reader_pages_break_no_policy(watch, newsroom):
     ]
 
 
+def test_readers_account_comments_and_emailed_links_break_no_policy(watch, newsroom, smtp_mailbox):
+    """The pages added since: a reader's sign-in (the code page), account, details and data
+    pages; an article whose comments are open (comments.js loads the fragment) with a
+    comment posted; the footer's fediverse handle and its Copy button (copy-handle.js); the
+    newsletter's confirmation, preferences and unsubscribe pages; a donor's manage page, a
+    receipt with its Print button (print.js) and the checkout status page."""
+    page = watch.page
+    reader = "reader.csp@example.org"
+    comments.set_state(newsroom, "open")
+
+    # Signing in with the code from the email, then the account's pages.
+    watch.visit("/account/sign-in/", "sign-in")
+    page.get_by_label("Your email address").fill(reader)
+    page.get_by_role("button", name="Email me a sign-in link").click()
+    expect(page.locator("h1")).to_have_text("Check your inbox")
+    watch.check("sign-in code page", screenshot="reader-code")
+    [code] = re.findall(r"code there: (\d{6})", smtp_mailbox.wait_for(1)[-1].text())
+    page.get_by_label("The 6-digit code from the email").fill(code)
+    page.get_by_role("button", name="Sign in").click()
+    expect(page).to_have_url(re.compile(r"/account/$"))
+    watch.check("account", screenshot="reader-account")
+    page.get_by_label("Your name", exact=True).fill("Rea Der")
+    page.get_by_role("button", name="Save my name").click()
+    expect(page.locator("#details [role=status]")).to_have_text("Your details are saved.")
+    watch.check("account details saved")
+    watch.visit("/account/data/", "reader data")
+    watch.check("reader data", screenshot="reader-data")
+
+    # The article's comments: the fragment loads, a comment goes in; the footer's handle.
+    watch.visit(newsroom.url, "article with comments")
+    section = page.locator("#comments")
+    expect(section.locator(".comments__new")).to_be_visible()
+    section.get_by_label("Your comment", exact=True).fill("Good to see the routes published.")
+    section.get_by_role("button", name="Post comment").click()
+    expect(page.locator("[data-comment-held]")).to_contain_text("once an editor has read it")
+    watch.check("comment posted", screenshot="comments-posted")
+    assert Comment.objects.get().status == "pending"
+    handle = page.locator(".fediverse-handle")
+    copy = handle.get_by_role("button", name="Copy")
+    expect(copy).to_be_visible()
+    watch.context.grant_permissions(["clipboard-read", "clipboard-write"])
+    copy.click()
+    expect(handle.get_by_role("button", name="Copied")).to_be_visible()
+    handle.scroll_into_view_if_needed()
+    watch.check("fediverse handle copied", screenshot="footer-handle", full_page=False)
+
+    # A gift from the signed-in reader: the checkout status page, their manage link and the
+    # receipt with its Print button.
+    watch.visit("/support/")
+    form = page.locator("main")
+    form.get_by_label("One-off", exact=True).check()
+    form.get_by_label("£10.00", exact=True).check()
+    form.get_by_label("Email address").fill(reader)
+    page.get_by_role("button", name="Continue to payment").click()
+    page.get_by_role("button", name="Pay", exact=True).click()
+    expect(page.locator("h1")).to_have_text("Thank you")
+    gift = Donation.objects.get(email=reader)
+    watch.visit(f"/payments/checkout/status/?session_id={gift.checkout_id}", "checkout status")
+    expect(page.locator("h1")).to_have_text("Thank you")
+    watch.check("checkout status", screenshot="checkout-status")
+    watch.visit(f"/support/manage/{manage_token(reader)}/", "donor's manage page")
+    expect(page.locator("h1")).to_have_text("Your support")
+    watch.visit(f"/support/account/receipts/{gift.reference}/", "receipt")
+    expect(page.get_by_role("button", name="Print")).to_be_visible()
+    watch.check("receipt", screenshot="receipt")
+
+    # The newsletter's emailed links.
+    newsletter = Newsletter.objects.filter(is_public=True).first()
+    pending = make_subscriber("pending.csp@example.org", status="pending")
+    record = ConsentRecord.objects.create(subscriber=pending, action=ConsentRecord.Action.OPT_IN)
+    confirm = tokens.confirmation_url(pending, record, [newsletter.pk])
+    watch.visit(urlsplit(confirm).path, "newsletter confirmation")
+    page.get_by_role("button", name="Confirm my subscription").click()
+    page.wait_for_load_state("networkidle")
+    watch.check("newsletter confirmed", screenshot="newsletter-confirmed")
+    subscriber = make_subscriber("subscriber.csp@example.org", [newsletter])
+    watch.visit(tokens.preferences_path(subscriber), "newsletter preferences")
+    watch.check("newsletter preferences", screenshot="newsletter-preferences")
+    watch.visit(tokens.unsubscribe_path(subscriber), "unsubscribe")
+    page.get_by_role("button", name="Unsubscribe from all newsletters").click()
+    page.wait_for_load_state("networkidle")
+    watch.check("unsubscribed", screenshot="newsletter-unsubscribed")
+
+
 def sign_in(watch):
     page = watch.page
     page.goto(watch.live_server.url + "/admin/login/")
@@ -304,6 +398,15 @@ def test_admin_screens_break_no_policy(watch, newsroom):
         ("/admin/supporters/", None),
         (f"/admin/settings/core/sitesettings/{site.pk}/", "admin-site-settings"),
         ("/admin/reports/site-history/", None),
+        ("/admin/audience/", "admin-audience"),
+        ("/admin/social_comments/", "admin-comment-queue"),
+        ("/admin/readers-data/", "admin-readers-data"),
+        ("/admin/readers-data/requests/", None),
+        ("/admin/import/", "admin-import"),
+        ("/admin/import/new/", None),
+        ("/admin/export/", "admin-export"),
+        ("/admin/two-factor/", "admin-two-factor"),
+        ("/admin/two-factor/setup/", "admin-two-factor-setup"),
     ]:
         watch.visit(path)
         watch.check(path, screenshot=screenshot)

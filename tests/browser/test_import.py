@@ -19,7 +19,6 @@ from playwright.sync_api import expect
 
 from masthead.publishing.models import ArticlePage
 from masthead.publishing.roles import ADMINISTRATORS
-from masthead.transfer import importing
 from masthead.transfer.models import ArchivedComment, ImportRun, TransferSettings
 from tests.publishing.factories import make_section, make_site_tree
 
@@ -160,8 +159,6 @@ def viewport():
 def outlet(settings, live_server, tmp_path):
     """An outlet with a Harbour section, an Administrator, archived comments shown, and
     imports queued for the real database task worker rather than run at once."""
-    if "wordpress" not in importing.importer_kinds():
-        pytest.skip("the WordPress importer (masthead/transfer/wordpress.py) is not there")
     cache.clear()
     settings.SITE_URL = live_server.url
     settings.TRANSFER_UPLOAD_DIR = tmp_path / "import-uploads"

@@ -9,7 +9,7 @@ def test_the_shop_is_a_registered_search_source():
     [shop] = [source for source in search_sources() if source.name == "shop"]
 
     assert shop.template == "shop/includes/search_results.html"
-    assert shop.stylesheets == ("css/shop.css",)
+    assert shop.stylesheets == ("shop/shop.css",)
 
 
 def test_each_source_that_finds_something_gets_a_group_in_registration_order(monkeypatch):

@@ -200,7 +200,9 @@ def test_a_failed_request_is_run_again_from_the_register_and_logged(
     manager, reader, only_readers_share, django_capture_on_commit_callbacks
 ):
     failed = rights.open_request(reader, "export", requested_by=manager.user)
-    DataRequest.objects.filter(pk=failed.pk).update(status="failed", detail="Failed (OSError)")
+    DataRequest.objects.filter(pk=failed.pk).update(
+        status="failed", detail_kind="failed", detail_parameters={"error": "OSError"}
+    )
     register = manager.get(reverse("readers_data_requests")).content.decode()
     assert reverse("readers_data_retry", args=[failed.pk]) in register
 

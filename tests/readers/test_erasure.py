@@ -20,7 +20,7 @@ from django.apps import apps
 from django.contrib.sessions.backends.db import SessionStore
 from django.contrib.sessions.models import Session
 from django.core.serializers.json import DjangoJSONEncoder
-from django.db import connection, models
+from django.db import models
 from django.urls import reverse
 from django.utils import timezone
 from django_tasks_db.models import DBTaskResult
@@ -38,12 +38,13 @@ from masthead.readers.models import DataRequest, Reader, ReaderSession, SignInRe
 from masthead.readers.sessions import SESSION_COOKIE
 from masthead.shop import orders
 from masthead.shop.models import Cart, CartLine, Order
-from masthead.social import comments, moderation
+from masthead.social import actions, comments
 from tests.donations.helpers import give_and_pay, open_outlet
 from tests.newsletter.subscribe_helpers import make_newsletters, make_subscriber
 from tests.publishing.factories import make_article
 from tests.shop.factories import make_category, make_product
 from tests.shop.order_helpers import make_order
+from tests.stored_text import raw_texts
 
 pytestmark = pytest.mark.django_db
 
@@ -218,10 +219,10 @@ def comment_records(tree, reader, editor):
     article = make_article(tree.section, title="Library hours extended")
     comments.set_state(article, "open")
     answered = comments.post(reader, article, f"Written by {NAME} of {STREET}.", name=NAME)
-    moderation.ApproveComment(answered, editor).execute()
+    actions.ApproveComment(answered, editor).execute()
     other = identity.verified(OTHER_EMAIL, name="Grace Hopper")
     answer = comments.post(other, article, "An answer to Ada.", parent_id=answered.pk)
-    moderation.ApproveComment(answer, editor).execute()
+    actions.ApproveComment(answer, editor).execute()
     comments.post(reader, article, f"Write to {EMAIL}.")
     comments.report(reader, answer.pk, "other")
 
@@ -254,29 +255,6 @@ def orm_texts():
                 if value not in (None, ""):
                     text = value if isinstance(value, str) else json.dumps(value)
                     found.append((model._meta.label, name, text))
-    return found
-
-
-def raw_texts():
-    """``(table, column, text)`` for every text value of every table the database has,
-    read with a plain SELECT (tables no model describes included)."""
-    found = []
-    with connection.cursor() as cursor:
-        for table in connection.introspection.table_names(cursor):
-            columns = [
-                column.name
-                for column in connection.introspection.get_table_description(cursor, table)
-            ]
-            # The table name comes from the database's own list, quoted.
-            cursor.execute(f"SELECT * FROM {connection.ops.quote_name(table)}")  # noqa: S608
-            for row in cursor.fetchall():
-                for column, value in zip(columns, row, strict=True):
-                    if isinstance(value, memoryview | bytes):
-                        value = bytes(value).decode("utf-8", "replace")
-                    if isinstance(value, dict | list):
-                        value = json.dumps(value)
-                    if isinstance(value, str) and value:
-                        found.append((table, column, value))
     return found
 
 
@@ -372,7 +350,8 @@ def test_an_erased_reader_leaves_no_trace_and_the_accounts_still_add_up(
     assert mentions(after, (OTHER_EMAIL, OTHER_STREET)) == others_before
     assert donations_by_month() == donations_before
     assert sales_by_month() == sales_before
-    assert ModelLogEntry.objects.count() == log_entries  # the audit trail stays, anonymised
+    # The audit trail stays, anonymised, and records the reader's request and the erasure.
+    assert ModelLogEntry.objects.count() == log_entries + 2
     assert list(Reader.objects.values_list("mailbox", flat=True)) == [OTHER_EMAIL]
     assert Donation.objects.filter(status="refunded", refunded_amount=2500).exists()
     # The site still works for the erased reader's browser.

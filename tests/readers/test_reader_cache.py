@@ -76,7 +76,7 @@ def test_the_header_links_to_the_account_and_loads_the_script_that_relabels_it(
     body = reader_browser.get("/").content.decode()
 
     assert 'href="/account/" data-reader-link data-signed-in-text="Account">Sign in</a>' in body
-    assert '<script src="/static/js/reader.js" defer></script>' in body
+    assert '<script src="/static/readers/reader.js" defer></script>' in body
 
 
 @pytest.mark.django_db

@@ -316,6 +316,55 @@ def test_an_app_that_must_wait_while_erasing_rolls_everything_back(
     assert data_request.email == ADDRESS
 
 
+def test_a_waiting_requests_reason_is_kept_as_written_and_made_a_sentence_when_shown(
+    reader, django_capture_on_commit_callbacks
+):
+    def erase(reader):
+        raise ErasureMustWait(
+            "Order %(numbers)s still has items to send.",
+            {"numbers": "MH-1, MH-2"},
+            plural="Orders %(numbers)s still have items to send.",
+            count=2,
+        )
+
+    registry.register_personal_data(
+        PersonalData(name="aa-shop", title="Shop", models=(), export=dict, erase=erase)
+    )
+    with django_capture_on_commit_callbacks(execute=True):
+        data_request = tasks.request_erasure(reader)
+    data_request.refresh_from_db()
+
+    assert (data_request.detail_kind, data_request.detail_parameters) == (
+        DataRequest.DetailKind.MUST_WAIT,
+        {
+            "reason": "Order %(numbers)s still has items to send.",
+            "plural": "Orders %(numbers)s still have items to send.",
+            "count": 2,
+            "values": {"numbers": "MH-1, MH-2"},
+        },
+    )
+    assert data_request.detail == "Orders MH-1, MH-2 still have items to send."
+
+
+def test_a_failed_request_keeps_the_errors_kind_and_never_its_message(reader, monkeypatch):
+    def fail(*args):
+        raise OSError(f"disk full writing {ADDRESS}")
+
+    monkeypatch.setattr(rights, "write_zip", fail)
+    data_request = rights.open_request(reader, DataRequest.Kind.EXPORT)
+
+    with pytest.raises(OSError):
+        rights.build_export(data_request.pk)
+
+    data_request.refresh_from_db()
+    assert (data_request.status, data_request.detail_kind, data_request.detail_parameters) == (
+        DataRequest.Status.FAILED,
+        DataRequest.DetailKind.FAILED,
+        {"error": "OSError"},
+    )
+    assert data_request.detail == "Failed (OSError); see the server log. It can be run again."
+
+
 def test_the_worker_runs_the_retries_and_the_retention():
     jobs = periodic_jobs()
     assert {"readers.retry-waiting-erasures", "readers.retention"} <= set(jobs)

@@ -22,7 +22,14 @@ REQUIRED = {
     "accounts.settings_changed",  # settings and role changes
     "accounts.groups_changed",
     "accounts.permissions_changed",
+    "accounts.page_permissions_changed",
+    "accounts.collection_permissions_changed",
     "accounts.two_factor_reset",  # 2FA resets
+    "readers.erasure_requested",  # erasures: asked for by the reader,
+    "readers.erasure_on_behalf",  # by an editor on their behalf,
+    "readers.erased",  # and carried out
+    "transfer.export_started",  # the export of everything (every subscriber and donor)
+    "transfer.export_downloaded",
 }
 
 

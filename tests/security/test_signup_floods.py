@@ -13,6 +13,7 @@ from masthead.core import ratelimit
 from masthead.newsletter import tokens
 from masthead.newsletter.models import ConsentRecord, Subscriber
 from masthead.newsletter.services import clear_old_consent_evidence, purge_unconfirmed_subscribers
+from tests.donations.helpers import ORIGIN, donate_form, open_outlet
 from tests.newsletter.subscribe_helpers import (
     make_newsletters,
     make_subscriber,
@@ -98,6 +99,49 @@ def test_one_ipv6_64_is_one_client_for_the_per_ip_limit(
     assert statuses == [200, 200, 200, 429, 429]
     assert len(mail.outbox) == 3
     assert elsewhere.status_code == 200
+
+
+@pytest.mark.django_db
+def test_donate_form_opt_ins_and_sign_ups_share_the_per_network_limit(
+    client, django_capture_on_commit_callbacks, settings
+):
+    open_outlet(settings)
+    settings.NEWSLETTER_SIGNUP_LIMIT_PER_IP = (3, 3600)
+    daily, _weekly, _members = make_newsletters()
+    network = "2001:db8:9:9::{}"
+    gifts = []
+    for number in range(2):
+        with django_capture_on_commit_callbacks(execute=True):
+            post_signup(
+                client,
+                signup_data(f"signup{number}@example.org", [daily]),
+                REMOTE_ADDR=network.format(number + 1),
+            )
+    for number in range(2):
+        with django_capture_on_commit_callbacks(execute=True):
+            gifts.append(
+                client.post(
+                    "/support/give/",
+                    donate_form(email=f"donor{number}@example.org", newsletter_opt_in="1"),
+                    REMOTE_ADDR=network.format(number + 10),
+                    **ORIGIN,
+                )
+            )
+    with django_capture_on_commit_callbacks(execute=True):
+        post_signup(
+            client, signup_data("elsewhere@example.org", [daily]), REMOTE_ADDR="2001:db8:9:a::1"
+        )
+
+    # The fourth confirmation from one /64 is not sent, whichever form asked for it; the gift
+    # goes on to its checkout all the same.
+    assert [gift.status_code for gift in gifts] == [302, 302]
+    assert sorted(address for message in mail.outbox for address in message.to) == [
+        "donor0@example.org",
+        "elsewhere@example.org",
+        "signup0@example.org",
+        "signup1@example.org",
+    ]
+    assert not Subscriber.objects.filter(email="donor1@example.org").exists()
 
 
 @pytest.mark.django_db

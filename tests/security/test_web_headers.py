@@ -5,24 +5,37 @@ strict policy would block (an inline script, a style block or a style attribute)
 
 The outlet is the demo (`masthead demo_content`): sections, articles, authors, tags, the
 newsletter, the donate and funding pages, the shop; a basket is filled and taken through
-every checkout step to the order page.
+every checkout step to the order page; then the pages emailed links open (newsletter
+confirmation, preferences and unsubscribe, a donor's manage link), the checkout status page,
+a reader's sign-in, account and data pages and their receipt, an article's comments page and
+fragment, and security.txt.
 """
 
 import io
 import re
 from html.parser import HTMLParser
+from urllib.parse import urlsplit
 
 import pytest
 from django.core.files.base import ContentFile
 from django.core.management import call_command
+from django.test import Client
 from wagtail.documents.models import Document
 from wagtail.models import Site
 
+from masthead.core.models import SiteSettings
 from masthead.core.security_headers import admin_policy, permissions_policy, reader_policy
+from masthead.donations.donors import manage_token
+from masthead.donations.models import Donation
+from masthead.newsletter import tokens
+from masthead.newsletter.models import ConsentRecord, Newsletter
+from masthead.payments.providers.demo import DemoProvider
 from masthead.publishing.models import ArticlePage, AuthorPage, SectionPage
 from masthead.shop.models import Category, Product, ShippingRate
 from tests.donations.helpers import give
+from tests.newsletter.subscribe_helpers import make_subscriber
 from tests.publishing.factories import make_article, make_site_tree
+from tests.readers import signed_in
 from tests.shop.checkout_helpers import (
     add_to_cart,
     choose_shipping,
@@ -30,6 +43,7 @@ from tests.shop.checkout_helpers import (
     latest_order,
     review_form,
 )
+from tests.social.commenting import open_comments
 
 PLAYERS = (
     "https://www.youtube-nocookie.com https://player.vimeo.com https://geo.dailymotion.com "
@@ -80,8 +94,9 @@ def outlet(db, settings):
 
 
 def reader_urls(client):
-    """One URL of every family of reader page, with the status it answers; the basket is
-    taken through the checkout on the way."""
+    """One URL of every family of reader page, with the status it answers and the browser
+    that asks for it (``client``, or a signed-in reader's for their account pages); the
+    basket is taken through the checkout on the way."""
     article = ArticlePage.objects.live().order_by("pk").first()
     section = SectionPage.objects.live().first()
     author = AuthorPage.objects.live().first()
@@ -119,7 +134,48 @@ def reader_urls(client):
     urls += [(paying["Location"], 200), (f"/shop/order/{latest_order().token}/", 200)]
     donating = give(client, email="giver@example.org")
     urls.append((donating["Location"], 200))
-    return urls
+    gift = Donation.objects.latest("pk")
+    DemoProvider().pay(gift.checkout_id)
+    urls.append((f"/payments/checkout/status/?session_id={gift.checkout_id}", 200))
+    urls += newsletter_link_urls()
+    # The donor's own pages: by the emailed link, and signed in as a reader.
+    urls.append((f"/support/manage/{manage_token('giver@example.org')}/", 200))
+    urls += [("/account/sign-in/", 200), ("/account/sign-in/code/", 200)]
+    reader = Client()
+    signed_in(reader, "giver@example.org")
+    readers_urls = [
+        ("/account/", 200),
+        ("/account/details/", 405),  # the name form's target: POST only
+        ("/account/data/", 200),
+        (f"/support/account/receipts/{gift.reference}/", 200),
+    ]
+    # An article whose comments are open: its comments page and the fragment comments.js
+    # fetches.
+    open_comments(article)
+    urls += [
+        (f"/social/articles/{article.pk}/comments/", 200),
+        (f"/social/articles/{article.pk}/comments/fragment/", 200),
+    ]
+    site_settings = SiteSettings.for_site(Site.objects.get(is_default_site=True))
+    site_settings.security_contact_email = "security@newsroom.example"
+    site_settings.save()
+    urls.append(("/.well-known/security.txt", 200))
+    return [(url, status, client) for url, status in urls] + [
+        (url, status, reader) for url, status in readers_urls
+    ]
+
+
+def newsletter_link_urls():
+    """The pages the newsletter's emailed links open: confirm, preferences, unsubscribe."""
+    newsletter = Newsletter.objects.filter(is_public=True).first()
+    pending = make_subscriber("pending@example.org", status="pending")
+    record = ConsentRecord.objects.create(subscriber=pending, action=ConsentRecord.Action.OPT_IN)
+    reader = make_subscriber("subscribed@example.org", [newsletter])
+    return [
+        (urlsplit(tokens.confirmation_url(pending, record, [newsletter.pk])).path, 200),
+        (tokens.preferences_path(reader), 200),
+        (tokens.unsubscribe_path(reader), 200),
+    ]
 
 
 def assert_reader_headers(response, url):
@@ -133,15 +189,15 @@ def assert_reader_headers(response, url):
 @pytest.mark.django_db
 def test_every_reader_page_has_the_strict_policy_and_nothing_it_would_block(client, outlet):
     checked = []
-    for url, status in reader_urls(client):
-        response = client.get(url)
+    for url, status, browser in reader_urls(client):
+        response = browser.get(url)
 
         assert response.status_code == status, (url, response.status_code)
         assert_reader_headers(response, url)
         if response["Content-Type"].startswith("text/html"):
             assert InlineCode(response.content.decode()).found == [], url
         checked.append(url)
-    assert len(checked) == 26
+    assert len(checked) == 40
 
 
 def test_the_reader_policy_allows_only_this_site_and_the_players():

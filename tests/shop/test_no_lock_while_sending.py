@@ -1,6 +1,6 @@
-"""No database lock is held while a reader's order email is delivered or while the payment
-provider is asked for a refund: a slow SMTP server or a slow provider does not hold up a
-write from another request.
+"""No database lock is held while a reader's order email (dispatch, refund, cancellation) is
+delivered or while the payment provider is asked for a refund: a slow SMTP server or a slow
+provider does not hold up a write from another request.
 
 These commit for real (each thread has its own connection). On SQLite an open transaction
 holds the database's only write lock, so any write from another thread would wait for it;
@@ -124,6 +124,31 @@ def test_the_order_can_be_saved_while_its_refund_email_is_delivered(tee, slow_ma
     assert OrderRefund.objects.get().email_sent_at is not None
     assert [mail.subject for mail in slow_mailbox.messages] == [
         f"A refund on your order {order.number}"
+    ]
+
+
+def test_the_order_can_be_saved_while_its_cancellation_email_is_delivered(tee, slow_mailbox):
+    order = make_order([(tee, 2)])
+    canceller = Worker(lambda: orders.cancel(order, reason="Misprint"))
+    canceller.start()
+    try:
+        assert slow_mailbox.delivering.wait(10)
+        waited = timed_write(order, "01632 960004")
+        still_delivering = canceller.is_alive()
+    finally:
+        canceller.join(SLOW_SMTP_SECONDS * 3)
+
+    assert waited < 1
+    assert still_delivering
+    assert isinstance(canceller.outcome, Order)
+    order.refresh_from_db()
+    assert (order.status, order.phone, order.refunded_amount) == (
+        Order.Status.CANCELLED,
+        "01632 960004",
+        order.total,
+    )
+    assert [mail.subject for mail in slow_mailbox.messages] == [
+        f"Your order {order.number} has been cancelled"
     ]
 
 

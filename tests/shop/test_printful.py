@@ -1,17 +1,23 @@
 """Print on demand through Printful, answered by recorded responses at the HTTP layer: an
-order is created once even across retries and timeouts, and the webhook records each
-shipment once (with the dispatch email), refusing wrong secrets and unreadable bodies."""
+order is created once even across retries and timeouts, an editor's "send to Printful" is
+checked and written to the audit log, and the webhook records each shipment once (with the
+dispatch email), refusing wrong secrets and unreadable bodies."""
 
 import json
 from pathlib import Path
 
 import pytest
+from django.contrib.auth import get_user_model
+from django.contrib.auth.models import Group
+from wagtail.models import ModelLogEntry
 
-from masthead.shop import orders
+from masthead.core.actions import ActionNotPermitted
+from masthead.publishing.roles import CONTRIBUTORS, EDITORS
+from masthead.shop import actions, orders
 from masthead.shop.fulfilment import printful
 from masthead.shop.fulfilment.base import FulfilmentError
 from masthead.shop.fulfilment.printful import HttpResponse
-from masthead.shop.models import Order, Shipment
+from masthead.shop.models import Order, OrderEvent, Shipment
 from masthead.shop.print_on_demand import submit_order
 from tests.shop.order_helpers import history, line_for, make_order
 
@@ -184,6 +190,54 @@ def test_an_unconfigured_printful_leaves_a_note_and_calls_nobody(
 
     assert client.requests == []
     assert history(poster_order) == ["Printful is not configured: send the printed items by hand."]
+
+
+def make_user(username, group):
+    user = get_user_model().objects.create_user(username, f"{username}@example.org", "pw-123456")
+    user.groups.add(Group.objects.get(name=group))
+    return user
+
+
+def test_an_editors_send_to_printful_from_the_orders_page_is_logged_with_their_name(
+    client, poster_order, use_client
+):
+    editor = make_user("editor", EDITORS)
+    client.force_login(editor)
+    use_client(
+        {
+            f"GET /orders/@{poster_order.number}": [(404, recorded("order_not_found.json"))],
+            "POST /orders": [(200, recorded("order.json", poster_order))],
+        }
+    )
+
+    response = client.post(f"/admin/orders/inspect/{poster_order.pk}/", {"action": "printful"})
+
+    assert response.status_code == 302
+    poster_order.refresh_from_db()
+    assert poster_order.pod_order_id == "87654321"
+    event = poster_order.events.get(kind=OrderEvent.Kind.PRINT_SUBMITTED)
+    assert event.user == editor
+    entry = ModelLogEntry.objects.get(object_id=str(poster_order.pk))
+    assert (entry.action, entry.user, entry.data) == (
+        "shop.send_to_printful",
+        editor,
+        {"printful_order": "87654321"},
+    )
+
+
+def test_a_send_to_printful_without_the_permission_is_refused_and_calls_nobody(
+    poster_order, use_client
+):
+    client = use_client({})
+
+    with pytest.raises(ActionNotPermitted):
+        actions.SendToPrintful(poster_order, make_user("writer", CONTRIBUTORS)).execute()
+
+    assert client.requests == []
+    poster_order.refresh_from_db()
+    assert poster_order.pod_order_id == ""
+    assert history(poster_order) == []
+    assert not ModelLogEntry.objects.filter(object_id=str(poster_order.pk)).exists()
 
 
 def webhook(client, body, secret=SECRET):

@@ -12,7 +12,7 @@ from django.test import Client
 
 from masthead.readers import rights
 from masthead.readers.models import DataRequest, Reader
-from masthead.social import moderation
+from masthead.social import actions
 from masthead.social.models import Comment, Commenter, CommentReport
 from tests.readers import signed_in
 from tests.social.commenting import (
@@ -49,7 +49,7 @@ def conversation(outlet):
 
     def published(browser, body, **kwargs):
         assert post(browser, outlet.article, body, **kwargs).status_code == 200
-        return moderation.ApproveComment(latest_comment(), editor).execute()
+        return actions.ApproveComment(latest_comment(), editor).execute()
 
     post(ada, outlet.article, "Ada's waiting comment.")
     waiting = latest_comment()

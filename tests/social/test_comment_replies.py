@@ -9,7 +9,7 @@ import pytest
 from django.core.cache import cache
 from django.test import Client
 
-from masthead.social import moderation, services
+from masthead.social import actions, services
 from masthead.social.models import Comment, Commenter, Reply
 from tests.readers import signed_in
 from tests.social.commenting import (
@@ -83,7 +83,7 @@ def test_a_reply_waits_in_the_queue_then_shows_as_text_with_its_handle(
     assert comment.reply.object_id == f"{alice.uri}/notes/1"
     assert shown_comment_ids(fragment(client, outlet.article).content.decode()) == []
 
-    moderation.ApproveComment(comment, editor).execute()
+    actions.ApproveComment(comment, editor).execute()
 
     shown = fragment(client, outlet.article).content.decode()
     assert shown_comment_ids(shown) == [comment.pk]
@@ -100,7 +100,7 @@ def test_a_trusted_account_goes_live_and_readers_reply_to_it(client, outlet, fed
     open_comments(outlet.article)
     alice = fediverse().add_user("alice")
     deliver(client, alice, reply_from(alice, outlet.article, 1, "<p>First.</p>"))
-    moderation.ApproveComment(Comment.objects.get(), editor).execute()
+    actions.ApproveComment(Comment.objects.get(), editor).execute()
 
     deliver(client, alice, reply_from(alice, outlet.article, 2, "<p>Second, live.</p>"))
     second = latest_comment()
@@ -108,7 +108,7 @@ def test_a_trusted_account_goes_live_and_readers_reply_to_it(client, outlet, fed
     signed_in(reader, "jo@example.org")
     post(reader, outlet.article, "Answering Alice.", parent=second.pk)
     answer = latest_comment()
-    moderation.ApproveComment(answer, editor).execute()
+    actions.ApproveComment(answer, editor).execute()
 
     assert second.status == "approved"
     shown = fragment(client, outlet.article).content.decode()
@@ -122,7 +122,7 @@ def test_a_delete_from_its_author_takes_the_reply_away(client, outlet, fediverse
     open_comments(outlet.article)
     alice = fediverse().add_user("alice")
     deliver(client, alice, reply_from(alice, outlet.article, content="<p>Regrettable.</p>"))
-    moderation.ApproveComment(Comment.objects.get(), editor).execute()
+    actions.ApproveComment(Comment.objects.get(), editor).execute()
     assert "Regrettable." in fragment(client, outlet.article).content.decode()
     assert fragment(client, outlet.article)["X-Cache"] == "hit"
 
@@ -142,11 +142,11 @@ def test_a_deleted_reply_that_readers_answered_leaves_an_empty_place(
     alice = fediverse().add_user("alice")
     deliver(client, alice, reply_from(alice, outlet.article, content="<p>Withdrawn words.</p>"))
     theirs = Comment.objects.get()
-    moderation.ApproveComment(theirs, editor).execute()
+    actions.ApproveComment(theirs, editor).execute()
     reader = Client()
     signed_in(reader, "jo@example.org")
     post(reader, outlet.article, "I disagree with Alice.", parent=theirs.pk)
-    moderation.ApproveComment(latest_comment(), editor).execute()
+    actions.ApproveComment(latest_comment(), editor).execute()
 
     deliver(client, alice, delete_of(alice))
 
@@ -164,7 +164,7 @@ def test_a_reply_from_a_domain_blocked_later_disappears(client, outlet, fedivers
     server = fediverse()
     alice = server.add_user("alice")
     deliver(client, alice, reply_from(alice, outlet.article, content="<p>Spam spam.</p>"))
-    moderation.ApproveComment(Comment.objects.get(), editor).execute()
+    actions.ApproveComment(Comment.objects.get(), editor).execute()
     assert "Spam spam." in fragment(client, outlet.article).content.decode()
 
     services.block_domain(server.address)
@@ -179,7 +179,7 @@ def test_a_reply_from_an_account_blocked_later_disappears(client, outlet, fedive
     open_comments(outlet.article)
     alice = fediverse().add_user("alice")
     deliver(client, alice, reply_from(alice, outlet.article, content="<p>Troll.</p>"))
-    moderation.ApproveComment(Comment.objects.get(), editor).execute()
+    actions.ApproveComment(Comment.objects.get(), editor).execute()
 
     services.block_actor(alice.uri)
 
@@ -200,7 +200,7 @@ def test_a_reply_from_a_banned_account_is_kept_hidden(client, outlet, fediverse,
     open_comments(outlet.article)
     alice = fediverse().add_user("alice")
     deliver(client, alice, reply_from(alice, outlet.article, 1))
-    moderation.BanCommenter(Commenter.objects.get(actor_uri=alice.uri), editor).execute()
+    actions.BanCommenter(Commenter.objects.get(actor_uri=alice.uri), editor).execute()
 
     deliver(client, alice, reply_from(alice, outlet.article, 2))
 

@@ -11,7 +11,7 @@ from django.core.cache import cache
 from django.test import Client
 
 from masthead.core import cache as page_cache
-from masthead.social import comments, moderation
+from masthead.social import actions, comments
 from masthead.social.models import Comment, Commenter, CommentReport, LegallySensitive, WordRule
 from tests.publishing.factories import make_article, make_section
 from tests.readers import signed_in
@@ -57,7 +57,7 @@ def editor():
 
 
 def approve(comment, editor):
-    return moderation.ApproveComment(comment, editor).execute()
+    return actions.ApproveComment(comment, editor).execute()
 
 
 def published_comment(client, article, editor, body="A first thought.", **kwargs):
@@ -491,7 +491,7 @@ def test_a_banned_reader_can_no_longer_comment_and_their_waiting_comments_are_hi
     post(jo, outlet.article, "Waiting one.")
     waiting = latest_comment()
 
-    moderation.BanCommenter(waiting.commenter, editor, reason="abuse").execute()
+    actions.BanCommenter(waiting.commenter, editor, reason="abuse").execute()
 
     waiting.refresh_from_db()
     assert waiting.status == "hidden" and waiting.reason == "banned"
@@ -592,7 +592,7 @@ def test_hiding_a_comment_empties_the_fragment(client, jo, outlet, editor):
     assert "Soon gone." in fragment(client, outlet.article).content.decode()
     assert fragment(client, outlet.article)["X-Cache"] == "hit"
 
-    moderation.HideComment(shown, editor).execute()
+    actions.HideComment(shown, editor).execute()
 
     fresh = fragment(client, outlet.article)
     assert fresh["X-Cache"] == "miss"

@@ -11,7 +11,7 @@ import pytest
 from django.utils import timezone
 
 from masthead.publishing.models import ArticleCorrection
-from masthead.social import actors, delivery, services
+from masthead.social import actors, delivery, services, tasks
 from masthead.social.models import Activity, Delivery, Follower, Instance, RemoteActor
 from tests.publishing.factories import make_article, publish
 from tests.social.conftest import SITE
@@ -250,7 +250,7 @@ def test_blocked_servers_get_nothing_and_fan_out_twice_sends_once(
     publish_new_article(outlet, django_capture_on_commit_callbacks)
     assert network["small"].received == []
     activity = Activity.objects.get(kind="Create")
-    delivery.fan_out.call(activity.pk, [actors.outlet_actor().pk], [])
+    tasks.fan_out_task.call(activity.pk, [actors.outlet_actor().pk], [])
     assert len(network["big"].received) == 1
 
 

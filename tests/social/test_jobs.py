@@ -7,7 +7,7 @@ import pytest
 from django.utils import timezone
 
 from masthead.core.scheduler import periodic_jobs
-from masthead.social import actors, inbox, services, tasks
+from masthead.social import activities, actors, inbox, tasks
 from masthead.social.models import Delivery, SeenSignature
 
 pytestmark = pytest.mark.django_db
@@ -15,7 +15,7 @@ pytestmark = pytest.mark.django_db
 
 def test_the_scheduler_retries_due_deliveries(outlet, fediverse):
     server = fediverse()
-    activity = services.record_activity("Create", actors.outlet_actor(), {"id": "x"})
+    activity = activities.record_activity("Create", actors.outlet_actor(), {"id": "x"})
     Delivery.objects.create(
         activity=activity,
         inbox=server.shared_inbox_url,

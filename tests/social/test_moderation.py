@@ -9,7 +9,7 @@ from django.test import Client
 from wagtail.models import ModelLogEntry
 
 from masthead.core.actions import ActionNotPermitted
-from masthead.social import comments, moderation
+from masthead.social import actions, comments
 from masthead.social.models import (
     Comment,
     Commenter,
@@ -125,9 +125,9 @@ def test_no_one_without_the_permission_can_decide(client, jo, outlet):
 
     comment.refresh_from_db()
     assert comment.status == "pending"
-    assert ModelLogEntry.objects.filter(action=moderation.APPROVE_LOG_ACTION).count() == 0
+    assert ModelLogEntry.objects.filter(action=actions.APPROVE_LOG_ACTION).count() == 0
     with pytest.raises(ActionNotPermitted):
-        moderation.ApproveComment(comment, make_contributor("another")).execute()
+        actions.ApproveComment(comment, make_contributor("another")).execute()
 
 
 def test_the_comments_menu_is_shown_only_to_moderators(editor_client, outlet):
@@ -175,7 +175,7 @@ def test_an_editor_approves_in_the_queue_and_the_comment_appears(
 
 def test_an_editor_hides_a_published_comment(client, editor, editor_client, jo, outlet):
     comment = waiting_comment(jo, outlet.article, "To be hidden.")
-    moderation.ApproveComment(comment, editor).execute()
+    actions.ApproveComment(comment, editor).execute()
 
     decide(editor_client, comment, "hide")
 
@@ -213,7 +213,7 @@ def test_an_editor_bans_a_commenter_from_the_queue_then_lifts_it(editor, editor_
 
 def test_reported_comments_have_their_own_tab(editor, editor_client, jo, outlet):
     comment = waiting_comment(jo, outlet.article, "Reported once.")
-    moderation.ApproveComment(comment, editor).execute()
+    actions.ApproveComment(comment, editor).execute()
     sam = Client()
     signed_in(sam, "sam@example.org")
     report(sam, comment, "legal")
@@ -284,7 +284,7 @@ def test_opening_a_legally_sensitive_article_is_refused_in_the_form(editor_clien
 
 def test_closing_in_the_admin_keeps_the_comments(client, editor, editor_client, jo, outlet):
     comment = waiting_comment(jo, outlet.article, "Still here after closing.")
-    moderation.ApproveComment(comment, editor).execute()
+    actions.ApproveComment(comment, editor).execute()
     conversation = Conversation.objects.get(article=outlet.article)
 
     editor_client.post(

@@ -13,7 +13,7 @@ from django.test import Client
 
 from masthead.core.scheduler import periodic_jobs
 from masthead.publishing.roles import ADMINISTRATORS, CONTRIBUTORS, EDITORS
-from masthead.transfer import export_tasks
+from masthead.transfer import export_runs, tasks
 from tests.publishing.factories import make_article, make_site_tree
 
 pytestmark = pytest.mark.django_db
@@ -55,10 +55,10 @@ def test_only_administrators_see_the_page_start_an_export_or_download_it(
     other.force_login(member_of(django_user_model, role))
     assert other.get(PAGE).status_code in (302, 403)
     assert other.post(PAGE).status_code in (302, 403)
-    assert export_tasks.read_state() == {"status": "none"}
+    assert export_runs.read_state() == {"status": "none"}
 
     start(administrator, django_capture_on_commit_callbacks)
-    assert export_tasks.read_state()["status"] == "done"
+    assert export_runs.read_state()["status"] == "done"
     assert other.get(DOWNLOAD).status_code in (302, 403)
     assert Client().get(DOWNLOAD).status_code == 302  # to the sign-in page
 
@@ -87,7 +87,7 @@ def test_an_administrator_exports_and_downloads_the_archive(
     }
     assert "attachment" in download["Content-Disposition"]
     body = b"".join(download.streaming_content)
-    path = export_tasks.archive_path()
+    path = export_runs.archive_path()
     assert body == path.read_bytes()
     assert not path.resolve().is_relative_to(folders.MEDIA_ROOT)
     with zipfile.ZipFile(path) as archive:
@@ -97,41 +97,41 @@ def test_an_administrator_exports_and_downloads_the_archive(
 
 
 def test_a_queued_export_shows_its_progress_and_is_not_started_twice(administrator):
-    export_tasks.request_export(None)  # queued; its task runs only after a commit
+    tasks.request_export(None)  # queued; its task runs only after a commit
     page = administrator.get(PAGE)
     assert b'data-export-status="queued"' in page.content
     assert page["Refresh"]
     assert b"data-start-export" not in page.content
-    with pytest.raises(export_tasks.ExportBusy):
-        export_tasks.request_export(None)
-    assert export_tasks.build_export() == "done"
-    assert export_tasks.build_export() == "not queued"  # a task delivered twice
+    with pytest.raises(export_runs.ExportBusy):
+        tasks.request_export(None)
+    assert export_runs.build_export() == "done"
+    assert export_runs.build_export() == "not queued"  # a task delivered twice
 
 
 def test_a_new_export_replaces_the_old_one_and_old_ones_expire(
     administrator, folders, django_capture_on_commit_callbacks
 ):
     start(administrator, django_capture_on_commit_callbacks)
-    first = export_tasks.archive_path()
-    state = export_tasks.read_state()
+    first = export_runs.archive_path()
+    state = export_runs.read_state()
     # A second one within the same second gets the same name: make the first one older.
-    later = export_tasks.admin_folder() / "masthead-export-20000101-000000.zip"
+    later = export_runs.admin_folder() / "masthead-export-20000101-000000.zip"
     first.rename(later)
     state["file"] = later.name
-    export_tasks._write_state(export_tasks.admin_folder(), state)
+    export_runs._write_state(export_runs.admin_folder(), state)
 
     start(administrator, django_capture_on_commit_callbacks)
     assert not later.exists()
-    second = export_tasks.archive_path()
+    second = export_runs.archive_path()
     assert second.is_file()
 
-    finished = datetime.fromisoformat(export_tasks.read_state()["finished_at"])
+    finished = datetime.fromisoformat(export_runs.read_state()["finished_at"])
     hours = folders.TRANSFER_EXPORT_KEEP_HOURS
-    assert not export_tasks.prune(now=finished + timedelta(hours=hours) - timedelta(minutes=1))
+    assert not export_runs.prune(now=finished + timedelta(hours=hours) - timedelta(minutes=1))
     assert second.is_file()
-    assert export_tasks.prune(now=finished + timedelta(hours=hours, minutes=1))
+    assert export_runs.prune(now=finished + timedelta(hours=hours, minutes=1))
     assert not second.exists()
-    assert export_tasks.archive_path() is None
+    assert export_runs.archive_path() is None
     assert administrator.get(DOWNLOAD).status_code == 404
     assert datetime.now(UTC) > finished
 

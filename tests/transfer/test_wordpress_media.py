@@ -1,18 +1,25 @@
 """Images of the old site (masthead.transfer.media): from the uploads folder or a loopback
-web server, checked with Pillow, imported once, refused with a reason."""
+web server (downloaded only while no transaction is open), checked with Pillow, imported
+once, refused with a reason."""
 
 import functools
 import http.server
 import io
+import shutil
 import threading
+from pathlib import Path
 
 import pytest
+from django.db import connection
 from PIL import Image as PillowImage
 from wagtail.images.models import Image
 
-from masthead.transfer.importing import Importer
+from masthead.transfer import media
+from masthead.transfer.importing import FetchFirst, Importer, run_import
 from masthead.transfer.media import MediaImporter, RefusedImage, check_image
+from tests.publishing.factories import make_site_tree
 from tests.transfer.conftest import jpeg_bytes, png_bytes
+from tests.transfer.test_wordpress import SITE
 
 
 class _Importer(Importer):
@@ -37,12 +44,26 @@ def web_folder(tmp_path):
     server.server_close()
 
 
+def downloaded(media, url, **kwargs):
+    """``media.image_for(url)`` as an item asks for it: None for now, and ``FetchFirst``
+    when the item is done; the download runs, and the item, run again, gets the image."""
+    media.begin_item()
+    assert media.image_for(url, **kwargs) is None
+    with pytest.raises(FetchFirst) as waiting:
+        media.fetch_first()
+    waiting.value.fetch()
+    media.begin_item()
+    image = media.image_for(url, **kwargs)
+    media.fetch_first()
+    return image
+
+
 @pytest.mark.django_db
 def test_download_by_address_from_a_loopback_server(web_folder):
     base, _root = web_folder
     importer = _Importer([])
     media = MediaImporter(importer, download=True)
-    image = media.image_for(f"{base}/wp-content/uploads/2022/01/bridge.jpg?ver=2", alt="Bridge")
+    image = downloaded(media, f"{base}/wp-content/uploads/2022/01/bridge.jpg?ver=2", alt="Bridge")
     assert image is not None and image.width == 80
     assert media.image_for(f"{base}/wp-content/uploads/2022/01/bridge.jpg") == image
     # a later run finds it through the source record, with no download
@@ -51,11 +72,61 @@ def test_download_by_address_from_a_loopback_server(web_folder):
     assert Image.objects.count() == 1
     assert importer.report.counts == {"image:created": 1}
 
-    assert media.image_for(f"{base}/wp-content/uploads/2022/01/notes.jpg") is None
-    assert media.image_for(f"{base}/wp-content/uploads/2022/01/gone.jpg") is None
+    assert downloaded(media, f"{base}/wp-content/uploads/2022/01/notes.jpg") is None
+    assert downloaded(media, f"{base}/wp-content/uploads/2022/01/gone.jpg") is None
     reasons = {note.item.rsplit("/", 1)[1]: note.reason for note in importer.report.skipped}
     assert "not a readable image" in reasons["notes.jpg"]
     assert "download failed" in reasons["gone.jpg"]
+
+
+@pytest.mark.django_db(transaction=True, serialized_rollback=True)
+def test_an_import_downloads_with_no_transaction_open_and_imports_as_from_a_folder(
+    tmp_path, wp_uploads, monkeypatch, settings
+):
+    """Each item waiting for a download is rolled back, its batch committed, the download
+    made outside any transaction, and the item run again: the result is the import the
+    uploads folder gives (test_wordpress)."""
+    settings.MEDIA_ROOT = tmp_path / "media"
+    make_site_tree()
+    root = tmp_path / "web"
+    (root / "wp-content").mkdir(parents=True)
+    shutil.copytree(wp_uploads, root / "wp-content" / "uploads")
+    handler = functools.partial(http.server.SimpleHTTPRequestHandler, directory=str(root))
+    handler.log_message = lambda *args: None
+    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), handler)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    site = tmp_path / "site.xml"
+    site.write_text(
+        SITE.read_text().replace(
+            "https://old.riverside.example/wp-content/uploads",
+            f"http://127.0.0.1:{server.server_port}/wp-content/uploads",
+        )
+    )
+    in_transaction = []
+
+    def watched_download(key):
+        in_transaction.append(connection.in_atomic_block)
+        return real_download(key)
+
+    real_download = media.download
+    monkeypatch.setattr(media, "download", watched_download)
+    try:
+        report = run_import(
+            "wordpress", [site], options={"download": True, "section_map": {"arts": "Culture"}}
+        ).as_dict()
+    finally:
+        server.shutdown()
+        server.server_close()
+
+    assert in_transaction and not any(in_transaction)
+    assert report["failed"] == []
+    assert report["counts"]["post"] == {"created": 5, "skipped": 1}
+    assert report["counts"]["image"] == {"created": 2, "skipped": 1}
+    assert [note["reason"] for note in report["skipped"] if note["kind"] == "image"] == [
+        "the download failed (File not found)"
+    ]
+    assert Image.objects.count() == 2
+    assert len(list(Path(settings.MEDIA_ROOT).rglob("original_images/*"))) == 2
 
 
 @pytest.mark.django_db

@@ -1,12 +1,9 @@
-"""Admin template helpers: an article's audience figures in its edit screen's status panel,
-and the outlet's name and logo for the admin's branding."""
+"""Admin template helpers: an article's audience figures in its edit screen's status panel."""
 
 from django import template
 from django.template.loader import render_to_string
-from wagtail.models import Site
 
 from masthead.audience.admin.panels import article_panel_context
-from masthead.core.models import SiteSettings
 
 register = template.Library()
 
@@ -21,10 +18,3 @@ def article_audience_panel(context, page):
     if panel is None:
         return ""
     return render_to_string("audience/admin/article_panel.html", panel, request=request)
-
-
-@register.simple_tag
-def outlet_branding():
-    """The default site's SiteSettings (outlet name and logo), or None before a site exists."""
-    site = Site.objects.filter(is_default_site=True).first()
-    return SiteSettings.for_site(site) if site else None

@@ -1,7 +1,8 @@
 """Template helpers for the reader-facing pages: embeds as link cards that play on a
-click, safe links, share links, pagination links, and the rendered fragments that every
-reader shares (``{% fragment %}``, ``{% page_fragment %}`` and their ``{% live %}``
-holes)."""
+click, safe links, share links, pagination links, the navigation's current section, the
+places apps above fill (``{% slot %}``, ``masthead.core.slots``), and the rendered fragments
+that every reader shares (``{% fragment %}``, ``{% page_fragment %}`` and their
+``{% live %}`` holes)."""
 
 import hashlib
 import secrets
@@ -9,6 +10,7 @@ from urllib.parse import quote, urlencode, urlsplit
 
 from django import template
 from django.db.models import Model
+from django.template.base import token_kwargs
 from django.template.loader import render_to_string
 from django.utils.safestring import mark_safe
 from django.utils.translation import gettext_lazy as _
@@ -18,6 +20,8 @@ from masthead.core.cache import has_personal_cookie
 from masthead.core.embeds import PLAYER_FEATURES, SANDBOX, player_for
 from masthead.core.fragments import Share, rendered_fragment
 from masthead.core.links import is_safe_link
+from masthead.core.slots import slot_parts
+from masthead.core.slots import slot_position as position_of_slot
 
 register = template.Library()
 
@@ -96,9 +100,10 @@ def page_url(context, number):
 
 @register.filter
 def split_after_paragraphs(body, count):
-    """Split a StreamField body after its ``count``-th paragraph block, for something (the
-    newsletter sign-up) placed inside an article. Returns (before, after); ``after`` is
-    empty when the body has fewer paragraphs, or when ``count`` is 0 (place nothing)."""
+    """Split a StreamField body after its ``count``-th paragraph block, for something placed
+    inside an article (a slot, at its ``{% slot_position %}``). Returns (before, after);
+    ``after`` is empty when the body has fewer paragraphs, or when ``count`` is 0 (place
+    nothing)."""
     blocks = list(body)
     try:
         count = int(count)
@@ -113,6 +118,72 @@ def split_after_paragraphs(body, count):
             if seen == count:
                 return blocks[: position + 1], blocks[position + 1 :]
     return blocks, []
+
+
+@register.simple_tag(takes_context=True)
+def nav_current(context):
+    """Which navigation section the page is, and which it is in, as (section id or None,
+    section id or None): the header's highlight, worked out from the pages' tree paths
+    without a query, so the header can be reused for every page of a section."""
+    page = context.get("page")
+    if not isinstance(page, Page) or not page.path:
+        return (None, None)
+    sections = context.get("nav_sections") or ()
+    is_section = page.pk if any(section.pk == page.pk for section in sections) else None
+    parent_path = page.path[: -page.steplen]
+    parents = [section.pk for section in sections if section.path == parent_path]
+    return (is_section, parents[0] if parents else None)
+
+
+# --- Slots -----------------------------------------------------------------------------------
+
+
+class SlotNode(template.Node):
+    """Renders the templates the apps registered for a slot, one after the other, as
+    ``{% include %}`` would (each found once per render through the engine's cache)."""
+
+    def __init__(self, name, extra_context):
+        self.name = name
+        self.extra_context = extra_context
+
+    def render(self, context):
+        parts = slot_parts(self.name)
+        if not parts:
+            return ""
+        values = {key: value.resolve(context) for key, value in self.extra_context.items()}
+        templates = context.render_context.dicts[0].setdefault(self, {})
+        output = []
+        for part in parts:
+            found = templates.get(part.template_name)
+            if found is None:
+                found = templates[part.template_name] = context.template.engine.get_template(
+                    part.template_name
+                )
+            with context.push(part.context), context.push(values):
+                output.append(found.render(context))
+        return mark_safe("".join(output))  # noqa: S308 - rendered by the template engine
+
+
+@register.tag
+def slot(parser, token):
+    """``{% slot "name" key=value ... %}``: the templates apps registered for the place
+    ``name`` (``masthead.core.slots.register_slot``), with the page's context and the
+    values given here; nothing when no app fills it."""
+    bits = token.split_contents()
+    if len(bits) < 2 or bits[1][0] not in "\"'" or bits[1][-1] != bits[1][0]:
+        raise template.TemplateSyntaxError(f"{bits[0]} needs a quoted name.")
+    remaining = bits[2:]
+    extra_context = token_kwargs(remaining, parser)
+    if remaining:
+        raise template.TemplateSyntaxError(f"{bits[0]} takes only key=value pairs after its name.")
+    return SlotNode(bits[1][1:-1], extra_context)
+
+
+@register.simple_tag(takes_context=True)
+def slot_position(context, name):
+    """After how many paragraphs of a page's text the slot ``name`` goes (0: nowhere), as
+    the apps filling it say."""
+    return position_of_slot(name, context)
 
 
 # --- Rendered fragments ----------------------------------------------------------------------

@@ -9,7 +9,7 @@ from django.utils.safestring import mark_safe
 from wagtail.models import Page
 
 from masthead.core.fragments import site_fragment
-from masthead.publishing.models import ArticlePage, CorrectionsPage
+from masthead.publishing.models import CorrectionsPage
 from masthead.publishing.structured_data import page_meta as build_page_meta
 
 register = template.Library()
@@ -64,21 +64,3 @@ def corrections_page(context):
         ("publishing:corrections-page", root.pk),
         lambda: CorrectionsPage.objects.live().public().child_of(root).first(),
     )
-
-
-@register.simple_tag(takes_context=True)
-def nav_current(context):
-    """Which navigation section the page is, and which it is in, as (section id or None,
-    section id or None): the header's highlight, worked out without a query, so the header
-    can be reused for every page of a section."""
-    page = context.get("page")
-    sections = context.get("nav_sections") or ()
-    pk = getattr(page, "pk", None)
-    is_section = pk if any(section.pk == pk for section in sections) else None
-    if isinstance(page, ArticlePage) and "section" not in page.__dict__:
-        # An article's section is its parent page: the one whose path its own extends.
-        parent_path = page.path[: -page.steplen]
-        parents = [section.pk for section in sections if section.path == parent_path]
-        return (is_section, parents[0] if parents else None)
-    section = getattr(page, "section", None)
-    return (is_section, getattr(section, "pk", None))

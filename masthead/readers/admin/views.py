@@ -16,8 +16,7 @@ from django.views.generic import TemplateView, View
 from wagtail.admin import messages
 from wagtail.admin.views.generic.base import WagtailAdminTemplateMixin
 
-from masthead.readers import identity, rights
-from masthead.readers.admin import actions
+from masthead.readers import actions, identity, rights
 from masthead.readers.models import DataRequest
 
 REGISTER_PAGE_SIZE = 50

@@ -27,7 +27,7 @@ from wagtail.log_actions import log
 
 from masthead.core.exports import SafeCsvIndexView
 from masthead.payments.money import InvalidAmount, format_money, parse_amount
-from masthead.shop import actions, orders, print_on_demand
+from masthead.shop import actions, orders
 from masthead.shop.emails import order_url
 from masthead.shop.fulfilment.base import FulfilmentError
 from masthead.shop.models import Order, OrderEvent, Variant
@@ -318,7 +318,7 @@ class OrderInspectView(InspectView):
 
     def _printful(self, request, order):
         try:
-            external_id = print_on_demand.submit_order(order.pk)
+            external_id = actions.SendToPrintful(order, request.user).execute()
         except FulfilmentError as error:
             messages.error(request, str(error))
             return redirect(self.request.path)

@@ -31,7 +31,7 @@ from masthead.shop.fulfilment.base import (
     ShipmentUpdate,
     StatusUpdate,
 )
-from masthead.shop.models import Variant, web_link
+from masthead.shop.models import Order, Variant, web_link
 
 logger = logging.getLogger("masthead.shop")
 
@@ -226,7 +226,9 @@ class PrintfulProvider(FulfilmentProvider):
                 )
             ]
         if kind in {"order_failed", "order_canceled"}:
-            status = "failed" if kind == "order_failed" else "canceled"
+            status = (
+                Order.PrintStatus.FAILED if kind == "order_failed" else Order.PrintStatus.CANCELED
+            )
             return [StatusUpdate(number, status, str(payload.get("reason") or ""))]
         if kind == "order_updated":
             return [StatusUpdate(number, str(order.get("status") or "updated"))]

@@ -7,7 +7,8 @@ button and the download are for Administrators only (the import permission,
 checked on every request. The archive lies in a private folder outside MEDIA_ROOT and is
 served only by the download view, by a name the server chose (never one from the request),
 with ``Cache-Control: private, no-store``. Starting an export is a POST with Django's CSRF
-check; an export already queued or running is not started twice.
+check; an export already queued or running is not started twice. Starting one and
+downloading it are written to Wagtail's audit log with the Administrator's name.
 """
 
 from django.conf import settings
@@ -20,8 +21,8 @@ from django.views.generic import TemplateView
 from wagtail.admin import messages
 from wagtail.admin.views.generic.base import WagtailAdminTemplateMixin
 
-from masthead.transfer import export, export_tasks
-from masthead.transfer.views import REFRESH_SECONDS, may_import
+from masthead.transfer import export, export_runs, tasks
+from masthead.transfer.admin.imports import REFRESH_SECONDS, may_import
 
 
 def may_export(user):
@@ -47,17 +48,17 @@ class ExportView(ExportPermissionMixin, WagtailAdminTemplateMixin, TemplateView)
         return [*self.breadcrumbs_items, {"url": "", "label": _("Export")}]
 
     def get(self, request, *args, **kwargs):
-        export_tasks.prune()
-        self.state = export_tasks.read_state()
+        export_runs.prune()
+        self.state = export_runs.read_state()
         response = self.render_to_response(self.get_context_data())
-        if export_tasks.is_busy(self.state):
+        if export_runs.is_busy(self.state):
             response["Refresh"] = str(REFRESH_SECONDS)
         return response
 
     def post(self, request, *args, **kwargs):
         try:
-            export_tasks.request_export(request.user)
-        except export_tasks.ExportBusy:
+            tasks.request_export(request.user)
+        except export_runs.ExportBusy:
             messages.error(request, _("An export is already being made."))
         else:
             messages.success(request, _("The export has started."))
@@ -68,11 +69,11 @@ class ExportView(ExportPermissionMixin, WagtailAdminTemplateMixin, TemplateView)
         done, total = state.get("done", 0), state.get("total", 0)
         return super().get_context_data(
             state=state,
-            busy=export_tasks.is_busy(state),
+            busy=export_runs.is_busy(state),
             done=done,
             total=total,
             percent=int(100 * done / total) if total else 0,
-            archive=export_tasks.archive_path(state),
+            archive=export_runs.archive_path(state),
             refresh_seconds=REFRESH_SECONDS,
             keep_hours=settings.TRANSFER_EXPORT_KEEP_HOURS,
             secrets=export.SECRETS.values(),
@@ -84,9 +85,10 @@ class ExportDownloadView(ExportPermissionMixin, View):
     """The finished archive, to Administrators only."""
 
     def get(self, request):
-        path = export_tasks.archive_path()
+        path = export_runs.archive_path()
         if path is None:
             raise Http404("No export is ready.")
+        export_runs.record_download(request.user, path)
         response = FileResponse(open(path, "rb"), as_attachment=True, filename=path.name)  # noqa: SIM115 - FileResponse closes it
         response["Cache-Control"] = "private, no-store"
         return response

@@ -6,6 +6,8 @@ and weights (some nearly or wholly sold out, one printed on demand), shipping zo
 UK, Europe and the rest of the world, two discount codes, the shop settings (VAT-registered
 at 20%, order numbers starting "RL"), and a product block in two demo articles.
 
+The catalogue itself is data, in ``content/catalogue.toml``; this module builds it.
+
 The "Demo shop" image collection marks the demo as built. Removing it deletes orders for
 its products first, then the products, their pictures, the zones and codes it made, and
 the product blocks it put in articles; an editor's own products and categories stay.
@@ -13,7 +15,10 @@ the product blocks it put in articles; an editor's own products and categories s
 
 import io
 import math
+import tomllib
 from datetime import timedelta
+from functools import cache
+from pathlib import Path
 
 from django.db import transaction
 from django.db.models import Q
@@ -43,282 +48,15 @@ INK = (22, 48, 74)
 RIVER = (60, 140, 190)
 CREAM = (246, 242, 234)
 WHITE = (255, 255, 255)
-COLOURS = {
-    "Navy": INK,
-    "White": (250, 250, 247),
-    "Grey": (150, 156, 160),
-    "River blue": RIVER,
-    "Natural": (233, 221, 196),
-    "Red": (163, 22, 27),
-}
+CATALOGUE_PATH = Path(__file__).resolve().parent / "content" / "catalogue.toml"
 
-CATEGORIES = [
-    ("T-shirts", "t-shirts", "Soft cotton tees with the Ledger's marks and maps."),
-    ("Hoodies", "hoodies", "Warm layers for early starts at council meetings."),
-    ("Tote bags", "tote-bags", "Strong bags for the market, the library and the allotment."),
-    ("Mugs", "mugs", "For the tea that gets the paper written."),
-    ("Cushions", "cushions", "Printed cushions for reading the long reads."),
-    ("Posters", "posters", "Prints of the Brannock Vale, drawn by the newsroom."),
-    ("Badges", "badges", "Small badges that say you read local."),
-]
 
-SIZES = ["S", "M", "L", "XL"]
-
-# Each product: where it goes, its words, options, pictures (shape, colour, words on it,
-# alt text) and variants (options, price, was price, cost, grams, stock). Stock None means
-# made to order by the print-on-demand partner.
-PRODUCTS = [
-    {
-        "slug": "ledger-logo-tee",
-        "title": "Ledger logo tee",
-        "category": "t-shirts",
-        "summary": "Our river mark on a heavyweight organic cotton tee.",
-        "description": (
-            "<p>The Riverside Ledger's river mark, screen-printed by hand on a heavyweight "
-            "organic cotton tee. Cut for a relaxed fit.</p>"
-            "<ul><li>100% organic cotton, 180 gsm</li><li>Wash at 30 degrees, inside out</li></ul>"
-        ),
-        "featured": True,
-        "options": ("Size", "Colour"),
-        "pictures": [
-            ("tee", "Navy", "LEDGER", "A navy T-shirt with the word LEDGER across the chest"),
-            ("tee", "White", "LEDGER", "A white T-shirt with the word LEDGER in navy"),
-        ],
-        "variants": [
-            *[
-                ((size, "Navy"), 1800, None, 650, 210, stock)
-                for size, stock in zip(SIZES, (6, 14, 9, 0), strict=True)
-            ],
-            *[
-                ((size, "White"), 1800, None, 650, 210, stock)
-                for size, stock in zip(SIZES, (4, 2, 7, 3), strict=True)
-            ],
-        ],
-    },
-    {
-        "slug": "brannock-vale-map-tee",
-        "title": "Brannock Vale map tee",
-        "category": "t-shirts",
-        "summary": "The river from source to sea, printed to order.",
-        "description": (
-            "<p>A line map of the Brannock from the hills to Wennmouth harbour. Printed to "
-            "order by our print-on-demand partner, so it is never out of stock; allow a few "
-            "extra days for delivery.</p>"
-        ),
-        "options": ("Size",),
-        "pictures": [
-            ("tee", "River blue", "BRANNOCK", "A river-blue T-shirt with a map of the Brannock"),
-        ],
-        "print_on_demand": True,
-        "variants": [((size,), 2400, None, 1150, 200, None) for size in SIZES],
-    },
-    {
-        "slug": "read-local-hoodie",
-        "title": "Read local hoodie",
-        "category": "hoodies",
-        "summary": "A brushed-back hoodie with READ LOCAL on the front.",
-        "description": (
-            "<p>A heavy brushed-back hoodie for cold mornings on the towpath, with "
-            "<b>READ LOCAL</b> printed on the front and a kangaroo pocket for your notebook.</p>"
-        ),
-        "featured": True,
-        "options": ("Size",),
-        "pictures": [
-            ("hoodie", "Grey", "READ LOCAL", "A grey hoodie with READ LOCAL on the front"),
-        ],
-        "variants": [
-            ((size,), 3800, None, 1700, 620, stock)
-            for size, stock in zip(SIZES, (3, 5, 1, 0), strict=True)
-        ],
-    },
-    {
-        "slug": "newsroom-tote-bag",
-        "title": "Newsroom tote bag",
-        "category": "tote-bags",
-        "summary": "A heavy canvas tote that carries a week's shopping.",
-        "description": (
-            "<p>Heavy natural canvas with long handles, printed with the Ledger's river "
-            "mark. Holds a week's shopping or a stack of library books.</p>"
-        ),
-        "options": (),
-        "pictures": [
-            ("tote", "Natural", "LEDGER", "A natural canvas tote bag with the Ledger's mark"),
-        ],
-        "variants": [((), 1200, None, 380, 160, 25)],
-    },
-    {
-        "slug": "corrections-welcome-tote",
-        "title": "Corrections welcome tote",
-        "category": "tote-bags",
-        "summary": "Our promise to fix mistakes in public, on a bag.",
-        "description": (
-            "<p>We correct our mistakes in public, and this bag says so. The first run has "
-            "sold out; a second is on its way.</p>"
-        ),
-        "options": (),
-        "pictures": [
-            (
-                "tote",
-                "Navy",
-                "CORRECTIONS WELCOME",
-                "A navy tote bag printed with CORRECTIONS WELCOME",
-            ),
-        ],
-        "variants": [((), 1400, None, 420, 170, 0)],
-    },
-    {
-        "slug": "ledger-mug",
-        "title": "Ledger mug",
-        "category": "mugs",
-        "summary": "A big stoneware mug for the long council meetings.",
-        "description": (
-            "<p>A 350 ml stoneware mug, glazed inside and out. Dishwasher and microwave safe.</p>"
-        ),
-        "options": ("Colour",),
-        "pictures": [
-            ("mug", "White", "LEDGER", "A white mug with LEDGER in navy"),
-            ("mug", "Navy", "LEDGER", "A navy mug with LEDGER in white"),
-        ],
-        "variants": [
-            (("White",), 1100, None, 420, 380, 18),
-            (("Navy",), 1100, None, 420, 380, 11),
-        ],
-    },
-    {
-        "slug": "read-local-cushion",
-        "title": "Read local cushion",
-        "category": "cushions",
-        "summary": "A square cushion for reading the long reads in comfort.",
-        "description": (
-            "<p>A 45 cm square cushion with a cotton cover printed with READ LOCAL, and a "
-            "feather-free pad. The cover unzips for washing.</p>"
-        ),
-        "featured": True,
-        "options": ("Colour",),
-        "pictures": [
-            ("cushion", "River blue", "READ LOCAL", "A river-blue cushion saying READ LOCAL"),
-            ("cushion", "Red", "READ LOCAL", "A red cushion saying READ LOCAL"),
-        ],
-        "variants": [
-            (("River blue",), 2400, 2800, 950, 540, 7),
-            (("Red",), 2400, 2800, 950, 540, 2),
-        ],
-    },
-    {
-        "slug": "wennmouth-river-poster",
-        "title": "Wennmouth river poster",
-        "category": "posters",
-        "summary": "The river at dusk, printed on heavy matt paper.",
-        "description": (
-            "<p>A print of the Brannock at dusk, from the picture that ran with our flood "
-            "defence coverage. Printed on 200 gsm matt paper; frame not included.</p>"
-        ),
-        "featured": True,
-        "options": ("Size",),
-        "pictures": [
-            ("poster", "White", "", "A poster of a river valley at dusk under a low sun"),
-        ],
-        "variants": [
-            (("A3",), 1500, None, 420, 150, 20),
-            (("A2",), 2200, None, 640, 240, 8),
-        ],
-    },
-    {
-        "slug": "masthead-badge-set",
-        "title": "Masthead badge set",
-        "category": "badges",
-        "summary": "Three enamel badges: the river, the L and the press pass.",
-        "description": "<p>Three hard enamel badges on a backing card, each 25 mm across.</p>",
-        "options": (),
-        "pictures": [("badge", "Navy", "L", "A round navy enamel badge with a white L")],
-        "variants": [((), 500, None, 160, 30, 40)],
-    },
-    {
-        "slug": "i-read-the-sources-badge",
-        "title": "I read the sources badge",
-        "category": "badges",
-        "summary": "For readers who click the links at the end of the story.",
-        "description": (
-            "<p>We publish our sources under every story. This badge is for everyone who "
-            "reads them.</p>"
-        ),
-        "options": (),
-        "pictures": [
-            ("badge", "Red", "SOURCES", "A round red badge with the word SOURCES"),
-        ],
-        "variants": [((), 300, None, 90, 15, 2)],
-    },
-]
-
-ZONES = [
-    {
-        "name": "United Kingdom",
-        "countries": "GB",
-        "free_over": 4000,
-        "rates": [
-            ("Royal Mail 2nd Class", "value", 0, None, 350, "2 to 3 working days"),
-            ("Royal Mail Tracked 24", "value", 0, None, 595, "Next working day, usually"),
-        ],
-    },
-    {
-        "name": "Europe",
-        "countries": "AT, BE, DE, DK, ES, FI, FR, IE, IT, LU, NL, PL, PT, SE",
-        "free_over": None,
-        "rates": [
-            ("International Standard", "weight", 0, 500, 750, "5 to 7 working days"),
-            ("International Standard", "weight", 500, 1500, 1200, "5 to 7 working days"),
-            ("International Standard", "weight", 1500, None, 1800, "5 to 7 working days"),
-        ],
-    },
-    {
-        "name": "Rest of the world",
-        "countries": "",
-        "free_over": None,
-        "rates": [
-            ("International Economy", "weight", 0, 500, 1100, "7 to 14 working days"),
-            ("International Economy", "weight", 500, 1500, 1800, "7 to 14 working days"),
-            ("International Economy", "weight", 1500, None, 2800, "7 to 14 working days"),
-        ],
-    },
-]
-
-CODES = [
-    {
-        "code": "WELCOME10",
-        "description": "10% off a first order over £15.",
-        "kind": DiscountCode.Kind.PERCENT,
-        "value": 10,
-        "minimum_order": 1500,
-    },
-    {
-        "code": "LEDGER5",
-        "description": "£5 off for readers of the newsletter; once each.",
-        "kind": DiscountCode.Kind.FIXED,
-        "value": 500,
-        "usage_limit": 100,
-        "per_customer_limit": 1,
-    },
-]
-
-# Demo articles that get a product block, and what it says.
-ARTICLE_PRODUCTS = [
-    (
-        "editors-letter-why-we-publish-our-sources",
-        "i-read-the-sources-badge",
-        "Every badge sold helps pay for the time it takes to check and link our sources.",
-    ),
-    (
-        "ferry-lane-community-garden-opens",
-        "newsroom-tote-bag",
-        "Our tote carries a good load of allotment produce; profits fund local reporting.",
-    ),
-]
-
-RETURNS_POLICY = (
-    "<p>If something is not right, email us within <b>30 days</b> of delivery and we will "
-    "replace it or refund you. Printed-to-order items can be returned if they arrive "
-    "damaged or faulty.</p>"
-)
+@cache
+def catalogue():
+    """The demo catalogue (``content/catalogue.toml``): colours, categories, products,
+    shipping zones, discount codes, the articles that plug a product, the returns policy."""
+    with CATALOGUE_PATH.open("rb") as file:
+        return tomllib.load(file)
 
 
 def demo_is_present():
@@ -326,7 +64,7 @@ def demo_is_present():
 
 
 def _demo_slugs():
-    return [product["slug"] for product in PRODUCTS]
+    return [product["slug"] for product in catalogue()["products"]]
 
 
 def _sku(spec, values):
@@ -336,16 +74,21 @@ def _sku(spec, values):
 
 
 def _demo_skus():
-    return [_sku(spec, variant[0]) for spec in PRODUCTS for variant in spec["variants"]]
+    return [
+        _sku(spec, variant["options"])
+        for spec in catalogue()["products"]
+        for variant in spec["variants"]
+    ]
 
 
 def build_demo_part():
     """Build the shop's share of the demo and say what was built, in one line."""
     products, images, variants = build_demo()
+    data = catalogue()
     return (
-        f"Built the demo shop: {len(CATEGORIES)} categories, {products} products, "
-        f"{variants} variants, {images} pictures, {len(ZONES)} shipping zones, "
-        f"{len(CODES)} discount codes."
+        f"Built the demo shop: {len(data['categories'])} categories, {products} products, "
+        f"{variants} variants, {images} pictures, {len(data['zones'])} shipping zones, "
+        f"{len(data['codes'])} discount codes."
     )
 
 
@@ -353,46 +96,53 @@ def build_demo_part():
 def build_demo():
     """Build the demo shop; returns (products, pictures, variants) made."""
     collection = Collection.get_first_root_node().add_child(name=DEMO_COLLECTION_NAME)
+    data = catalogue()
     _configure_shop()
     categories = {}
-    for position, (name, slug, description) in enumerate(CATEGORIES):
-        categories[slug], _created = Category.objects.update_or_create(
-            slug=slug, defaults={"name": name, "description": description, "sort_order": position}
+    for position, category in enumerate(data["categories"]):
+        categories[category["slug"]], _created = Category.objects.update_or_create(
+            slug=category["slug"],
+            defaults={
+                "name": category["title"],
+                "description": category["description"],
+                "sort_order": position,
+            },
         )
     pictures = variants = 0
     made = {}
-    for position, spec in enumerate(PRODUCTS):
+    for position, spec in enumerate(data["products"]):
         product, made_pictures, made_variants = _create_product(
             spec, position, categories[spec["category"]], collection
         )
         made[spec["slug"]] = product
         pictures += made_pictures
         variants += made_variants
-    for position, zone in enumerate(ZONES):
+    for position, zone in enumerate(data["zones"]):
         _create_zone(zone, position)
-    for code in CODES:
+    for code in data["codes"]:
         DiscountCode.objects.update_or_create(code=code["code"], defaults=code)
-    for article_slug, product_slug, note in ARTICLE_PRODUCTS:
-        _set_product_block(article_slug, made[product_slug], note)
+    for plug in data["article_products"]:
+        _set_product_block(plug["article"], made[plug["product"]], plug["note"])
     return len(made), pictures, variants
 
 
 @transaction.atomic
 def remove_demo():
     """Delete the demo shop: orders for its products first, then everything it made."""
+    data = catalogue()
     slugs = _demo_slugs()
     Order.objects.filter(
         Q(lines__variant__product__slug__in=slugs) | Q(lines__sku__in=_demo_skus())
     ).distinct().delete()
     demo_products = Product.objects.filter(slug__in=slugs)
-    for article_slug, _product_slug, _note in ARTICLE_PRODUCTS:
-        _set_product_block(article_slug, None, "", remove_products=set(demo_products))
+    for plug in data["article_products"]:
+        _set_product_block(plug["article"], None, "", remove_products=set(demo_products))
     demo_products.delete()
     Category.objects.filter(
-        slug__in=[slug for _name, slug, _description in CATEGORIES], products__isnull=True
+        slug__in=[category["slug"] for category in data["categories"]], products__isnull=True
     ).delete()
-    ShippingZone.objects.filter(name__in=[zone["name"] for zone in ZONES]).delete()
-    DiscountCode.objects.filter(code__in=[code["code"] for code in CODES]).delete()
+    ShippingZone.objects.filter(name__in=[zone["name"] for zone in data["zones"]]).delete()
+    DiscountCode.objects.filter(code__in=[code["code"] for code in data["codes"]]).delete()
     for collection in Collection.objects.filter(name=DEMO_COLLECTION_NAME):
         get_image_model().objects.filter(collection=collection).delete()
         collection.delete()
@@ -413,7 +163,7 @@ def _configure_shop():
         "Orders are packed by our volunteers in Wennmouth and usually dispatched within "
         "3 working days."
     )
-    shop.returns_policy = RETURNS_POLICY
+    shop.returns_policy = catalogue()["returns_policy"]
     shop.save()
     outlet = SiteSettings.for_site(site)
     outlet.shop_url = "/shop/"
@@ -434,24 +184,32 @@ def _create_product(spec, position, category, collection):
         featured=spec.get("featured", False),
         sort_order=position,
     )
-    for index, (shape, colour, words, alt_text) in enumerate(spec["pictures"]):
-        data = product_picture(shape, COLOURS[colour], words, seed=f"{spec['slug']}-{index}")
+    colours = catalogue()["colours"]
+    for index, picture in enumerate(spec["pictures"]):
+        data = product_picture(
+            picture["shape"],
+            tuple(colours[picture["colour"]]),
+            picture["words"],
+            seed=f"{spec['slug']}-{index}",
+        )
+        alt_text = picture["alt"]
         image = save_image(collection, alt_text, data, f"shop-{spec['slug']}-{index + 1}.jpg")
         ProductImage.objects.create(
             product=product, image=image, alt_text=alt_text, sort_order=index
         )
     print_on_demand = spec.get("print_on_demand", False)
-    for index, (values, price, was, cost, grams, stock) in enumerate(spec["variants"]):
+    for index, variant in enumerate(spec["variants"]):
+        values, stock = variant["options"], variant.get("stock")
         Variant.objects.create(
             product=product,
             sku=_sku(spec, values),
             option1=values[0] if len(values) > 0 else "",
             option2=values[1] if len(values) > 1 else "",
             option3=values[2] if len(values) > 2 else "",
-            price=price,
-            compare_at_price=was,
-            cost=cost,
-            weight_grams=grams,
+            price=variant["price"],
+            compare_at_price=variant.get("was"),
+            cost=variant["cost"],
+            weight_grams=variant["grams"],
             track_stock=stock is not None,
             stock=stock or 0,
             fulfilment=Variant.Fulfilment.PRINTFUL
@@ -467,18 +225,18 @@ def _create_zone(spec, position):
     zone = ShippingZone.objects.create(
         name=spec["name"],
         countries=spec["countries"],
-        free_shipping_threshold=spec["free_over"],
+        free_shipping_threshold=spec.get("free_over"),
         sort_order=position,
     )
-    for index, (name, basis, minimum, maximum, price, estimate) in enumerate(spec["rates"]):
+    for index, rate in enumerate(spec["rates"]):
         ShippingRate.objects.create(
             zone=zone,
-            name=name,
-            basis=basis,
-            minimum=minimum,
-            maximum=maximum,
-            price=price,
-            delivery_estimate=estimate,
+            name=rate["name"],
+            basis=rate["basis"],
+            minimum=rate["minimum"],
+            maximum=rate.get("maximum"),
+            price=rate["price"],
+            delivery_estimate=rate["estimate"],
             sort_order=index,
         )
 

@@ -1,12 +1,14 @@
-"""The admin's export: one archive at a time, built by a background task, kept privately
+"""The admin's export: one archive at a time, built by a background task
+(``tasks.build_export_task``), kept privately
 for Administrators to download, and deleted after ``TRANSFER_EXPORT_KEEP_HOURS`` or when a
 newer one is made.
 
 Its state lives in a small JSON file beside the archive (``ADMIN_FOLDER/state.json``), not
-in the cache, so every web process and the worker see the same thing: ``queued`` when an
-Administrator asks, ``running`` with its progress while the task works (the task claims
-the export by moving it from queued to running under a file lock, so a task delivered
-twice builds it once), then ``done`` with the archive's name, or ``failed`` with the reason.
+in the cache, so every web process and the worker see the same thing (``ExportStatus``):
+``queued`` when an Administrator asks, ``running`` with its progress while the task works
+(the task claims the export by moving it from queued to running under a file lock, so a
+task delivered twice builds it once), then ``done`` with the archive's name, or ``failed``
+with the reason.
 The folder is under ``TRANSFER_EXPORT_DIR``, never under ``MEDIA_ROOT``: only the download
 view, which checks the permission, ever serves the archive.
 """
@@ -21,9 +23,10 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 from django.conf import settings
-from django.db import transaction
-from django_tasks import task
+from django.db.models import TextChoices
+from django.utils.translation import gettext_lazy as _
 
+from masthead.core.actions import audit_log, concrete
 from masthead.transfer.export import create_export, default_name
 
 logger = logging.getLogger(__name__)
@@ -34,6 +37,29 @@ PROGRESS_SECONDS = 0.5
 # A running export whose state has not moved for this long is taken to have died with its
 # worker, so a new one may be started.
 STALE_SECONDS = 3600
+
+# The archive holds every subscriber, donor and customer: starting one and taking it away are
+# written to Wagtail's audit log against the Administrator who did it.
+STARTED_LOG_ACTION = "transfer.export_started"
+DOWNLOADED_LOG_ACTION = "transfer.export_downloaded"
+LOG_ACTIONS = (
+    (STARTED_LOG_ACTION, _("Start an export of everything"), _("Export of everything started")),
+    (
+        DOWNLOADED_LOG_ACTION,
+        _("Download the export of everything"),
+        _("Export of everything downloaded"),
+    ),
+)
+
+
+class ExportStatus(TextChoices):
+    """Where the export stands, as written to its state file."""
+
+    NONE = "none", _("None")
+    QUEUED = "queued", _("Queued")
+    RUNNING = "running", _("Running")
+    DONE = "done", _("Done")
+    FAILED = "failed", _("Failed")
 
 
 def admin_folder():
@@ -63,8 +89,8 @@ def read_state():
     try:
         state = json.loads(path.read_text(encoding="utf-8"))
     except (FileNotFoundError, ValueError):
-        return {"status": "none"}
-    return state if isinstance(state, dict) else {"status": "none"}
+        return {"status": ExportStatus.NONE}
+    return state if isinstance(state, dict) else {"status": ExportStatus.NONE}
 
 
 def _write_state(folder, state):
@@ -74,7 +100,7 @@ def _write_state(folder, state):
 
 
 def is_busy(state):
-    if state.get("status") not in ("queued", "running"):
+    if state.get("status") not in (ExportStatus.QUEUED, ExportStatus.RUNNING):
         return False
     updated = datetime.fromisoformat(state.get("updated_at", "1970-01-01T00:00:00+00:00"))
     return _now() - updated < timedelta(seconds=STALE_SECONDS)
@@ -84,7 +110,7 @@ def archive_path(state=None):
     """The finished archive's path, or None (never a path outside the admin folder)."""
     state = state or read_state()
     name = state.get("file")
-    if state.get("status") != "done" or not name or Path(name).name != name:
+    if state.get("status") != ExportStatus.DONE or not name or Path(name).name != name:
         return None
     path = admin_folder() / name
     return path if path.is_file() else None
@@ -97,13 +123,15 @@ def prune(now=None):
     with _locked() as folder:
         state = read_state()
         finished = state.get("finished_at")
-        if state.get("status") != "done" or not finished:
+        if state.get("status") != ExportStatus.DONE or not finished:
             return False
         age = now - datetime.fromisoformat(finished)
         if age < timedelta(hours=settings.TRANSFER_EXPORT_KEEP_HOURS):
             return False
         _delete_archives(folder)
-        _write_state(folder, {"status": "none", "updated_at": now.isoformat(), "expired": True})
+        _write_state(
+            folder, {"status": ExportStatus.NONE, "updated_at": now.isoformat(), "expired": True}
+        )
         return True
 
 
@@ -119,9 +147,10 @@ class ExportBusy(Exception):
     """An export is already queued or running."""
 
 
-def request_export(user):
-    """Queue a new export for ``user`` (an Administrator: the view checks) and enqueue its
-    task after the commit. The previous archive is deleted now. Raises ExportBusy."""
+def queue_export(user):
+    """Record a new export as queued for ``user`` (an Administrator: the view checks) and
+    write it to the audit log; ``tasks.request_export`` enqueues its task. The previous
+    archive is deleted now. Raises ExportBusy."""
     with _locked() as folder:
         state = read_state()
         if is_busy(state):
@@ -131,7 +160,7 @@ def request_export(user):
         _write_state(
             folder,
             {
-                "status": "queued",
+                "status": ExportStatus.QUEUED,
                 "requested_by": user.get_username() if user else "",
                 "requested_at": now,
                 "updated_at": now,
@@ -139,15 +168,31 @@ def request_export(user):
                 "total": 0,
             },
         )
-    transaction.on_commit(lambda: build_export_task.enqueue())
+    _log(user, STARTED_LOG_ACTION, {"requested_at": now})
+
+
+def record_download(user, path):
+    """The archive at ``path`` is being handed to ``user``: write it to the audit log."""
+    _log(user, DOWNLOADED_LOG_ACTION, {"file": path.name})
+
+
+def _log(user, action, data):
+    administrator = concrete(user)
+    if administrator is None or not administrator.is_authenticated:
+        return
+    audit_log(administrator, action, administrator, data)
 
 
 def _claim():
     with _locked() as folder:
         state = read_state()
-        if state.get("status") != "queued":
+        if state.get("status") != ExportStatus.QUEUED:
             return None
-        state.update(status="running", started_at=_now().isoformat(), updated_at=_now().isoformat())
+        state.update(
+            status=ExportStatus.RUNNING,
+            started_at=_now().isoformat(),
+            updated_at=_now().isoformat(),
+        )
         _write_state(folder, state)
         return state
 
@@ -174,10 +219,10 @@ def build_export():
         result = create_export(folder / name, progress=progress)
     except Exception as error:  # any failure is shown on the page with its reason
         logger.exception("The admin's export failed")
-        state.update(status="failed", error=f"{type(error).__name__}: {error}")
+        state.update(status=ExportStatus.FAILED, error=f"{type(error).__name__}: {error}")
     else:
         state.update(
-            status="done",
+            status=ExportStatus.DONE,
             file=result.path.name,
             size=result.path.stat().st_size,
             missing_media=result.missing_media,
@@ -188,9 +233,3 @@ def build_export():
         _delete_archives(locked, keep=state.get("file"))
         _write_state(locked, state)
     return state["status"]
-
-
-@task()
-def build_export_task():
-    """Build the export an Administrator asked for in the admin."""
-    return build_export()

@@ -30,7 +30,7 @@ from wagtail.admin.views.generic.base import WagtailAdminTemplateMixin
 from wagtail.models import Page
 
 from masthead.publishing.models import ArticlePage, StandardPage
-from masthead.transfer import forms, tasks
+from masthead.transfer import actions, forms, tasks
 from masthead.transfer.models import ArchivedComment, ImportRun, SourceRecord
 
 IMPORT_PERMISSION = tasks.IMPORT_PERMISSION
@@ -145,7 +145,7 @@ class ImportStartView(ImportPermissionMixin, WagtailAdminTemplateMixin, Template
             return self.too_large()
         if not form.is_valid():
             return self.render_to_response(self.get_context_data(form=form), status=400)
-        run = tasks.StartImport(
+        run = actions.StartImport(
             form.cleaned_data["kind"],
             form.cleaned_data["files"],
             options=form.importer_options(),

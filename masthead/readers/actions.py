@@ -21,6 +21,8 @@ LOG_ACTIONS = (
     (ERASURE_LOG_ACTION, _("Erase a reader's data"), _("Erasure of a reader requested")),
     (DOWNLOAD_LOG_ACTION, _("Download a reader's data"), _("Copy of a reader's data downloaded")),
     (RETRY_LOG_ACTION, _("Retry a data request"), _("Data request run again")),
+    # A reader's own erasure request, and every erasure carried out, logged by ``rights``.
+    *rights.LOG_ACTIONS,
 )
 
 

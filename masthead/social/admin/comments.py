@@ -5,7 +5,7 @@ the legally sensitive sections and tags.
 
 Only editors with the permission reach them (``social.moderate_comment`` for the queue, the
 models' own permissions for the rest); every change goes through
-``masthead.social.moderation`` (permission, change, audit log) or
+``masthead.social.actions`` (permission, change, audit log) or
 ``masthead.social.comments``.
 """
 
@@ -26,7 +26,7 @@ from wagtail.admin.viewsets.base import ViewSet
 from wagtail.admin.viewsets.model import ModelViewSet
 
 from masthead.publishing.models import ArticlePage, SectionPage
-from masthead.social import comments, moderation
+from masthead.social import actions, comments
 from masthead.social.models import Comment, Commenter, Conversation, LegallySensitive, WordRule
 
 QUEUE_PAGE_SIZE = 50
@@ -36,7 +36,7 @@ class ModeratorsMenuItem(MenuItem):
     """A menu item shown only to editors who may moderate comments."""
 
     def is_shown(self, request):
-        return moderation.may_moderate(request.user)
+        return actions.may_moderate(request.user)
 
 
 # --- The moderation queue ----------------------------------------------------------------------
@@ -82,7 +82,7 @@ class CommentQueueView(WagtailAdminTemplateMixin, TemplateView):
     header_icon = "comment"
 
     def dispatch(self, request, *args, **kwargs):
-        if not moderation.may_moderate(request.user):
+        if not actions.may_moderate(request.user):
             raise PermissionDenied
         return super().dispatch(request, *args, **kwargs)
 
@@ -119,18 +119,18 @@ def decide_comment(request, pk):
     comment = get_object_or_404(Comment, pk=pk)
     if request.method != "POST":
         return redirect("social_comments:index")
-    if not moderation.may_moderate(request.user):
+    if not actions.may_moderate(request.user):
         raise PermissionDenied
     decision = request.POST.get("decision")
     try:
         if decision == "approve":
-            moderation.ApproveComment(comment, request.user).execute()
+            actions.ApproveComment(comment, request.user).execute()
             messages.success(request, _("Comment %(id)s is published.") % {"id": comment.pk})
         elif decision == "hide":
-            moderation.HideComment(comment, request.user).execute()
+            actions.HideComment(comment, request.user).execute()
             messages.success(request, _("Comment %(id)s is hidden.") % {"id": comment.pk})
         elif decision == "ban" and comment.commenter is not None:
-            hidden = moderation.BanCommenter(
+            hidden = actions.BanCommenter(
                 comment.commenter, request.user, reason=request.POST.get("reason", "")
             ).execute()
             messages.success(
@@ -150,9 +150,9 @@ def unban_commenter(request, pk):
     commenter = get_object_or_404(Commenter, pk=pk)
     if request.method != "POST":
         return redirect("social_comments:index")
-    if not moderation.may_moderate(request.user):
+    if not actions.may_moderate(request.user):
         raise PermissionDenied
-    moderation.UnbanCommenter(commenter, request.user).execute()
+    actions.UnbanCommenter(commenter, request.user).execute()
     messages.success(request, _("The ban is lifted: their next comment waits for approval."))
     return _back_to_queue(request)
 
@@ -198,7 +198,7 @@ class ConversationSaveMixin:
 
     def save_instance(self):
         article = self.form.cleaned_data["article"]
-        return moderation.SwitchComments(
+        return actions.SwitchComments(
             article, self.request.user, self.form.cleaned_data["state"]
         ).execute()
 
