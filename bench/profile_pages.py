@@ -132,6 +132,9 @@ def main():
     parser.add_argument("--renders", type=int, default=100)
     parser.add_argument("--pages", nargs="+", choices=PAGES, default=list(PAGES))
     parser.add_argument("--profile", action="store_true")
+    parser.add_argument(
+        "--save", metavar="DIR", help="with --profile, also write each page's profile to DIR"
+    )
     parser.add_argument("--top", type=int, default=30)
     parser.add_argument("--queries", action="store_true", help="print each query's time")
     parser.add_argument("--postgres", help="a PostgreSQL server's URL to measure on instead")
@@ -184,6 +187,9 @@ def main():
             for _ in range(args.renders):
                 client.get(url)
             profiler.disable()
+            if args.save:
+                Path(args.save).mkdir(parents=True, exist_ok=True)
+                profiler.dump_stats(str(Path(args.save) / f"{page}-{args.mode}.prof"))
             for order in ("cumulative", "tottime"):
                 out = io.StringIO()
                 pstats.Stats(profiler, stream=out).sort_stats(order).print_stats(args.top)

@@ -34,14 +34,28 @@ from masthead.core.models import SiteSettings
 _sites = LocalPages(64)
 
 
-def _copy(site):
-    """A copy of a remembered Site (and of its root page) for one request, so that what a
-    request caches on it (the root page's specific page, for one) stays with that request."""
+def _copy(site, root=None):
+    """A copy of a remembered Site (and of its root page, and of that page's specific page)
+    for one request, so that what a request caches on them (a page's URL, a related row)
+    stays with that request."""
     if site is None:
         return None
     clone = copy.copy(site)
     clone.root_page = copy.copy(site.root_page)
+    if root is not None:
+        # What Wagtail routes every request through (``root_page.specific.route()``): looked
+        # up by the first request that needs it and remembered with the site, instead of a
+        # query per request.
+        clone.root_page.__dict__["specific"] = SimpleLazyObject(partial(_root_specific, site, root))
     return clone
+
+
+def _root_specific(site, root):
+    """A copy, for one request, of the site's remembered specific root page (``root`` is
+    where it is remembered, with the site)."""
+    if "page" not in root:
+        root["page"] = copy.copy(site.root_page).specific
+    return copy.copy(root["page"])
 
 
 def find_site(request):
@@ -50,9 +64,9 @@ def find_site(request):
     generation = current_generation()
     entry = _sites.get(generation, key)
     if entry is None:
-        entry = (time.time() + fragments.FRAGMENT_SECONDS, Site._find_for_request(request))
+        entry = (time.time() + fragments.FRAGMENT_SECONDS, Site._find_for_request(request), {})
         _sites.put(generation, key, entry)
-    return _copy(entry[1])
+    return _copy(entry[1], entry[2])
 
 
 def site_settings(model, site, request):

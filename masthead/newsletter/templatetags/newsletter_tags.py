@@ -1,5 +1,7 @@
 """Template tags for the sign-up form that sits on cached pages."""
 
+import hashlib
+
 from django import template
 
 from masthead.core.fragments import site_fragment
@@ -8,12 +10,35 @@ from masthead.newsletter import services, tokens
 register = template.Library()
 
 
+def _public_newsletters():
+    # Several forms on a page, and the same list on every page: looked up once a second.
+    return site_fragment(
+        "newsletter:public-newsletters", lambda: tuple(services.public_newsletters())
+    )
+
+
+@register.simple_tag
+def newsletter_signup_version():
+    """What the sign-up form's rendered fragment is keyed on besides its place: the public
+    newsletters as they are now (looked up at most once a second), so a newsletter added
+    or renamed anywhere is offered at once, before this process sees a new generation."""
+    return site_fragment(
+        "newsletter:signup-version",
+        lambda: hashlib.blake2b(
+            repr(
+                [(item.pk, item.name, item.description) for item in _public_newsletters()]
+            ).encode(),
+            digest_size=12,
+        ).hexdigest(),
+    )
+
+
 @register.simple_tag(takes_context=True)
 def newsletter_signup(context, form=None):
-    """What includes/signup_form.html needs: heading, consent wording, the public
-    newsletters and the signed render time — the same for every visitor, so the page
-    around it can be cached. A bound ``form`` (after a refused sign-up) adds the reader's
-    values and the errors."""
+    """What includes/signup_form_body.html needs: heading, consent wording, the public
+    newsletters — the same for every visitor, so the page around it can be cached (the
+    signed render time is ``newsletter_form_token``, rendered for each request). A bound
+    ``form`` (after a refused sign-up) adds the reader's values and the errors."""
     request = context.get("request")
     site_settings = services.newsletter_settings(request)
     # An include without a form passes the template engine's empty string.
@@ -23,15 +48,15 @@ def newsletter_signup(context, form=None):
     return {
         "heading": site_settings.signup_heading,
         "consent_wording": site_settings.consent_wording,
-        # Several forms on a page, and the same list on every page: looked up once a second.
-        "newsletters": list(
-            site_fragment(
-                "newsletter:public-newsletters", lambda: tuple(services.public_newsletters())
-            )
-        ),
-        "rendered": tokens.form_timestamp_token(),
+        "newsletters": list(_public_newsletters()),
         "email": data.get("email", ""),
         "name": data.get("name", ""),
         "selected": selected,
         "errors": form.errors if is_bound else {},
     }
+
+
+@register.simple_tag
+def newsletter_form_token():
+    """The signed time the sign-up form was rendered (a bot posts faster than a reader)."""
+    return tokens.form_timestamp_token()
