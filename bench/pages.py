@@ -140,6 +140,8 @@ for variant in Variant.objects.filter(product__live=True).order_by("pk"):
     if len(products) == 3:
         break
 assert len(products) == 3, "fewer than three products can be bought"
+# The basket, as the shopper sees it after adding (which gives them their CSRF cookie).
+assert client.get("/shop/cart/").status_code == 200
 details = {"email": "shopper@example.org", "full_name": "Sam Shopper",
            "address_line1": "12 Quay Street", "city": "Riverside", "postcode": "RV1 2AB",
            "country": "GB"}

@@ -28,6 +28,7 @@ from django.urls import reverse
 from django.utils.html import strip_tags
 from wagtail.models import Site
 
+from masthead.core.fragments import site_fragment
 from masthead.core.models import SiteSettings
 from masthead.publishing.models import (
     ArticlePage,
@@ -352,5 +353,16 @@ def page_meta(request, page=None, title="", description="", indexable=True):
 
 
 def _logo_url(site_settings, base_url):
-    rendition = _rendition(site_settings.logo, LOGO_RENDITION)
-    return absolute(base_url, rendition.url) if rendition is not None else ""
+    """The outlet's logo as a picture for sharing. Pages that are not Wagtail pages (the
+    shop, search) render their metadata for every request, so it is looked up at most once
+    a second per process, and anew after every change (``masthead.core.fragments``)."""
+    if site_settings.logo_id is None:
+        return ""
+
+    def find():
+        rendition = _rendition(site_settings.logo, LOGO_RENDITION)
+        return absolute(base_url, rendition.url) if rendition is not None else ""
+
+    return site_fragment(
+        ("publishing:logo-url", site_settings.pk, site_settings.logo_id, base_url), find
+    )
