@@ -28,6 +28,7 @@ import subprocess
 import sys
 import time
 from pathlib import Path
+from urllib.parse import urlsplit, urlunsplit
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
@@ -48,6 +49,18 @@ MODES = {
 }
 
 
+def _fresh_postgres_database(url):
+    """Create (again) the database ``url`` names on its PostgreSQL server."""
+    import psycopg
+
+    parts = urlsplit(url)
+    name = parts.path.lstrip("/")
+    admin_url = urlunsplit(parts._replace(path="/postgres"))
+    with psycopg.connect(admin_url, autocommit=True) as connection:
+        connection.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+        connection.execute(f'CREATE DATABASE "{name}"')
+
+
 def prepare(database_url, name):
     data_dir = WORK / f"profile-{name}"
     marker = data_dir / "built"
@@ -56,6 +69,8 @@ def prepare(database_url, name):
         if data_dir.exists():
             subprocess.run(["rm", "-rf", str(data_dir)], check=True)
         data_dir.mkdir(parents=True)
+        if database_url:
+            _fresh_postgres_database(database_url)
         log(f"== building the outlet in {data_dir}")
         build_outlet(env, 1000)
         marker.write_text("ok")
