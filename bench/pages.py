@@ -291,7 +291,21 @@ def build_outlet(env, articles):
     else:
         log(f"  (no generate_articles command: seeding {articles} articles directly)")
         subprocess.run([PYTHON, __file__, "--seed", str(articles)], cwd=ROOT, env=env, check=True)
+    analyze(env["DATABASE_URL"])
     return last_json_line(masthead(env, "shell", "-c", DESCRIBE_SNIPPET, capture=True))
+
+
+def analyze(database_url):
+    """On PostgreSQL, gather the planner's statistics of the tables just filled, as
+    autovacuum does on a running server within a minute or so: without them the planner
+    takes the new tables for empty and picks nested loops (a search's filter of its matches
+    took 40 ms instead of 1)."""
+    if not database_url.startswith(("postgres://", "postgresql://")):
+        return
+    import psycopg
+
+    with psycopg.connect(database_url, autocommit=True) as connection:
+        connection.execute("ANALYZE")
 
 
 def seed(count):

@@ -24,9 +24,7 @@ from modelsearch.backends.database.sqlite.sqlite import (
 from modelsearch.query import MatchAll, Not
 from modelsearch.utils import get_descendants_content_types_pks
 
-# More matches than this are ranked the backend's own way: the id list would be too long
-# for one query's parameters.
-MAX_RANKED_IN_ONE_PASS = 5000
+from masthead.core.search_ranked import RankedOnceResultsMixin, best_per_object
 
 
 class RankedOnce(SQLiteSearchQueryCompiler):
@@ -54,54 +52,19 @@ class RankedOnce(SQLiteSearchQueryCompiler):
             .annotate(score=rank)
             .values_list("index_entry__object_id", "index_entry__content_type_id", "score")
         )
-        ranked = {}
-        for object_id, content_type, score in scored:
-            if content_type not in content_types:
-                continue
-            # One entry per object; should an object have two, its best score counts.
-            key = int(object_id)
-            if key not in ranked or score < ranked[key]:
-                ranked[key] = score
-        if len(ranked) > MAX_RANKED_IN_ONE_PASS:
-            return None
+        ranked = best_per_object(
+            (
+                (object_id, score)
+                for object_id, content_type, score in scored
+                if content_type in content_types
+            ),
+            better=lambda new, old: new < old,
+        )
         return sorted(ranked.items(), key=lambda item: (item[1], -item[0]))
 
 
-class RankedOnceResults(SQLiteSearchResults):
-    """Results that take their count and their page from one ranking pass when the
-    compiler can rank them (see ``RankedOnce``), and ask the backend otherwise."""
-
-    def _ranking(self):
-        # Kept on the compiler, which every slice of these results shares (a paginator
-        # counts the results, then slices them).
-        compiler = self.query_compiler
-        if not hasattr(compiler, "ranked_matches"):
-            ranked = None
-            if self._score_field is None and isinstance(compiler, RankedOnce):
-                ranked = compiler.ranked_ids(compiler.get_config(self.backend))
-            if ranked is not None:
-                allowed = set(
-                    compiler.queryset.filter(pk__in=[pk for pk, _score in ranked]).values_list(
-                        "pk", flat=True
-                    )
-                )
-                ranked = [(pk, score) for pk, score in ranked if pk in allowed]
-            compiler.ranked_matches = ranked
-        return compiler.ranked_matches
-
-    def _do_search(self):
-        ranked = self._ranking()
-        if ranked is None:
-            return super()._do_search()
-        page = ranked[self.start : self.stop]
-        objects = self.query_compiler.queryset.in_bulk([pk for pk, _score in page])
-        return [objects[pk] for pk, _score in page if pk in objects]
-
-    def _do_count(self):
-        ranked = self._ranking()
-        if ranked is None:
-            return super()._do_count()
-        return len(ranked)
+class RankedOnceResults(RankedOnceResultsMixin, SQLiteSearchResults):
+    """SQLite's results, counted and paged from one ranking pass (``search_ranked``)."""
 
 
 class RankedOnceBackend(SQLiteSearchBackend):

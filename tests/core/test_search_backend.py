@@ -1,6 +1,7 @@
-"""Site search on SQLite ranks the matches in one pass over the full-text index
-(masthead.core.search_backend), and must answer exactly as Wagtail's own SQLite backend:
-the same results, in the same order, the same count, on every page of results."""
+"""Site search on SQLite and on PostgreSQL ranks the matches in one pass over the search
+index (masthead.core.search_backend), and must answer exactly as Wagtail's own backend for
+that database: the same results, in the same order, the same count, on every page of
+results."""
 
 import pytest
 from django.core.paginator import Paginator
@@ -11,16 +12,22 @@ from wagtail.models import PageViewRestriction
 from masthead.publishing.models import live_articles
 from tests.publishing.factories import make_article, make_author, make_site_tree
 
-if connection.vendor == "sqlite":  # Wagtail's SQLite search modules import only there
-    from modelsearch.backends.database.sqlite.sqlite import SQLiteSearchBackend
+# Each database's search modules import only on that database.
+if connection.vendor == "sqlite":
+    from modelsearch.backends.database.sqlite.sqlite import SQLiteSearchBackend as Wagtails
 
-    from masthead.core.search_sqlite import RankedOnceBackend
+    from masthead.core.search_sqlite import RankedOnceBackend as Ours
+elif connection.vendor == "postgresql":
+    from modelsearch.backends.database.postgres.postgres import PostgresSearchBackend as Wagtails
+
+    from masthead.core.search_postgres import RankedOncePostgresBackend as Ours
 
 pytestmark = [
     pytest.mark.django_db,
     pytest.mark.skipif(
-        connection.vendor != "sqlite",
-        reason="the one-pass ranking is for SQLite; elsewhere Wagtail's backend is used as is",
+        connection.vendor not in ("sqlite", "postgresql"),
+        reason="the one-pass ranking is for SQLite and PostgreSQL; elsewhere Wagtail's "
+        "backend is used as is",
     ),
 ]
 
@@ -57,13 +64,13 @@ def pages(results, per_page):
 
 
 def test_the_site_uses_the_one_pass_backend():
-    assert isinstance(get_search_backend(), RankedOnceBackend)
+    assert isinstance(get_search_backend(), Ours)
 
 
 @pytest.mark.parametrize("query", ["council", "council meeting", "harbour", "nothing here"])
 def test_the_same_results_in_the_same_order_as_wagtails_backend(archive, query):
-    wagtails = SQLiteSearchBackend({}).search(query, live_articles())
-    ours = RankedOnceBackend({}).search(query, live_articles())
+    wagtails = Wagtails({}).search(query, live_articles())
+    ours = Ours({}).search(query, live_articles())
 
     assert pages(ours, 5) == pages(wagtails, 5)
     if query == "council":
@@ -73,7 +80,7 @@ def test_the_same_results_in_the_same_order_as_wagtails_backend(archive, query):
 
 
 def test_a_page_of_results_costs_three_queries(archive, django_assert_num_queries):
-    results = RankedOnceBackend({}).search("council", live_articles().select_related(None))
+    results = Ours({}).search("council", live_articles().select_related(None))
     paginator = Paginator(results, 5)
     # The ranking, the filter through the caller's queryset, then the page's own rows (and
     # the queryset's prefetch of bylines and their authors).
