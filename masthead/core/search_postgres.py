@@ -20,12 +20,14 @@ from modelsearch.backends.database.postgres.postgres import (
 from modelsearch.query import Fuzzy, MatchAll, Not
 from modelsearch.utils import get_descendants_content_types_pks
 
-from masthead.core.search_ranked import RankedOnceResultsMixin, best_per_object
+from masthead.core.search_ranked import IdListMixin, RankedOnceResultsMixin, best_per_object
 
 
-class RankedOncePostgres(PostgresSearchQueryCompiler):
+class RankedOncePostgres(IdListMixin, PostgresSearchQueryCompiler):
     """PostgreSQL's compiler, which ranks the matches of a relevance-ordered search over
     the whole index at once."""
+
+    ID_LIST_SQL = "SELECT unnest(%s::bigint[])"
 
     def ranked_ids(self, config):
         """[(object id, rank)] of every object of this model the query matches, best first,

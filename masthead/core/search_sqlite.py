@@ -14,6 +14,8 @@ prefetch. The order is the backend's own: score ascending (SQLite's bm25 is lowe
 better matches), then newest id first.
 """
 
+import json
+
 from modelsearch.backends.database.sqlite.query import MatchExpression, normalize
 from modelsearch.backends.database.sqlite.sqlite import (
     SQLiteFTSIndexEntry,
@@ -24,11 +26,16 @@ from modelsearch.backends.database.sqlite.sqlite import (
 from modelsearch.query import MatchAll, Not
 from modelsearch.utils import get_descendants_content_types_pks
 
-from masthead.core.search_ranked import RankedOnceResultsMixin, best_per_object
+from masthead.core.search_ranked import IdListMixin, RankedOnceResultsMixin, best_per_object
 
 
-class RankedOnce(SQLiteSearchQueryCompiler):
+class RankedOnce(IdListMixin, SQLiteSearchQueryCompiler):
     """SQLite's compiler, which ranks the matches of a relevance-ordered search at once."""
+
+    ID_LIST_SQL = "SELECT value FROM json_each(%s)"
+
+    def id_list_parameter(self, ids):
+        return json.dumps(ids)
 
     def ranked_ids(self, config):
         """[(object id, score)] of every object of this model the query matches, best

@@ -1,12 +1,16 @@
 """The publication's pages: home, sections, articles, authors, plain pages and corrections."""
 
+import copy
+import time
 from collections import defaultdict
 
+from django.conf import settings
 from django.contrib.contenttypes.models import ContentType
 from django.core.paginator import EmptyPage, PageNotAnInteger, Paginator
 from django.db import models
 from django.db.models import F, Prefetch, Window, prefetch_related_objects
 from django.db.models.functions import RowNumber, Substr
+from django.db.models.query import ModelIterable
 from django.http import Http404
 from django.utils.functional import SimpleLazyObject, cached_property
 from django.utils.translation import gettext_lazy as _
@@ -15,14 +19,17 @@ from modelcluster.fields import ParentalKey
 from taggit.models import TaggedItemBase
 from wagtail.admin.panels import FieldPanel, InlinePanel, MultiFieldPanel, PageChooserPanel
 from wagtail.api import APIField
+from wagtail.blocks import StreamValue
 from wagtail.fields import RichTextField, StreamField
 from wagtail.images import get_image_model
 from wagtail.images.api.fields import ImageRenditionField
-from wagtail.models import Orderable, Page, PageViewRestriction
+from wagtail.models import Orderable, Page, PageManager, PageViewRestriction
+from wagtail.query import PageQuerySet
 from wagtail.search import index
 
 from masthead.core.blocks import PARAGRAPH_FEATURES, BodyBlock
-from masthead.core.fragments import site_fragment
+from masthead.core.cache import LocalPages, current_generation
+from masthead.core.fragments import fragment_seconds, site_fragment
 
 ARTICLES_PER_PAGE = 20
 # The renditions of hero pictures that listings show: article cards
@@ -47,24 +54,94 @@ def paginate(request, queryset, per_page=ARTICLES_PER_PAGE):
 
 
 def with_hero_renditions(articles, specs=CARD_RENDITIONS):
-    """``articles`` with their hero pictures and those pictures' ``specs`` renditions
-    fetched in two queries for the whole listing, instead of a cache or database lookup per
-    picture. ``specs`` must name every rendition the page shows of those pictures: one
-    missing from it is looked up (or made) again."""
-    images = get_image_model().objects.prefetch_renditions(*specs)
-    # A picture already joined by select_related() would not get its renditions.
-    return articles.select_related(None).prefetch_related(Prefetch("hero_image", queryset=images))
+    """``articles`` (an ``ArticleQuerySet``) for a listing of cards: what a card shows
+    besides the article's own columns (its hero picture with that picture's ``specs``
+    renditions, its byline's authors) is fetched for the whole listing at once, when the
+    first card needs it (``ListingBatch``). ``specs`` must name every rendition the page
+    shows of those pictures: one missing from it is looked up (or made) again."""
+    return articles.for_cards(specs)
+
+
+class ListingBatch:
+    """The articles one query of a listing read, which fetch their cards' pictures (with
+    their renditions) and authors together, in three queries, when the first card asks for
+    either (``ArticlePage.card_image``, ``ArticlePage.author_list``).
+
+    Cards are rendered fragments (``masthead.core.fragments``): a card kept from an earlier
+    render needs neither, so a listing whose cards are all kept asks for nothing beyond
+    its articles, where fetching them up front cost more than the rest of the page."""
+
+    def __init__(self, articles, specs):
+        self.articles = articles
+        self.specs = specs
+        self.fetched = False
+
+    def fetch(self):
+        if self.fetched:
+            return
+        self.fetched = True
+        images = get_image_model().objects.prefetch_renditions(*self.specs)
+        prefetch_related_objects(
+            self.articles,
+            Prefetch("hero_image", queryset=images),
+            # The bylines' links and their authors in one query.
+            Prefetch("article_authors", queryset=_links_with_authors()),
+        )
+
+
+class ArticleQuerySet(PageQuerySet):
+    """Wagtail's page queryset, able to read articles for a listing of cards."""
+
+    _card_renditions = None
+
+    def for_cards(self, specs=CARD_RENDITIONS):
+        """These articles for cards: see ``with_hero_renditions``."""
+        # A picture joined by select_related() would not get its renditions; the
+        # ListingBatch fetches what was prefetched.
+        clone = self.select_related(None).prefetch_related(None)
+        clone._card_renditions = tuple(specs)
+        return clone
+
+    def _clone(self):
+        clone = super()._clone()
+        clone._card_renditions = self._card_renditions
+        return clone
+
+    def _fetch_all(self):
+        fresh = self._result_cache is None
+        super()._fetch_all()
+        if fresh and self._card_renditions is not None and self._iterable_class is ModelIterable:
+            batch = ListingBatch(self._result_cache, self._card_renditions)
+            for article in self._result_cache:
+                article.listing_batch = batch
+
+
+def any_view_restriction():
+    """Whether any page of the outlet is private (has a view restriction): looked up at most
+    once a second per process, and anew after any change to page privacy (a new generation,
+    see ``masthead.core.cache_invalidation``)."""
+    return site_fragment("publishing:any-view-restriction", PageViewRestriction.objects.exists)
+
+
+def public(pages):
+    """``pages.public()``, without its query for the outlet's view restrictions (one per
+    listing) while the outlet has none."""
+    return pages.public() if any_view_restriction() else pages
 
 
 def live_articles():
     """Every published, public article, newest first, with what listings show."""
     return (
-        ArticlePage.objects.live()
-        .public()
+        public(ArticlePage.objects.live())
         .select_related("hero_image")
-        .prefetch_related("article_authors__author")
+        # The bylines' links and their authors in one query for the whole listing.
+        .prefetch_related(Prefetch("article_authors", queryset=_links_with_authors()))
         .order_by("-first_published_at", "-pk")
     )
+
+
+def _links_with_authors():
+    return ArticleAuthor.objects.select_related("author")
 
 
 def route_to_child(parent, request, path_components, child_model=None):
@@ -120,16 +197,55 @@ def route_to_article(home, request, path_components):
     if len(path_components) != 2 or child_type(home, path_components[0]) is not SectionPage:
         return None
     url_path = f"{home.url_path}{path_components[0]}/{path_components[1]}/"
-    try:
-        # The slug narrows it down by its index; the path picks the section's one.
-        article = ArticlePage.objects.get(
-            slug=path_components[1], url_path=url_path, depth=home.depth + 2
-        )
-    except (ArticlePage.DoesNotExist, ArticlePage.MultipleObjectsReturned):
-        return None
-    if article.specific_class is not ArticlePage or not article.path.startswith(home.path):
-        return None
+    article = _remembered_article(url_path)
+    if article is None:
+        try:
+            # The slug narrows it down by its index; the path picks the section's one.
+            article = ArticlePage.objects.get(
+                slug=path_components[1], url_path=url_path, depth=home.depth + 2
+            )
+        except (ArticlePage.DoesNotExist, ArticlePage.MultipleObjectsReturned):
+            return None
+        if article.specific_class is not ArticlePage or not article.path.startswith(home.path):
+            return None
+        article = _remember_article(url_path, article)
     return article.route(request, [])
+
+
+# Articles routed to, by URL path, for this page-cache generation (see below).
+_routed_articles = LocalPages(settings.FRAGMENT_CACHE_ENTRIES)
+
+
+def _remember_article(url_path, article):
+    """Keep ``article`` (as read from the database, never served) for the next requests of
+    its path, and return a copy of it for this one.
+
+    While rendered fragments are kept (``masthead.core.fragments``), an article page's text
+    comes from one and its route was most of what was left of it: a query for the article's
+    row, whose building cost more than the query. The row is the one the generation's
+    fragments were rendered from, so it is kept as they are, until the generation changes
+    (every publication, unpublication, edit or move, and every change of privacy) and at
+    most ``FRAGMENT_CACHE_SECONDS``; with rendered fragments off it is read afresh."""
+    seconds = fragment_seconds()
+    if seconds > 0:
+        _routed_articles.put(current_generation(), url_path, (time.time() + seconds, article))
+    return _request_copy(article)
+
+
+def _remembered_article(url_path):
+    """A copy, for this request, of the article kept for ``url_path``; None if none is."""
+    if fragment_seconds() <= 0:
+        return None
+    entry = _routed_articles.get(current_generation(), url_path)
+    return _request_copy(entry[1]) if entry is not None else None
+
+
+def _request_copy(article):
+    """A copy of a kept article for one request: what the request caches on it (its tags,
+    its section, the blocks of its text) stays with that request."""
+    clone = copy.copy(article)  # with its own cache of related rows
+    clone.body = StreamValue(article.body.stream_block, list(article.body.raw_data), is_lazy=True)
+    return clone
 
 
 class ViewRestrictionsMixin:
@@ -141,10 +257,7 @@ class ViewRestrictionsMixin:
     does."""
 
     def get_view_restrictions(self):
-        any_restriction = site_fragment(
-            "publishing:any-view-restriction", PageViewRestriction.objects.exists
-        )
-        if not any_restriction:
+        if not any_view_restriction():
             return PageViewRestriction.objects.none()
         return super().get_view_restrictions()
 
@@ -229,13 +342,14 @@ class HomePage(ViewRestrictionsMixin, Page):
         return {
             "lead_story": lead,
             "latest_articles": [article for article in articles if article != lead][:12],
-            "section_rails": self.section_rails(articles_here),
+            # The rails' cards are small: the lead story's renditions are not theirs.
+            "section_rails": self.section_rails(articles_here.for_cards(CARD_RENDITIONS)),
         }
 
     def section_rails(self, articles_here, per_section=4):
         """Each live section with its newest articles, as (section, articles): one query
         for the articles of every section, not one per section."""
-        sections = list(SectionPage.objects.live().public().child_of(self))
+        sections = list(public(SectionPage.objects.live().child_of(self)))
         section_path = Substr("path", 1, (self.depth + 1) * Page.steplen)
         newest_first = [F("first_published_at").desc(), F("pk").desc()]
         # The ranking reads only ids, paths and dates; whole rows (bodies and all) are read
@@ -441,6 +555,8 @@ class ArticlePage(ViewRestrictionsMixin, Page):
     body = StreamField(BodyBlock)
     tags = ClusterTaggableManager(through=ArticlePageTag, blank=True)
 
+    objects = PageManager.from_queryset(ArticleQuerySet)()
+
     content_panels = [
         FieldPanel("title", heading=_("Headline")),
         FieldPanel("standfirst"),
@@ -489,12 +605,38 @@ class ArticlePage(ViewRestrictionsMixin, Page):
 
     @cached_property
     def section(self):
+        """The section the article is in (its parent page). The outlet's sections are looked
+        up at most once a second per process (and anew after every change, see
+        ``masthead.core.fragments``), so an article page asks nothing for its own."""
+        sections = site_fragment(
+            "publishing:sections-by-path",
+            lambda: {section.path: section for section in SectionPage.objects.all()},
+        )
+        section = sections.get(self.path[: -self.steplen]) if self.depth > 1 else None
+        if section is not None:
+            return section
         parent = self.get_parent()
         return parent.specific if parent else None
 
+    @property
+    def card_image(self):
+        """The hero picture, as a listing's card shows it: with the other cards' pictures
+        and their renditions, when the article came in a listing (``ListingBatch``)."""
+        self._fetch_listing()
+        return self.hero_image
+
+    def _fetch_listing(self):
+        batch = self.__dict__.get("listing_batch")
+        if batch is not None:
+            batch.fetch()
+
     @cached_property
     def author_list(self):
-        return [link.author for link in self.article_authors.all() if link.author]
+        self._fetch_listing()
+        links = self.article_authors.all()
+        if "article_authors" not in getattr(self, "_prefetched_objects_cache", {}):
+            links = links.select_related("author")  # with its authors, in one query
+        return [link.author for link in links if link.author]
 
     @property
     def authors(self):

@@ -30,7 +30,8 @@ def _site_articles(request):
     site = Site.find_for_request(request)
     if site is None:
         raise Http404(_("There is no site at this address."))
-    # The cards' pictures and their renditions in two queries for the whole page of results.
+    # The cards' pictures (with their renditions) and authors in three queries for the
+    # whole page of results, and only when a card is rendered afresh (ListingBatch).
     return with_hero_renditions(live_articles().descendant_of(site.root_page))
 
 
@@ -88,12 +89,14 @@ def tag(request, slug):
     # The articles tagged, as a subquery rather than a join: a join needs DISTINCT over
     # every column of the articles for both the count and the page, which SQLite sorts.
     tagged = ArticlePageTag.objects.filter(tag__slug=slug).values("content_object_id")
-    articles = _site_articles(request).filter(pk__in=tagged)
-    if found is None or not articles.exists():
+    if found is None:
+        raise Http404(_("There are no articles with this tag."))
+    articles = paginate(request, _site_articles(request).filter(pk__in=tagged))
+    if not articles.paginator.count:
         raise Http404(_("There are no articles with this tag."))
     context = {
         "tag": found,
-        "articles": paginate(request, articles),
+        "articles": articles,
         "meta_title": found.name,
         "meta_description": _("Articles about %(tag)s") % {"tag": found.name},
     }

@@ -83,8 +83,8 @@ def test_a_page_of_results_costs_three_queries(archive, django_assert_num_querie
     results = Ours({}).search("council", live_articles().select_related(None))
     paginator = Paginator(results, 5)
     # The ranking, the filter through the caller's queryset, then the page's own rows (and
-    # the queryset's prefetch of bylines and their authors).
-    with django_assert_num_queries(5):
+    # the queryset's prefetch of bylines with their authors, in one query).
+    with django_assert_num_queries(4):
         assert paginator.count == 24  # the 23 above, and the ferry story's body
         page = list(paginator.page(2))
     assert len(page) == 5

@@ -1,0 +1,68 @@
+"""``masthead_images``: Wagtail's image tags with each tag's filters parsed once, when the
+template is, not on every render. Same syntax and the same HTML as Wagtail's own tags."""
+
+import pytest
+from django.core.cache import cache
+from django.template import Context, Template, TemplateSyntaxError
+from wagtail.images import image_operations
+from wagtail.images.exceptions import InvalidFilterSpecError
+
+from tests.publishing.factories import make_image
+
+TAGS = {
+    "image": '{% image picture fill-200x100 class="hero" alt="" %}',
+    "srcset_image": (
+        '{% srcset_image picture fill-{200x100,400x200} format-webp sizes="50vw" alt="" %}'
+    ),
+    "picture": '{% picture picture format-{webp,jpeg} fill-{200x100,400x200} alt="" %}',
+    "as": "{% image picture width-120 as small %}{{ small.url }} {{ small.width }}",
+}
+
+
+@pytest.fixture(autouse=True)
+def no_cached_renditions():
+    cache.clear()
+    yield
+    cache.clear()
+
+
+def render(library, source, **context):
+    return Template(f"{{% load {library} %}}{source}").render(Context(context))
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("tag", sorted(TAGS))
+def test_each_tag_gives_what_wagtails_own_gives(tag):
+    picture = make_image("A market square", 800, 600)
+    wagtails = render("wagtailimages_tags", TAGS[tag], picture=picture)
+    ours = render("masthead_images", TAGS[tag], picture=picture)
+    assert ours == wagtails
+    assert "/images/" in ours
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("tag", sorted(TAGS))
+def test_a_tag_parses_its_filters_once_however_often_it_is_rendered(tag, monkeypatch):
+    pictures = [make_image(f"Picture {number}", 800, 600) for number in range(3)]
+    template = Template(f"{{% load masthead_images %}}{TAGS[tag]}")
+    template.render(Context({"picture": pictures[0]}))  # renditions made, filters parsed
+    parsed = []
+    original = image_operations.Operation.__init__
+
+    def counting(self, *args):
+        parsed.append(args)
+        original(self, *args)
+
+    monkeypatch.setattr(image_operations.Operation, "__init__", counting)
+    for picture in pictures * 3:
+        assert "/images/" in template.render(Context({"picture": picture}))
+    assert parsed == []
+
+
+@pytest.mark.django_db
+def test_no_picture_renders_nothing_and_a_bad_spec_still_fails():
+    assert render("masthead_images", TAGS["picture"], picture=None) == ""
+    with pytest.raises(TemplateSyntaxError):
+        Template("{% load masthead_images %}{% image picture fill-200x100!! %}")
+    with pytest.raises(InvalidFilterSpecError):
+        render("masthead_images", "{% image picture nonsense-200 %}", picture=make_image())

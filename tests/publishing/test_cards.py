@@ -1,0 +1,174 @@
+"""Article cards in listings: the byline and type label tags, the pictures and bylines a
+listing fetches at once and only for the cards it renders afresh (``ListingBatch``), and
+the section an article names without a query of its own."""
+
+import re
+
+import pytest
+from django.core.cache import cache
+from django.db import connection
+from django.template import Context, Template
+from django.test import RequestFactory
+from django.test.utils import CaptureQueriesContext
+
+from masthead.core import fragments
+from masthead.core.cache import invalidate_pages
+from masthead.publishing.models import ArticlePage, live_articles, with_hero_renditions
+from tests.publishing.factories import (
+    make_article,
+    make_author,
+    make_image,
+    make_section,
+    make_site_tree,
+)
+
+
+@pytest.fixture(autouse=True)
+def empty_cache():
+    cache.clear()
+    yield
+    cache.clear()
+
+
+@pytest.fixture
+def tree():
+    return make_site_tree()
+
+
+def render(source, **context):
+    request = RequestFactory().get("/", HTTP_HOST="localhost")
+    context.setdefault("request", request)
+    return Template("{% load publishing_tags %}" + source).render(Context(context))
+
+
+@pytest.mark.django_db
+def test_byline_names_every_author_in_order_and_links_the_live_ones(tree):
+    authors = [make_author(tree.author_index, name) for name in ("Ada Hill", "Bo Lake", "Cy Moor")]
+    authors[1].unpublish()
+    authors[1].refresh_from_db()
+    assert render("{% byline authors %}", authors=authors) == (
+        '<span class="byline">By <a href="/writers/ada-hill/" rel="author">Ada Hill</a>, '
+        'Bo Lake and <a href="/writers/cy-moor/" rel="author">Cy Moor</a></span>'
+    )
+    assert render("{% byline authors %}", authors=authors[:1]) == (
+        '<span class="byline">By <a href="/writers/ada-hill/" rel="author">Ada Hill</a></span>'
+    )
+    assert render("{% byline authors %}", authors=[]) == ""
+
+
+@pytest.mark.django_db
+def test_byline_escapes_what_editors_typed(tree):
+    author = make_author(tree.author_index, "<b>Dee</b> & Co", slug="dee")
+    html = render("{% byline authors %}", authors=[author])
+    assert "&lt;b&gt;Dee&lt;/b&gt; &amp; Co</a>" in html
+    assert "<b>" not in html
+
+
+@pytest.mark.django_db
+def test_type_label_shows_every_type_but_plain_news(tree):
+    news = make_article(tree.section, title="A plain report")
+    opinion = make_article(tree.section, title="A view", article_type="opinion")
+    assert render("{% type_label article %}", article=news) == ""
+    assert render("{% type_label article %}", article=opinion) == (
+        '<p class="type-label type-label--opinion">Opinion</p>'
+    )
+    opinion.article_type = "review"  # imported, or a type since retired
+    assert render("{% type_label article %}", article=opinion) == (
+        '<p class="type-label type-label--review">review</p>'
+    )
+
+
+@pytest.mark.django_db
+def test_an_article_knows_its_section_without_asking_for_it(tree):
+    culture = make_section(tree.home, "Culture", show_in_menus=False)
+    in_news = make_article(tree.section, title="In the news section")
+    in_culture = make_article(culture, title="In the culture section")
+    assert ArticlePage.objects.get(pk=in_news.pk).section  # the sections are looked up once
+    with CaptureQueriesContext(connection) as captured:
+        news_section = ArticlePage.objects.get(pk=in_news.pk).section
+        culture_section = ArticlePage.objects.get(pk=in_culture.pk).section
+    # One query for each article itself and none for the sections, wherever they show.
+    assert len(captured.captured_queries) == 2
+    assert (news_section.pk, news_section.title) == (tree.section.pk, "News")
+    assert (culture_section.pk, culture_section.title) == (culture.pk, "Culture")
+
+
+def articles_for_cards(tree, count=5):
+    authors = [make_author(tree.author_index, name) for name in ("Ada Hill", "Bo Lake")]
+    for number in range(count):
+        make_article(
+            tree.section,
+            authors[: 1 + number % 2],
+            title=f"Market report {number}",
+            hero_image=make_image(f"Stall {number}", 800, 600),
+        )
+
+
+@pytest.mark.django_db
+def test_a_listing_fetches_its_cards_pictures_and_authors_once_when_a_card_needs_them(tree):
+    articles_for_cards(tree)
+    for article in ArticlePage.objects.select_related("hero_image"):
+        article.hero_image.get_rendition("fill-400x267|format-webp")  # made once, as a visit would
+    listing = list(with_hero_renditions(live_articles().child_of(tree.section)))
+    with CaptureQueriesContext(connection) as captured:
+        pictures = [article.card_image for article in listing]
+        bylines = [[author.title for author in article.author_list] for article in listing]
+    # The pictures, their renditions, and the bylines with their authors: three queries
+    # for the whole listing, none per card.
+    assert len(captured.captured_queries) == 3
+    assert [picture.title for picture in pictures] == [f"Stall {n}" for n in (4, 3, 2, 1, 0)]
+    assert bylines == [["Ada Hill"], ["Ada Hill", "Bo Lake"]] * 2 + [["Ada Hill"]]
+    with CaptureQueriesContext(connection) as captured:
+        for article in listing:
+            assert article.card_image.get_rendition("fill-400x267|format-webp").url
+    assert captured.captured_queries == []
+
+
+@pytest.mark.django_db
+def test_a_listing_whose_cards_are_all_kept_fetches_no_picture_or_author(client, tree, monkeypatch):
+    monkeypatch.setattr(fragments, "FRAGMENT_SECONDS", 60)
+    articles_for_cards(tree)
+    assert client.get("/search/?q=market&from=test").status_code == 200
+    with CaptureQueriesContext(connection) as captured:
+        response = client.get("/search/?q=market&from=test")
+    assert response.status_code == 200
+    tables = " ".join(query["sql"] for query in captured.captured_queries)
+    assert "wagtailimages" not in tables
+    assert "publishing_articleauthor" not in tables
+
+
+def cards(html):
+    return re.findall(r'<article class="card.*?</article>', html, flags=re.S)
+
+
+@pytest.mark.django_db
+def test_cards_kept_and_cards_rendered_afresh_side_by_side_are_the_same_cards(
+    client, tree, settings, monkeypatch
+):
+    """The home page keeps the cards of its latest articles (all but the lead story); a
+    search that lists them and the lead story renders the lead story's card afresh, with its
+    picture and byline, and the page is the one rendered with nothing kept at all."""
+    monkeypatch.setattr(fragments, "FRAGMENT_SECONDS", 60)
+    articles_for_cards(tree, count=4)
+    make_article(
+        tree.section,
+        [make_author(tree.author_index, "Cy Moor")],
+        title="Market day moves to Thursday",
+        hero_image=make_image("Thursday stalls", 800, 600),
+    )
+    invalidate_pages()
+    assert client.get("/search/?q=market").status_code == 200  # makes the renditions
+    invalidate_pages()
+    assert "Market day moves to Thursday" in client.get("/").content.decode()  # the lead
+    with CaptureQueriesContext(connection) as captured:
+        mixed = client.get("/search/?q=market").content.decode()
+    tables = " ".join(query["sql"] for query in captured.captured_queries)
+    assert "wagtailimages_rendition" in tables  # for the one card rendered afresh
+    settings.FRAGMENT_CACHE_SECONDS = 0
+    fresh = client.get("/search/?q=market").content.decode()
+    assert len(cards(mixed)) == 5
+    assert cards(mixed) == cards(fresh)
+    assert any("Market day moves to Thursday" in card for card in cards(mixed))
+    for card in cards(mixed):
+        assert "<img" in card
+        assert 'class="byline"' in card
