@@ -274,7 +274,7 @@ CDN_CACHE_SECONDS = int(env("CDN_CACHE_SECONDS", "0"))
 # footer, an article's text, the home page's listings); publishing replaces them at once
 # anyway. 0 renders every part afresh (masthead.core.fragments).
 FRAGMENT_CACHE_SECONDS = int(env("FRAGMENT_CACHE_SECONDS", str(max(PAGE_CACHE_SECONDS, 600))))
-# How many rendered fragments each web process keeps in memory.
+# How many rendered fragments (and, apart, routed articles) each web process keeps in memory.
 FRAGMENT_CACHE_ENTRIES = 1000
 
 # With Redis, sessions are read from it and kept in the database too, so that signed-in

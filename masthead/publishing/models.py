@@ -28,7 +28,7 @@ from wagtail.query import PageQuerySet
 from wagtail.search import index
 
 from masthead.core.blocks import PARAGRAPH_FEATURES, BodyBlock
-from masthead.core.cache import LocalPages, current_generation
+from masthead.core.cache import LocalPages, current_generation, has_personal_cookie
 from masthead.core.fragments import fragment_seconds, site_fragment
 
 ARTICLES_PER_PAGE = 20
@@ -99,6 +99,8 @@ class ArticleQuerySet(PageQuerySet):
         # A picture joined by select_related() would not get its renditions; the
         # ListingBatch fetches what was prefetched.
         clone = self.select_related(None).prefetch_related(None)
+        # A card never shows the article's text: its JSON is neither read nor parsed.
+        clone = clone.defer("body")
         clone._card_renditions = tuple(specs)
         return clone
 
@@ -197,7 +199,7 @@ def route_to_article(home, request, path_components):
     if len(path_components) != 2 or child_type(home, path_components[0]) is not SectionPage:
         return None
     url_path = f"{home.url_path}{path_components[0]}/{path_components[1]}/"
-    article = _remembered_article(url_path)
+    article = _remembered_article(url_path) if not _is_editor(request) else None
     if article is None:
         try:
             # The slug narrows it down by its index; the path picks the section's one.
@@ -212,6 +214,15 @@ def route_to_article(home, request, path_components):
     return article.route(request, [])
 
 
+def _is_editor(request):
+    """Whether the request is a signed-in user's (who gets no kept fragment either, and
+    sees an edit at once whichever process serves it)."""
+    if not has_personal_cookie(request):
+        return False
+    user = getattr(request, "user", None)
+    return user is not None and user.is_authenticated
+
+
 # Articles routed to, by URL path, for this page-cache generation (see below).
 _routed_articles = LocalPages(settings.FRAGMENT_CACHE_ENTRIES)
 
@@ -224,8 +235,10 @@ def _remember_article(url_path, article):
     comes from one and its route was most of what was left of it: a query for the article's
     row, whose building cost more than the query. The row is the one the generation's
     fragments were rendered from, so it is kept as they are, until the generation changes
-    (every publication, unpublication, edit or move, and every change of privacy) and at
-    most ``FRAGMENT_CACHE_SECONDS``; with rendered fragments off it is read afresh."""
+    (every publication, unpublication, edit or move, and every change of privacy; each
+    process sees a new generation within ``GENERATION_CHECK_SECONDS``, as the page cache
+    does) and at most ``FRAGMENT_CACHE_SECONDS``. With rendered fragments off it is read
+    afresh, and so it is for signed-in users."""
     seconds = fragment_seconds()
     if seconds > 0:
         _routed_articles.put(current_generation(), url_path, (time.time() + seconds, article))

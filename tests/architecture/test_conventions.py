@@ -3,7 +3,7 @@ lives: settings are read as ``settings.X`` (declared once in settings.py), backg
 are defined in an app's ``tasks.py``, actions (``masthead.core.actions.Action``) in its
 ``actions.py``, admin views and viewsets in its ``admin.py`` or ``admin/`` package
 (registered from ``wagtail_hooks.py``), and templates in its own ``templates/<app>/``
-folder."""
+folder, showing pictures with ``masthead_images``."""
 
 import ast
 from functools import cache
@@ -183,4 +183,17 @@ def test_templates_are_in_their_app_folder():
             if app == "core" and entry.name in ("404.html", "500.html"):
                 continue
             found.append(str(entry.relative_to(PROJECT_DIR)))
+    assert not found, "\n".join(found)
+
+
+def test_reader_templates_show_pictures_with_the_tags_that_parse_once():
+    """``{% load masthead_images %}``, not ``wagtailimages_tags``: Wagtail's own nodes parse
+    their filter specs again on every render. Wagtail's admin templates overridden here
+    (``wagtailadmin/``) are left as Wagtail has them."""
+    found = []
+    for template in sorted(APPS_DIR.glob("*/templates/**/*.html")):
+        if "wagtailadmin" in template.parts:
+            continue
+        if "wagtailimages_tags" in template.read_text():
+            found.append(str(template.relative_to(PROJECT_DIR)))
     assert not found, "\n".join(found)

@@ -110,6 +110,8 @@ def test_a_listing_fetches_its_cards_pictures_and_authors_once_when_a_card_needs
     for article in ArticlePage.objects.select_related("hero_image"):
         article.hero_image.get_rendition("fill-400x267|format-webp")  # made once, as a visit would
     listing = list(with_hero_renditions(live_articles().child_of(tree.section)))
+    # A card never shows the article's text: it is not read.
+    assert all("body" in article.get_deferred_fields() for article in listing)
     with CaptureQueriesContext(connection) as captured:
         pictures = [article.card_image for article in listing]
         bylines = [[author.title for author in article.author_list] for article in listing]

@@ -4,6 +4,7 @@ its path reads no row for it, each request gets its own copy, and any change edi
 is served at once."""
 
 import pytest
+from django.contrib.auth import get_user_model
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
@@ -94,3 +95,11 @@ def test_with_rendered_fragments_off_the_article_is_read_for_every_request(
     settings.FRAGMENT_CACHE_SECONDS = 0
     assert len(article_queries(client, f"{article.url}?visit=1")) == 1
     assert len(article_queries(client, f"{article.url}?visit=2")) == 1
+
+
+def test_a_signed_in_editor_gets_the_article_as_the_database_has_it(client, article):
+    editor = get_user_model().objects.create_user("editor", "editor@example.org", "pw")
+    client.get(article.url)  # kept for anonymous readers
+    client.force_login(editor)
+    assert len(article_queries(client, f"{article.url}?as=editor")) == 1
+    assert len(article_queries(client, f"{article.url}?as=editor-again")) == 1

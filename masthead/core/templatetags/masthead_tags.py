@@ -18,7 +18,7 @@ from wagtail.models import Page, Site
 
 from masthead.core.cache import has_personal_cookie
 from masthead.core.embeds import PLAYER_FEATURES, SANDBOX, player_for
-from masthead.core.fragments import Share, rendered_fragment
+from masthead.core.fragments import Share, fragment_seconds, rendered_fragment
 from masthead.core.links import is_safe_link
 from masthead.core.slots import slot_parts
 from masthead.core.slots import slot_position as position_of_slot
@@ -270,7 +270,7 @@ class FragmentNode(template.Node):
         return ("masthead:fragment", self.name, _request_key(request), *parts)
 
     def render(self, context):
-        key = self.key(context)
+        key = self.key(context) if fragment_seconds() > 0 else None
         if key is None:
             return self.nodelist.render(context)
         pieces, live_blocks = rendered_fragment(
