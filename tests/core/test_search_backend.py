@@ -88,3 +88,31 @@ def test_a_page_of_results_costs_three_queries(archive, django_assert_num_querie
         assert paginator.count == 24  # the 23 above, and the ferry story's body
         page = list(paginator.page(2))
     assert len(page) == 5
+
+
+@pytest.mark.skipif(
+    connection.vendor != "postgresql",
+    reason="the index is PostgreSQL's: SQLite searches its own full-text table",
+)
+def test_on_postgresql_the_ranking_matches_the_expression_an_index_covers(archive):
+    """The ranking matches ``title || body``, which none of Wagtail's indexes covers: the
+    migration's GIN index on that expression lets PostgreSQL read only the matching entries
+    (on the benchmark's outlet 1.5 ms instead of 4.3 for "council")."""
+    from django.test.utils import CaptureQueriesContext
+
+    with CaptureQueriesContext(connection) as captured:
+        assert Paginator(Ours({}).search("council", live_articles()), 5).count == 24
+    ranking = next(
+        query["sql"]
+        for query in captured.captured_queries
+        if 'FROM "wagtailsearch_indexentry"' in query["sql"]
+    )
+    assert '("wagtailsearch_indexentry"."title" || "wagtailsearch_indexentry"."body") @@' in (
+        ranking
+    )
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT indexdef FROM pg_indexes WHERE indexname = 'masthead_search_title_body_gin'"
+        )
+        (definition,) = cursor.fetchone()
+    assert "USING gin (((title || body)))" in definition
