@@ -34,19 +34,18 @@ from masthead.core.models import SiteSettings
 _sites = LocalPages(64)
 
 
-def _copy(site, root=None):
-    """A copy of a remembered Site (and of its root page, and of that page's specific page)
-    for one request, so that what a request caches on them (a page's URL, a related row)
-    stays with that request."""
+def _copy(site, root):
+    """A copy of a remembered Site (and of its root page, and of that page's specific page,
+    remembered in ``root``) for one request, so that what a request caches on them (a page's
+    URL, a related row) stays with that request."""
     if site is None:
         return None
     clone = copy.copy(site)
     clone.root_page = copy.copy(site.root_page)
-    if root is not None:
-        # What Wagtail routes every request through (``root_page.specific.route()``): looked
-        # up by the first request that needs it and remembered with the site, instead of a
-        # query per request.
-        clone.root_page.__dict__["specific"] = SimpleLazyObject(partial(_root_specific, site, root))
+    # What Wagtail routes every request through (``root_page.specific.route()``): looked up
+    # by the first request that needs it and remembered with the site, instead of a query
+    # per request.
+    clone.root_page.__dict__["specific"] = SimpleLazyObject(partial(_root_specific, site, root))
     return clone
 
 
