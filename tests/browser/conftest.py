@@ -71,12 +71,27 @@ def page(browser, viewport):
     assert outside_requests == [], f"the page asked for outside resources: {outside_requests}"
 
 
+LOAD_EVERY_PICTURE = """() => Promise.race([
+    Promise.all([...document.images].map((picture) => {
+        picture.loading = "eager";
+        return picture.complete ? null : new Promise((done) => {
+            picture.addEventListener("load", done);
+            picture.addEventListener("error", done);
+        });
+    })),
+    new Promise((done) => setTimeout(done, 5000)),
+])"""
+
+
 @pytest.fixture
 def screenshot(page, viewport):
     """Save a full-page screenshot as tests/artifacts/screenshots/<name>-<viewport>.png."""
     SCREENSHOTS_DIR.mkdir(parents=True, exist_ok=True)
 
     def take(name):
+        # Pictures below the fold load lazily, so a full-page shot would show them as empty
+        # boxes: load every one first (at most a few seconds).
+        page.evaluate(LOAD_EVERY_PICTURE)
         path = SCREENSHOTS_DIR / f"{name}-{viewport}.png"
         page.screenshot(path=str(path), full_page=True)
         return path
