@@ -36,7 +36,10 @@ logger_class = MaskedAccessLogger
 
 workers = int(os.environ.get("WEB_CONCURRENCY", multiprocessing.cpu_count()))
 threads = int(os.environ.get("GUNICORN_THREADS", "4"))
-worker_class = "gthread" if threads > 1 else "sync"
+# gunicorn's gthread worker, taking new connections only while it has a thread free
+# (masthead.gunicorn_worker): gthread's own could take nearly all of them and leave the other
+# workers idle.
+worker_class = "masthead.gunicorn_worker.BalancedThreadWorker" if threads > 1 else "sync"
 timeout = int(os.environ.get("GUNICORN_TIMEOUT", "30"))
 keepalive = 5
 accesslog = os.environ.get("GUNICORN_ACCESS_LOG") or None
