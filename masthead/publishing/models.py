@@ -81,12 +81,47 @@ class ListingBatch:
             return
         self.fetched = True
         images = get_image_model().objects.prefetch_renditions(*self.specs)
-        prefetch_related_objects(
-            self.articles,
-            Prefetch("hero_image", queryset=images),
-            # The bylines' links and their authors in one query.
-            Prefetch("article_authors", queryset=_links_with_authors()),
-        )
+        prefetch_related_objects(self.articles, Prefetch("hero_image", queryset=images))
+        self.fetch_bylines()
+
+    def fetch_bylines(self):
+        """Each article's ``author_list``, its authors from those this process keeps
+        (``kept_authors``). Prefetching the links with their authors built an author page for
+        every link (a few on each card): about a seventh of a cold home page. That is still
+        how the first listing after a change reads them (one query, and the authors are then
+        kept); later listings read the links alone, as ids, and any author not yet kept."""
+        articles = [article for article in self.articles if "author_list" not in article.__dict__]
+        if not articles:
+            return
+        links = ArticleAuthor.objects.filter(
+            article_id__in=[article.pk for article in articles]
+        ).order_by("sort_order", "pk")
+        kept = kept_authors()
+        authors_of = defaultdict(list)
+        if kept:
+            for article_id, author_id in links.values_list("article_id", "author_id"):
+                authors_of[article_id].append(author_id)
+            missing = {pk for ids in authors_of.values() for pk in ids} - kept.keys()
+            if missing:
+                for author in AuthorPage.objects.filter(pk__in=missing):
+                    kept[author.pk] = author
+        else:
+            for link in links.select_related("author"):
+                kept.setdefault(link.author_id, link.author)
+                authors_of[link.article_id].append(link.author_id)
+        for article in articles:
+            article.__dict__["author_list"] = [
+                kept[pk] for pk in authors_of[article.pk] if pk in kept
+            ]
+
+
+def kept_authors():
+    """``{id: AuthorPage}``: the authors this process has read for bylines. Authors are few
+    and on every listing, so they are kept like the outlet's sections
+    (``ArticlePage.section``): for at most a second, and never past a change to any page (a
+    new generation, which renaming or unpublishing an author makes). Readers fill it in;
+    the pages are shared by concurrent requests, so read them only."""
+    return site_fragment("publishing:authors-by-id", dict)
 
 
 class ArticleQuerySet(PageQuerySet):
@@ -646,6 +681,8 @@ class ArticlePage(ViewRestrictionsMixin, Page):
     @cached_property
     def author_list(self):
         self._fetch_listing()
+        if "author_list" in self.__dict__:  # the listing's batch has just read it
+            return self.__dict__["author_list"]
         links = self.article_authors.all()
         if "article_authors" not in getattr(self, "_prefetched_objects_cache", {}):
             links = links.select_related("author")  # with its authors, in one query

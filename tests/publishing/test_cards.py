@@ -13,7 +13,13 @@ from django.test.utils import CaptureQueriesContext
 
 from masthead.core import fragments
 from masthead.core.cache import invalidate_pages
-from masthead.publishing.models import ArticlePage, live_articles, with_hero_renditions
+from masthead.publishing.models import (
+    ArticlePage,
+    AuthorPage,
+    kept_authors,
+    live_articles,
+    with_hero_renditions,
+)
 from tests.publishing.factories import (
     make_article,
     make_author,
@@ -115,8 +121,8 @@ def test_a_listing_fetches_its_cards_pictures_and_authors_once_when_a_card_needs
     with CaptureQueriesContext(connection) as captured:
         pictures = [article.card_image for article in listing]
         bylines = [[author.title for author in article.author_list] for article in listing]
-    # The pictures, their renditions, and the bylines with their authors: three queries
-    # for the whole listing, none per card.
+    # The pictures, their renditions, and the bylines' links with their authors: three
+    # queries for the whole listing, none per card.
     assert len(captured.captured_queries) == 3
     assert [picture.title for picture in pictures] == [f"Stall {n}" for n in (4, 3, 2, 1, 0)]
     assert bylines == [["Ada Hill"], ["Ada Hill", "Bo Lake"]] * 2 + [["Ada Hill"]]
@@ -124,6 +130,70 @@ def test_a_listing_fetches_its_cards_pictures_and_authors_once_when_a_card_needs
         for article in listing:
             assert article.card_image.get_rendition("fill-400x267|format-webp").url
     assert captured.captured_queries == []
+    # The next listing finds the authors kept: the links alone are read, as ids.
+    again = list(with_hero_renditions(live_articles().child_of(tree.section)))
+    with CaptureQueriesContext(connection) as captured:
+        assert [[author.title for author in article.author_list] for article in again] == bylines
+        assert [article.card_image for article in again] == pictures
+    assert len(captured.captured_queries) == 3
+    assert "publishing_authorpage" not in " ".join(q["sql"] for q in captured.captured_queries)
+
+
+def card_bylines(tree):
+    listing = with_hero_renditions(live_articles().child_of(tree.section))
+    return [render("{% byline article.author_list %}", article=article) for article in listing]
+
+
+@pytest.mark.django_db
+def test_kept_authors_are_read_again_after_an_author_is_renamed_or_unpublished(tree):
+    articles_for_cards(tree, count=2)
+    assert card_bylines(tree)[1] == (
+        '<span class="byline">By <a href="/writers/ada-hill/" rel="author">Ada Hill</a></span>'
+    )
+    # Kept: the same listing again reads no author page.
+    with CaptureQueriesContext(connection) as captured:
+        card_bylines(tree)
+    assert "publishing_authorpage" not in " ".join(q["sql"] for q in captured.captured_queries)
+
+    # A new name, published: the next listing shows it, within the same second.
+    author = AuthorPage.objects.get(title="Ada Hill")
+    author.title = "Ada Hill-Moor"
+    author.save_revision().publish()
+    assert "Ada Hill-Moor</a>" in card_bylines(tree)[1]
+
+    # Unpublished: the name stays, without a link to a page readers can no longer open.
+    AuthorPage.objects.get(pk=author.pk).unpublish()
+    assert card_bylines(tree)[1] == '<span class="byline">By Ada Hill-Moor</span>'
+
+
+@pytest.mark.django_db
+def test_a_listing_reads_only_the_authors_not_kept_yet(tree):
+    articles_for_cards(tree, count=2)
+    before = card_bylines(tree)
+    bo = AuthorPage.objects.get(title="Bo Lake")
+    del kept_authors()[bo.pk]
+    with CaptureQueriesContext(connection) as captured:
+        assert card_bylines(tree) == before
+    author_queries = [
+        q["sql"] for q in captured.captured_queries if "publishing_authorpage" in q["sql"]
+    ]
+    assert len(author_queries) == 1
+    assert f"IN ({bo.pk})" in author_queries[0]
+    assert kept_authors()[bo.pk].title == "Bo Lake"
+
+
+@pytest.mark.django_db
+def test_kept_authors_last_at_most_a_second(tree, monkeypatch):
+    articles_for_cards(tree, count=2)
+    now = [1000.0]
+    monkeypatch.setattr(fragments.time, "monotonic", lambda: now[0])
+    card_bylines(tree)
+    # Changed behind the outlet's back (no signal, so no new generation): still the kept
+    # name within the second, the database's a second later.
+    AuthorPage.objects.filter(title="Bo Lake").update(title="Bo Lake-Hill")
+    assert "Bo Lake</a>" in card_bylines(tree)[0]
+    now[0] += 1.5
+    assert "Bo Lake-Hill</a>" in card_bylines(tree)[0]
 
 
 @pytest.mark.django_db
