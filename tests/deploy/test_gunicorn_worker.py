@@ -151,6 +151,31 @@ def test_connections_opened_at_once_are_shared_by_the_workers(gunicorn):
                 connection.close()
 
 
+def test_a_new_connection_is_served_soon_while_every_thread_is_busy(gunicorn):
+    """Four held connections each send ten requests in a row (pipelined, so that a worker
+    always has the next one): every thread stays busy for ten pauses. A fifth connection
+    must still be taken within the worker's delay and served after about two pauses, not
+    left waiting until the held connections have nothing more to ask."""
+    port, _pids = gunicorn
+    held = [
+        socket.create_connection(("127.0.0.1", port), timeout=30) for _ in range(WORKERS * THREADS)
+    ]
+    try:
+        for connection in held:
+            connection.sendall(b"GET / HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n" * 10)
+        time.sleep(PAUSE_SECONDS / 4)  # every thread has a request by now
+        started = time.monotonic()
+        with socket.create_connection(("127.0.0.1", port), timeout=30) as late:
+            send_request(late)
+            read_response(late)
+        waited = time.monotonic() - started
+        # About two pauses: the request before it on its thread, then its own.
+        assert waited < 5 * PAUSE_SECONDS, waited
+    finally:
+        for connection in held:
+            connection.close()
+
+
 def test_the_configured_worker_is_masthead_s():
     import masthead.gunicorn_config as config
 
