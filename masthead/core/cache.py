@@ -132,6 +132,18 @@ def has_personal_cookie(request):
     )
 
 
+def sees_the_database(request):
+    """Whether this request is a signed-in user's, who is shown what the database holds now:
+    no kept fragment (``{% fragment %}``) and no kept article row (publishing's routing), so
+    an editor sees their change at once whichever process serves them. The user is looked up
+    only when the request carries a personal cookie; a visitor who only has a session (a
+    shopper at the checkout) is served what every reader is."""
+    if not has_personal_cookie(request):
+        return False
+    user = getattr(request, "user", None)
+    return user is not None and user.is_authenticated
+
+
 def _uncached_prefixes():
     prefixes = [*UNCACHED_PREFIXES, settings.STATIC_URL]
     if settings.MEDIA_URL.startswith("/"):

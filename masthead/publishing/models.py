@@ -28,7 +28,7 @@ from wagtail.query import PageQuerySet
 from wagtail.search import index
 
 from masthead.core.blocks import PARAGRAPH_FEATURES, BodyBlock
-from masthead.core.cache import LocalPages, current_generation, has_personal_cookie
+from masthead.core.cache import LocalPages, current_generation, sees_the_database
 from masthead.core.fragments import fragment_seconds, site_fragment
 
 ARTICLES_PER_PAGE = 20
@@ -234,7 +234,7 @@ def route_to_article(home, request, path_components):
     if len(path_components) != 2 or child_type(home, path_components[0]) is not SectionPage:
         return None
     url_path = f"{home.url_path}{path_components[0]}/{path_components[1]}/"
-    article = _remembered_article(url_path) if not _is_editor(request) else None
+    article = _remembered_article(url_path) if not sees_the_database(request) else None
     if article is None:
         try:
             # The slug narrows it down by its index; the path picks the section's one.
@@ -247,15 +247,6 @@ def route_to_article(home, request, path_components):
             return None
         article = _remember_article(url_path, article)
     return article.route(request, [])
-
-
-def _is_editor(request):
-    """Whether the request is a signed-in user's (who gets no kept fragment either, and
-    sees an edit at once whichever process serves it)."""
-    if not has_personal_cookie(request):
-        return False
-    user = getattr(request, "user", None)
-    return user is not None and user.is_authenticated
 
 
 # Articles routed to, by URL path, for this page-cache generation (see below).

@@ -1,11 +1,11 @@
 """Wagtail's image tags (``image``, ``srcset_image``, ``picture``), with each tag's filters
-parsed once, when its template is, instead of on every render.
+parsed once per process instead of on every render.
 
 Wagtail's nodes build new ``Filter`` objects each time they render, and a new ``Filter``
 parses its spec again, checking each operation's arguments with ``inspect`` (about a tenth
-of a home page's cold render went there, for its 19 pictures). Here each node keeps the
-filters it was given: a ``Filter`` holds nothing but its spec and the operations parsed
-from it, so one is safely shared by every render and every thread. Same syntax, same
+of a home page's cold render went there, for its 19 pictures). Here the filters are parsed
+once per spec: a ``Filter`` holds nothing but its spec and the operations parsed from it,
+so one is safely shared by every render and every thread. Same syntax, same
 output: ``{% load masthead_images %}`` in place of ``{% load wagtailimages_tags %}``.
 """
 
@@ -31,14 +31,16 @@ class ImageNode(wagtail_tags.ImageNode):
         return parsed_filter("|".join(self.filter_specs))
 
 
+@cache
+def parsed_filters(specs):
+    """The ``Filter``s a tag's ``specs`` (a tuple, which may name sizes as ``{a,b}``) expand
+    to, parsed once per process."""
+    return tuple(parsed_filter(spec) for spec in Filter.expand_spec(list(specs)))
+
+
 class SrcsetImageNode(wagtail_tags.SrcsetImageNode):
     def get_filters(self):
-        filters = self.__dict__.get("_filters")
-        if filters is None:
-            filters = self._filters = [
-                parsed_filter(spec) for spec in Filter.expand_spec(self.filter_specs)
-            ]
-        return filters
+        return parsed_filters(tuple(self.filter_specs))
 
 
 class PictureNode(wagtail_tags.PictureNode):

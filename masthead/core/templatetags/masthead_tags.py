@@ -16,7 +16,7 @@ from django.utils.safestring import mark_safe
 from django.utils.translation import gettext_lazy as _
 from wagtail.models import Page, Site
 
-from masthead.core.cache import has_personal_cookie
+from masthead.core.cache import sees_the_database
 from masthead.core.embeds import PLAYER_FEATURES, SANDBOX, player_for
 from masthead.core.fragments import Share, fragment_seconds, rendered_fragment
 from masthead.core.links import is_safe_link
@@ -229,11 +229,6 @@ class LiveNode(template.Node):
         return LIVE_MARKER
 
 
-def _is_signed_in(request):
-    user = getattr(request, "user", None)
-    return user is not None and user.is_authenticated
-
-
 class FragmentNode(template.Node):
     """Renders its content once per key and generation and reuses the HTML, filling in its
     ``{% live %}`` holes afresh each time."""
@@ -254,9 +249,7 @@ class FragmentNode(template.Node):
         request = context.get("request")
         if request is None or getattr(request, "is_preview", False):
             return None
-        if has_personal_cookie(request) and _is_signed_in(request):
-            # A signed-in editor sees what the database holds now. A visitor who only has a
-            # session (a shopper at the checkout) gets the fragments every reader gets.
+        if sees_the_database(request):
             return None
         if context.get(CAPTURING) is not None:
             return None
