@@ -296,16 +296,19 @@ def build_outlet(env, articles):
 
 
 def analyze(database_url):
-    """On PostgreSQL, gather the planner's statistics of the tables just filled, as
-    autovacuum does on a running server within a minute or so: without them the planner
-    takes the new tables for empty and picks nested loops (a search's filter of its matches
-    took 40 ms instead of 1)."""
+    """On PostgreSQL, vacuum the tables just filled and gather the planner's statistics, as
+    autovacuum does on a running server within a minute or so. Without the statistics the
+    planner takes the new tables for empty and picks nested loops (a search's filter of its
+    matches took 40 ms instead of 1). Without the vacuum the search index's GIN indexes keep
+    their pending entries unmerged (autovacuum merges them, a plain ANALYZE does not) and
+    the table its dead rows, and a search matched by reading every entry: 5 ms instead of
+    1.3 for "council"."""
     if not database_url.startswith(("postgres://", "postgresql://")):
         return
     import psycopg
 
     with psycopg.connect(database_url, autocommit=True) as connection:
-        connection.execute("ANALYZE")
+        connection.execute("VACUUM ANALYZE")
 
 
 def seed(count):
