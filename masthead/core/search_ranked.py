@@ -26,11 +26,15 @@ class RankedOnceResultsMixin:
         compiler = self.query_compiler
         if not hasattr(compiler, "ranked_matches"):
             ranked = None
-            if self._score_field is None and hasattr(compiler, "ranked_ids"):
+            filtered = hasattr(compiler, "ranked_allowed_ids")
+            if self._score_field is None and filtered:
+                # The caller's queryset is applied by the ranking's own query.
+                ranked = compiler.ranked_allowed_ids(compiler.get_config(self.backend))
+            elif self._score_field is None and hasattr(compiler, "ranked_ids"):
                 ranked = compiler.ranked_ids(compiler.get_config(self.backend))
             if ranked is not None and len(ranked) > MAX_RANKED_IN_ONE_PASS:
                 ranked = None
-            if ranked:  # no query when nothing matched
+            if ranked and not filtered:  # no query when nothing matched
                 ids = [pk for pk, _score in ranked]
                 allowed = set(
                     compiler.queryset.filter(pk__in=compiler.id_list(ids)).values_list(
