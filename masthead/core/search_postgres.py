@@ -21,14 +21,12 @@ from modelsearch.backends.database.postgres.postgres import (
 from modelsearch.query import Fuzzy, MatchAll, Not
 from modelsearch.utils import get_descendants_content_types_pks
 
-from masthead.core.search_ranked import IdListMixin, RankedOnceResultsMixin, best_per_object
+from masthead.core.search_ranked import RankedOnceResultsMixin
 
 
-class RankedOncePostgres(IdListMixin, PostgresSearchQueryCompiler):
+class RankedOncePostgres(PostgresSearchQueryCompiler):
     """PostgreSQL's compiler, which ranks the matches of a relevance-ordered search over
     the whole index at once."""
-
-    ID_LIST_SQL = "SELECT unnest(%s::bigint[])"
 
     def ranked_allowed_ids(self, config):
         """[(object id, rank)] of every object of the caller's queryset (live, public, on
@@ -54,16 +52,6 @@ class RankedOncePostgres(IdListMixin, PostgresSearchQueryCompiler):
             cursor.execute(sql, (*matches_params, *allowed_params))
             ids, scores = cursor.fetchone()
         return list(zip(ids or (), scores or (), strict=True))
-
-    def ranked_ids(self, config):
-        """[(object id, rank)] of every object of this model the query matches, best first,
-        or None when this search is not one ranked here (not by relevance, over named
-        fields rather than the index, fuzzy, or matching everything)."""
-        scored = self.scored_matches(config)
-        if scored is None:
-            return None
-        ranked = best_per_object(scored, better=lambda new, old: new > old)
-        return sorted(ranked.items(), key=lambda item: (-item[1], -item[0]))
 
     def scored_matches(self, config):
         """The (object id, rank) rows of every index entry of this model's types the query

@@ -7,15 +7,14 @@ filters let through, it runs the full-text match again to read that page's score
 with the content type in the same WHERE clause SQLite's planner runs even the plain match
 once per index entry of that type. With a few hundred matches ("council" on an outlet of
 1,000 articles) that was most of a search page's time (about 45 ms of 60). Here the match
-runs once and returns every matching object's score; the caller's queryset (live, public,
-on this site) then filters those ids in one query, the page of results is sliced from the
-ranked ids, and only that page's objects are read, with the queryset's own select and
-prefetch. The order is the backend's own: score ascending (SQLite's bm25 is lower for
-better matches), then newest id first.
+runs once, and the same query keeps each matching object's best score, keeps only the
+objects of the caller's queryset (live, public, on this site) and sorts them; the page of
+results is sliced from the ranked ids, and only that page's objects are read, with the
+queryset's own select and prefetch. The order is the backend's own: score ascending
+(SQLite's bm25 is lower for better matches), then newest id first.
 """
 
-import json
-
+from django.db import connections
 from modelsearch.backends.database.sqlite.query import MatchExpression, normalize
 from modelsearch.backends.database.sqlite.sqlite import (
     SQLiteFTSIndexEntry,
@@ -26,20 +25,44 @@ from modelsearch.backends.database.sqlite.sqlite import (
 from modelsearch.query import MatchAll, Not
 from modelsearch.utils import get_descendants_content_types_pks
 
-from masthead.core.search_ranked import IdListMixin, RankedOnceResultsMixin, best_per_object
+from masthead.core.search_ranked import RankedOnceResultsMixin
 
 
-class RankedOnce(IdListMixin, SQLiteSearchQueryCompiler):
+class RankedOnce(SQLiteSearchQueryCompiler):
     """SQLite's compiler, which ranks the matches of a relevance-ordered search at once."""
 
-    ID_LIST_SQL = "SELECT value FROM json_each(%s)"
+    def ranked_allowed_ids(self, config):
+        """[(object id, score)] of every object of the caller's queryset (live, public, on
+        this site) the query matches, best first, or None when this search is not one ranked
+        here. One query:
+        the full-text match runs first, on its own (a materialized common table
+        expression, which the planner cannot merge with the conditions after it), then
+        SQLite keeps the model's types, each object's best score and the caller's objects,
+        and sorts them (the rows read through the ORM, then filtered by a second query, cost
+        about twice as long)."""
+        scored = self.scored_matches(config)
+        if scored is None:
+            return None
+        content_types = sorted(get_descendants_content_types_pks(self.queryset.model))
+        allowed = self.queryset.order_by().values("pk")
+        matches_sql, matches_params = scored.query.sql_with_params()
+        allowed_sql, allowed_params = allowed.query.sql_with_params()
+        types = ", ".join(["%s"] * len(content_types))
+        sql = (
+            f"WITH matches AS MATERIALIZED ({matches_sql}) "  # noqa: S608 - the ORM's own SQL, parameters apart
+            "SELECT best.id, best.score FROM ("
+            "SELECT CAST(matches.index_entry__object_id AS INTEGER) AS id, "
+            "MIN(matches.score) AS score "
+            f"FROM matches WHERE matches.index_entry__content_type_id IN ({types}) GROUP BY 1"
+            f") AS best WHERE best.id IN ({allowed_sql}) ORDER BY best.score, best.id DESC"
+        )
+        with connections[self.queryset.db].cursor() as cursor:
+            cursor.execute(sql, (*matches_params, *content_types, *allowed_params))
+            return [tuple(row) for row in cursor.fetchall()]
 
-    def id_list_parameter(self, ids):
-        return json.dumps(ids)
-
-    def ranked_ids(self, config):
-        """[(object id, score)] of every object of this model the query matches, best
-        first, or None when this search is not one ranked here."""
+    def scored_matches(self, config):
+        """The (object id, content type, score) rows of every index entry the query
+        matches (of any type), or None when this search is not one ranked here."""
         if not self.order_by_relevance:
             return None
         normalized = normalize(self.query)
@@ -50,24 +73,14 @@ class RankedOnce(IdListMixin, SQLiteSearchQueryCompiler):
             self.build_search_query(normalized, config=config),
         )
         rank = self._build_rank_expression(self.get_search_vectors(), config)
-        content_types = set(get_descendants_content_types_pks(self.queryset.model))
-        # The content types are filtered here, not in SQL: with them in the WHERE clause
-        # SQLite's planner walks the index entries of those types and runs the full-text
-        # match once per entry (20 ms for 1,000 articles), instead of matching once (1 ms).
-        scored = (
+        # The content types are not filtered here: with them in the WHERE clause SQLite's
+        # planner walks the index entries of those types and runs the full-text match once
+        # per entry (20 ms for 1,000 articles), instead of matching once (1 ms).
+        return (
             SQLiteFTSIndexEntry.objects.filter(match)
             .annotate(score=rank)
             .values_list("index_entry__object_id", "index_entry__content_type_id", "score")
         )
-        ranked = best_per_object(
-            (
-                (object_id, score)
-                for object_id, content_type, score in scored
-                if content_type in content_types
-            ),
-            better=lambda new, old: new < old,
-        )
-        return sorted(ranked.items(), key=lambda item: (item[1], -item[0]))
 
 
 class RankedOnceResults(RankedOnceResultsMixin, SQLiteSearchResults):

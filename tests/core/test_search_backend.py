@@ -84,10 +84,9 @@ def test_a_page_of_results_costs_a_few_queries_however_many_match(
 ):
     results = Ours({}).search("council", live_articles().select_related(None))
     paginator = Paginator(results, 5)
-    # The ranking, the filter through the caller's queryset (on PostgreSQL in the ranking's
-    # own query), then the page's own rows (and the queryset's prefetch of bylines with
-    # their authors, in one query).
-    with django_assert_num_queries(3 if connection.vendor == "postgresql" else 4):
+    # The ranking, filtered through the caller's queryset in the same query, then the
+    # page's own rows (and the queryset's prefetch of bylines with their authors).
+    with django_assert_num_queries(3):
         assert paginator.count == 24  # the 23 above, and the ferry story's body
         page = list(paginator.page(2))
     assert len(page) == 5
