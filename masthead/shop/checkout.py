@@ -171,7 +171,7 @@ def shop_settings(site=None):
 def quote_for(cart, details=None, shipping_rate_id=None, shop_settings_=None):
     """The basket priced for these details (country, email) and delivery option."""
     return pricing.quote(
-        cart.lines.all(),
+        cart.lines.select_related("variant__product"),
         country=details.country if details else None,
         shipping_rate=shipping_rate_id,
         discount=cart.discount_code or None,

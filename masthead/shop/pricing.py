@@ -281,6 +281,16 @@ def shipping_options(zone, value, weight):
 # --- The quote ------------------------------------------------------------------------------------
 
 
+def _loaded_variants(lines):
+    """(variant id, variant) of the lines that were read with their variant and its product."""
+    for line in lines:
+        if isinstance(line, LineRequest) or not type(line).variant.is_cached(line):
+            continue
+        variant = line.variant
+        if variant is not None and type(variant).product.is_cached(variant):
+            yield variant.pk, variant
+
+
 def _as_request(line):
     if isinstance(line, LineRequest):
         return line
@@ -372,10 +382,14 @@ def quote(
     """
     settings_ = shop_settings or shop_settings_for()
     currency = settings_.currency
+    lines = list(lines)
     requests = [_as_request(line) for line in lines]
-    variants = Variant.objects.select_related("product").in_bulk(
-        [request.variant_id for request in requests]
-    )
+    # Basket lines read with their variants and products (select_related) bring them along;
+    # any other variant is read here.
+    variants = dict(_loaded_variants(lines))
+    missing = [request.variant_id for request in requests if request.variant_id not in variants]
+    if missing:
+        variants.update(Variant.objects.select_related("product").in_bulk(missing))
     held = held or {}
     priced = [
         _price_line(

@@ -159,10 +159,11 @@ def _priced_basket_or_redirect(request, reader=None, rate_id=None):
     if not config.is_open:
         messages.error(request, _("The shop is closed at the moment, so nothing can be bought."))
         return None, None, redirect("shop:cart")
-    if basket is None or not basket.lines.exists():
+    # An empty basket shows as a quote without lines: no query of its own to ask.
+    quote = checkout.quote_for(basket, reader, rate_id, shop_settings_=config) if basket else None
+    if quote is None or not quote.lines:
         messages.error(request, _("Your basket is empty."))
         return None, None, redirect("shop:cart")
-    quote = checkout.quote_for(basket, reader, rate_id, shop_settings_=config)
     if any(line.problem for line in quote.lines):
         messages.error(request, _("Please sort out the items flagged in your basket first."))
         return None, None, redirect("shop:cart")
