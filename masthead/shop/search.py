@@ -14,9 +14,6 @@ SEARCH_STYLESHEETS = ("shop/shop.css",)
 
 def search_products(query, limit=SEARCH_RESULTS):
     """Up to ``limit`` cards of products on sale matching ``query``, best match first."""
-    results = get_search_backend().search(query, Product.objects.live())
-    matches = [product.pk for product in results[:limit]]
-    found = {
-        product.pk: product for product in with_card_data(Product.objects.filter(pk__in=matches))
-    }
-    return [product_card(found[pk]) for pk in matches if pk in found]
+    # The matches are read with what their cards show, in the search's own page query.
+    results = get_search_backend().search(query, with_card_data(Product.objects.live()))
+    return [product_card(product) for product in results[:limit]]

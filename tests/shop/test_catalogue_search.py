@@ -91,3 +91,24 @@ def test_a_query_that_is_too_long_searches_nothing(client, catalogue):
 
     assert response.status_code == 400
     assert "From the shop" not in page
+
+
+def test_the_shop_group_reads_its_products_once_with_their_cards(client, catalogue):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    from masthead.shop.search import search_products
+
+    search_products("poster")  # the renditions exist after a first visit
+    with CaptureQueriesContext(connection) as captured:
+        cards = search_products("poster")
+    assert [card.product.title for card in cards] == ["Riverside map poster"]
+    product_reads = [
+        query["sql"]
+        for query in captured.captured_queries
+        if query["sql"].startswith('SELECT "shop_product"."id"')
+    ]
+    # The ranking, then the page of products with their category, in one query; then their
+    # variants, images and renditions (prefetched).
+    assert len(product_reads) == 1
+    assert len(captured.captured_queries) <= 6
