@@ -30,11 +30,12 @@ class RankedOncePostgres(PostgresSearchQueryCompiler):
 
     def ranked_allowed_ids(self, config):
         """[(object id, rank)] of every object of the caller's queryset (live, public, on
-        this site) the query matches, best first, or None as for ``ranked_ids``. One query:
-        the matches are ranked, each object's best rank kept, filtered by the caller's
-        queryset and sorted by PostgreSQL, which returns them as two arrays (a few hundred
-        rows read one by one through the ORM, then filtered by a second query, cost about
-        twice as long)."""
+        this site) the query matches, best first, or None when this search is not one
+        ranked here (not by relevance, over named fields rather than the index, fuzzy, or
+        matching everything). One query: the matches are ranked, each object's best rank
+        kept, filtered by the caller's queryset and sorted by PostgreSQL, which returns them
+        as two arrays (a few hundred rows read one by one through the ORM, then filtered by
+        a second query, cost about twice as long)."""
         scored = self.scored_matches(config)
         if scored is None:
             return None

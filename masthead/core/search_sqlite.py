@@ -34,12 +34,11 @@ class RankedOnce(SQLiteSearchQueryCompiler):
     def ranked_allowed_ids(self, config):
         """[(object id, score)] of every object of the caller's queryset (live, public, on
         this site) the query matches, best first, or None when this search is not one ranked
-        here. One query:
-        the full-text match runs first, on its own (a materialized common table
-        expression, which the planner cannot merge with the conditions after it), then
-        SQLite keeps the model's types, each object's best score and the caller's objects,
-        and sorts them (the rows read through the ORM, then filtered by a second query, cost
-        about twice as long)."""
+        here. One query: the full-text match runs first, on its own (a materialized common
+        table expression, which the planner cannot merge with the conditions after it),
+        then SQLite keeps the model's types, each object's best score and the caller's
+        objects, and sorts them (the rows read through the ORM, then filtered by a second
+        query, cost about twice as long)."""
         scored = self.scored_matches(config)
         if scored is None:
             return None
