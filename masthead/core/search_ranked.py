@@ -37,7 +37,14 @@ class RankedOnceResultsMixin:
         if ranked is None:
             return super()._do_search()
         page = ranked[self.start : self.stop]
-        objects = self.query_compiler.queryset.in_bulk([pk for pk, _score in page])
+        queryset = self.query_compiler.queryset
+        # A listing of cards (publishing's articles) reads its rows only if a card is not
+        # kept: the ranking has already kept to the queryset's objects.
+        pending = getattr(queryset, "pending", None)
+        objects = pending([pk for pk, _score in page]) if pending is not None else None
+        if objects is not None:
+            return objects
+        objects = queryset.in_bulk([pk for pk, _score in page])
         return [objects[pk] for pk, _score in page if pk in objects]
 
     def _do_count(self):

@@ -115,6 +115,29 @@ class ListingBatch:
             ]
 
 
+class PendingRows:
+    """The rows of articles a listing knows only by id, read together, in one query, when
+    anything asks one of them for more than its id (``ArticleQuerySet.pending``)."""
+
+    def __init__(self, queryset, articles):
+        self.queryset = queryset
+        self.articles = articles
+        self.read = False
+
+    def read_rows(self):
+        if self.read:
+            return
+        self.read = True
+        rows = self.queryset.in_bulk([article.pk for article in self.articles])
+        for article in self.articles:
+            row = rows.get(article.pk)
+            if row is None:
+                continue  # gone from the queryset since: read alone, as Django would
+            for field in row._meta.concrete_fields:
+                if field.attname in row.__dict__ and field.attname not in article.__dict__:
+                    article.__dict__[field.attname] = row.__dict__[field.attname]
+
+
 def kept_authors():
     """``{id: AuthorPage}``: the authors this process has read for bylines. Authors are few
     and on every listing, so they are kept like the outlet's sections
@@ -143,6 +166,26 @@ class ArticleQuerySet(PageQuerySet):
         clone = super()._clone()
         clone._card_renditions = self._card_renditions
         return clone
+
+    def pending(self, ids):
+        """The articles ``ids`` names, in that order, for a listing of cards (``for_cards``)
+        whose ids are already known (a search's ranking found them with this queryset's
+        filters): each knows its id alone and reads its row, with every other card's in
+        one query, only when asked for more (``PendingRows``). A card is a rendered
+        fragment keyed on the article's id (``masthead.core.fragments``), so a page of
+        results whose cards are all kept reads no article at all. None for a queryset not
+        read for cards."""
+        if self._card_renditions is None or self._fields is not None:
+            return None
+        model = self.model
+        pk_name = model._meta.pk.attname
+        articles = [model.from_db(self.db, [pk_name], [pk]) for pk in ids]
+        rows = PendingRows(self._chain(), articles)
+        batch = ListingBatch(articles, self._card_renditions)
+        for article in articles:
+            article.__dict__["pending_rows"] = rows
+            article.listing_batch = batch
+        return articles
 
     def _fetch_all(self):
         fresh = self._result_cache is None
@@ -656,6 +699,18 @@ class ArticlePage(ViewRestrictionsMixin, Page):
             return section
         parent = self.get_parent()
         return parent.specific if parent else None
+
+    def refresh_from_db(self, using=None, fields=None, from_queryset=None):
+        # A deferred column of an article a listing knows by id alone (PendingRows): the
+        # whole listing's rows at once, then whatever they lacked (``body``) the usual way.
+        rows = self.__dict__.get("pending_rows")
+        if rows is not None and fields is not None and from_queryset is None:
+            rows.read_rows()
+            deferred = self.get_deferred_fields()
+            fields = [field for field in fields if field in deferred]
+            if not fields:
+                return
+        super().refresh_from_db(using=using, fields=fields, from_queryset=from_queryset)
 
     @property
     def card_image(self):

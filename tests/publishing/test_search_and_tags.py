@@ -3,6 +3,7 @@
 import pytest
 from wagtail.models import PageViewRestriction
 
+from masthead.publishing.models import ArticlePage, live_articles, with_hero_renditions
 from masthead.publishing.views import MAX_QUERY_LENGTH
 from tests.publishing.factories import make_article, make_author, make_site_tree
 
@@ -147,3 +148,51 @@ def test_tag_only_on_drafts_is_404(client, newsroom):
     draft.unpublish()
 
     assert client.get("/tags/embargoed/").status_code == 404
+
+
+@pytest.mark.django_db
+def test_search_results_read_their_rows_together_only_when_asked(
+    newsroom, django_assert_num_queries
+):
+    """A page of results knows its articles by id; the first question beyond the id reads
+    every result's row in one query, and the text a card never shows is read apart."""
+    tree, writer = newsroom
+    made = [
+        make_article(
+            tree.section, [writer], title=f"Ferry notice {number}", standfirst=f"S{number}"
+        )
+        for number in range(3)
+    ]
+    expected = {article.pk: (article.title, article.standfirst) for article in made}
+    body = list(ArticlePage.objects.get(pk=made[0].pk).body.raw_data)
+    articles = with_hero_renditions(live_articles())
+    with django_assert_num_queries(1):  # the ranking alone
+        results = list(articles.search("ferry"))
+        assert sorted(article.pk for article in results) == sorted(expected)
+    with django_assert_num_queries(1):  # every result's row
+        assert {article.pk: (article.title, article.standfirst) for article in results} == expected
+        assert all(article.url_path.startswith(tree.home.url_path) for article in results)
+    first = next(article for article in results if article.pk == made[0].pk)
+    with django_assert_num_queries(1):  # the body, which the rows leave out
+        assert list(first.body.raw_data) == body
+
+
+@pytest.mark.django_db
+def test_a_result_unpublished_after_the_ranking_is_still_read(newsroom):
+    """Between the ranking and the first card, an editor may unpublish a result: its row is
+    then not among the listing's, and it is read alone rather than failing the page."""
+    tree, writer = newsroom
+    kept = make_article(tree.section, [writer], title="Ferry fares frozen")
+    gone = make_article(tree.section, [writer], title="Ferry operator sold")
+    results = with_hero_renditions(live_articles()).pending([gone.pk, kept.pk])
+    gone.unpublish()
+    assert [article.title for article in results] == ["Ferry operator sold", "Ferry fares frozen"]
+    assert [article.live for article in results] == [False, True]
+
+
+@pytest.mark.django_db
+def test_only_listings_of_cards_are_left_pending(newsroom):
+    tree, writer = newsroom
+    article = make_article(tree.section, [writer], title="Ferry fares frozen")
+    assert live_articles().pending([article.pk]) is None
+    assert with_hero_renditions(live_articles()).values("pk").pending([article.pk]) is None
