@@ -29,9 +29,11 @@ import os
 import secrets
 import struct
 import zlib
+from functools import lru_cache
 
 from django.core.files.base import ContentFile
-from django.core.files.storage import Storage, default_storage
+from django.core.files.storage import FileSystemStorage, Storage, default_storage, storages
+from django.core.signals import setting_changed
 from django.utils.deconstruct import deconstructible
 from PIL import ExifTags, IptcImagePlugin, UnidentifiedImageError
 from PIL import Image as PillowImage
@@ -287,6 +289,19 @@ def _reencoded(upload):
 
 
 @deconstructible(path="masthead.core.images.MetadataFreeStorage")
+@lru_cache(maxsize=20_000)
+def _local_url(name):
+    return default_storage.url(name)
+
+
+def _forget_local_urls(setting, **kwargs):
+    if setting in ("MEDIA_URL", "MEDIA_ROOT", "STORAGES"):
+        _local_url.cache_clear()
+
+
+setting_changed.connect(_forget_local_urls)
+
+
 class MetadataFreeStorage(Storage):
     """The default storage, with metadata stripped from every image written through it.
 
@@ -316,6 +331,12 @@ class MetadataFreeStorage(Storage):
         return default_storage.size(name)
 
     def url(self, name):
+        # A rendition's file never changes under its name, and on local media its address
+        # is the name under MEDIA_URL: worked out once (a listing's pictures ask for each
+        # address two or three times on every render). Other storages (S3, whose addresses
+        # may be signed and expire) are asked each time.
+        if type(storages["default"]) is FileSystemStorage:
+            return _local_url(name)
         return default_storage.url(name)
 
     def path(self, name):

@@ -8,8 +8,7 @@ from django.conf import settings
 from django.contrib.contenttypes.models import ContentType
 from django.core.paginator import EmptyPage, PageNotAnInteger, Paginator
 from django.db import models
-from django.db.models import F, Prefetch, Window, prefetch_related_objects
-from django.db.models.functions import RowNumber, Substr
+from django.db.models import Prefetch, prefetch_related_objects
 from django.db.models.query import ModelIterable
 from django.http import Http404
 from django.utils.functional import SimpleLazyObject, cached_property
@@ -412,41 +411,69 @@ class HomePage(ViewRestrictionsMixin, Page):
         return context
 
     def listings(self):
-        """The lead story, the latest articles and the section rails."""
+        """The lead story, the latest articles and the section rails.
+
+        Two queries for all of them: the ids and paths of the newest articles, from which
+        the latest and each section's newest few are picked, then those articles' rows.
+        (Ranking every article within its section with a window function cost more than
+        the rest of the listings.) A section with too few among the newest (one that
+        publishes rarely) has its own few found by one more query."""
         # Built once, so the privacy check behind public() runs once for every listing.
         articles_here = with_hero_renditions(
             live_articles().descendant_of(self), (*CARD_RENDITIONS, *LEAD_RENDITIONS)
         )
-        articles = list(articles_here[:13])
-        lead = self.lead_story if self.lead_story and self.lead_story.live else None
+        sections = list(public(SectionPage.objects.live().child_of(self)))
+        latest_ids, rail_ids = self._newest_ids(articles_here, sections)
+        rows = articles_here.in_bulk(
+            {*latest_ids, *(pk for ids in rail_ids.values() for pk in ids)}
+        )
+        articles = [rows[pk] for pk in latest_ids if pk in rows]
+        rails = [
+            (section, [rows[pk] for pk in rail_ids[section.path] if pk in rows])
+            for section in sections
+        ]
+        # The editors' choice, as read for the listings when it is among them (it is then
+        # live), or else read alone.
+        lead = rows.get(self.lead_story_id)
+        if lead is None and self.lead_story_id is not None:
+            lead = self.lead_story if self.lead_story.live else None
         if lead is None and articles:
             lead = articles[0]
+        # Every card of the page, the lead story's too, fetches its picture and byline in
+        # one batch (``ListingBatch``).
+        listed = {article.pk: article for article in rows.values()}
+        if lead is not None:
+            listed.setdefault(lead.pk, lead)
+        batch = ListingBatch(list(listed.values()), (*CARD_RENDITIONS, *LEAD_RENDITIONS))
+        for article in batch.articles:
+            article.listing_batch = batch
         return {
             "lead_story": lead,
             "latest_articles": [article for article in articles if article != lead][:12],
-            # The rails' cards are small: the lead story's renditions are not theirs.
-            "section_rails": self.section_rails(articles_here.for_cards(CARD_RENDITIONS)),
+            "section_rails": rails,
         }
 
-    def section_rails(self, articles_here, per_section=4):
-        """Each live section with its newest articles, as (section, articles): one query
-        for the articles of every section, not one per section."""
-        sections = list(public(SectionPage.objects.live().child_of(self)))
-        section_path = Substr("path", 1, (self.depth + 1) * Page.steplen)
-        newest_first = [F("first_published_at").desc(), F("pk").desc()]
-        # The ranking reads only ids, paths and dates; whole rows (bodies and all) are read
-        # for the chosen few alone (about half the time on an outlet of 1,000 articles).
-        newest = (
-            articles_here.filter(depth=self.depth + 2)
-            .annotate(rank=Window(RowNumber(), partition_by=section_path, order_by=newest_first))
-            .filter(rank__lte=per_section)
-            .values("pk")
-        )
-        ranked = articles_here.filter(pk__in=newest).annotate(section_path=section_path)
-        by_section = defaultdict(list)
-        for article in ranked:
-            by_section[article.section_path].append(article)
-        return [(section, by_section[section.path]) for section in sections]
+    # How many of the newest articles the latest and the rails are picked from.
+    NEWEST_READ = 100
+
+    def _newest_ids(self, articles_here, sections, latest=13, per_section=4):
+        """The ids of the ``latest`` newest articles, and of each section's ``per_section``
+        newest (``{section path: [id, ...]}``), newest first."""
+        read = max(self.NEWEST_READ, latest)
+        newest = list(articles_here.values_list("pk", "path", "depth")[:read])
+        prefix = (self.depth + 1) * Page.steplen
+        rail_ids = {section.path: [] for section in sections}
+        for pk, path, depth in newest:
+            ids = rail_ids.get(path[:prefix]) if depth == self.depth + 2 else None
+            if ids is not None and len(ids) < per_section:
+                ids.append(pk)
+        if len(newest) == read:  # else every article was read
+            for section in sections:
+                if len(rail_ids[section.path]) < per_section:
+                    rail_ids[section.path] = list(
+                        articles_here.child_of(section).values_list("pk", flat=True)[:per_section]
+                    )
+        return [pk for pk, _path, _depth in newest[:latest]], rail_ids
 
 
 class SectionPage(ViewRestrictionsMixin, Page):

@@ -123,6 +123,14 @@ def organization(site_settings, site, base_url):
     return data
 
 
+def kept_organization(site_settings, site, base_url):
+    """``organization()``, the same on every page of a site: worked out at most once a
+    second per process and never past a change (``site_fragment``), like the settings it
+    comes from. Shared by concurrent requests: read it only."""
+    key = ("publishing:organization", site.pk if site else None, base_url, site_settings.pk)
+    return site_fragment(key, lambda: organization(site_settings, site, base_url))
+
+
 def website(site_settings, site, base_url):
     """The site as a schema.org ``WebSite``, with its search as a ``SearchAction``."""
     url = _home_url(site, base_url)
@@ -163,7 +171,7 @@ def article(page, site_settings, site, base_url, keywords=None):
         "mainEntityOfPage": {"@type": "WebPage", "@id": page.get_full_url()},
         "url": page.get_full_url(),
         "author": [person(author) for author in page.author_list],
-        "publisher": organization(site_settings, site, base_url),
+        "publisher": kept_organization(site_settings, site, base_url),
     }
     if page.article_type in ARTICLE_GENRES:
         data["genre"] = ARTICLE_GENRES[page.article_type]
@@ -227,7 +235,7 @@ def _json_ld(specific, request, site, keywords=None):
         documents = [article(specific, site_settings, site, base_url, keywords)]
     elif isinstance(specific, HomePage):
         documents = [
-            organization(site_settings, site, base_url),
+            kept_organization(site_settings, site, base_url),
             website(site_settings, site, base_url),
         ]
     elif isinstance(specific, AuthorPage):

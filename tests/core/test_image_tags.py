@@ -4,6 +4,7 @@ template is, not on every render. Same syntax and the same HTML as Wagtail's own
 import pytest
 from django.core.cache import cache
 from django.template import Context, Template, TemplateSyntaxError
+from django.utils.safestring import mark_safe
 from wagtail.images import image_operations
 from wagtail.images.exceptions import InvalidFilterSpecError
 
@@ -16,6 +17,13 @@ TAGS = {
     ),
     "picture": '{% picture picture format-{webp,jpeg} fill-{200x100,400x200} alt="" %}',
     "as": "{% image picture width-120 as small %}{{ small.url }} {{ small.width }}",
+    # Written directly rather than by Django's flatatt: escaped, sorted, True bare, False
+    # and None left out, safe text as it is.
+    "attributes": (
+        "{% srcset_image picture fill-{200x100,400x200} alt=title class=safe hidden=True"
+        ' loading=None data-zoom=False sizes="<50vw>" %}'
+    ),
+    "image attributes": '{% image picture fill-200x100 alt=title data-note=safe async=True %}',
 }
 
 
@@ -34,8 +42,9 @@ def render(library, source, **context):
 @pytest.mark.parametrize("tag", sorted(TAGS))
 def test_each_tag_gives_what_wagtails_own_gives(tag):
     picture = make_image("A market square", 800, 600)
-    wagtails = render("wagtailimages_tags", TAGS[tag], picture=picture)
-    ours = render("masthead_images", TAGS[tag], picture=picture)
+    extra = {"title": 'Tom & "Jerry" <b>', "safe": mark_safe("a&amp;b")}
+    wagtails = render("wagtailimages_tags", TAGS[tag], picture=picture, **extra)
+    ours = render("masthead_images", TAGS[tag], picture=picture, **extra)
     assert ours == wagtails
     assert "/images/" in ours
 

@@ -71,6 +71,39 @@ def test_byline_escapes_what_editors_typed(tree):
 
 
 @pytest.mark.django_db
+def test_byline_names_are_kept_per_address_and_follow_what_the_author_shows(tree):
+    """An author's linked name is written once a second per site and address, not on every
+    card; another host gets its own links, and an author shown differently (renamed,
+    unpublished, a preview) is written afresh."""
+    author = make_author(tree.author_index, "Ada Hill")
+    here = RequestFactory().get("/", HTTP_HOST="localhost")
+    first = render("{% byline authors %}", authors=[author], request=here)
+    assert 'href="/writers/ada-hill/"' in first
+    calls = []
+    original = AuthorPage.get_url
+
+    def counted(page, *args, **kwargs):
+        calls.append(page.pk)
+        return original(page, *args, **kwargs)
+
+    AuthorPage.get_url = counted
+    try:
+        assert render("{% byline authors %}", authors=[author], request=here) == first
+        assert calls == []
+        elsewhere = RequestFactory().get("/", HTTP_HOST="127.0.0.1")
+        render("{% byline authors %}", authors=[author], request=elsewhere)
+        assert calls == [author.pk]
+    finally:
+        AuthorPage.get_url = original
+    author.title = "Ada Hill-Moor"
+    assert ">Ada Hill-Moor</a>" in render("{% byline authors %}", authors=[author], request=here)
+    author.live = False
+    assert render("{% byline authors %}", authors=[author], request=here) == (
+        '<span class="byline">By Ada Hill-Moor</span>'
+    )
+
+
+@pytest.mark.django_db
 def test_type_label_shows_every_type_but_plain_news(tree):
     news = make_article(tree.section, title="A plain report")
     opinion = make_article(tree.section, title="A view", article_type="opinion")

@@ -5,7 +5,7 @@ import datetime
 import pytest
 from django.utils import timezone
 
-from masthead.publishing.models import ArticleCorrection, ArticlePage, live_articles
+from masthead.publishing.models import ArticleCorrection, ArticlePage, HomePage, live_articles
 from tests.publishing.factories import make_article, make_author, make_section, make_site_tree
 
 pytestmark = pytest.mark.django_db
@@ -63,6 +63,51 @@ def test_home_page_has_a_rail_per_section_with_its_own_articles(client):
 
     assert rails[tree.section] == [news_story]
     assert rails[culture] == [culture_story]
+
+
+@pytest.mark.parametrize("newest_read", [100, 3])
+def test_each_rail_has_its_sections_four_newest_however_rarely_it_publishes(
+    client, monkeypatch, newest_read
+):
+    """The rails are picked from the newest articles; a section with too few among them
+    (the 13 latest alone are read in the second run) has its own newest found apart."""
+    monkeypatch.setattr(HomePage, "NEWEST_READ", newest_read)
+    tree = make_site_tree()
+    culture = make_section(tree.home, "Culture")
+    culture_stories = [
+        backdate(make_article(culture, title=f"Review {number}"), days=20 + number)
+        for number in range(5)
+    ]
+    news_stories = [
+        backdate(make_article(tree.section, title=f"Story {number}"), days=number)
+        for number in range(14)
+    ]
+
+    response = client.get("/")
+    rails = dict(response.context["section_rails"])
+
+    assert rails[tree.section] == news_stories[:4]
+    assert rails[culture] == culture_stories[:4]
+    assert response.context["lead_story"] == news_stories[0]
+    assert response.context["latest_articles"] == news_stories[1:13]
+
+
+def test_a_chosen_lead_story_among_the_rails_is_the_listings_own(client):
+    tree = make_site_tree()
+    culture = make_section(tree.home, "Culture")
+    chosen = backdate(make_article(culture, title="Chosen lead"), days=3)
+    for number in range(14):
+        make_article(tree.section, title=f"Story {number}")
+    tree.home.lead_story = chosen
+    tree.home.save_revision().publish()
+
+    response = client.get("/")
+    rails = dict(response.context["section_rails"])
+
+    lead = response.context["lead_story"]
+    assert lead == chosen
+    assert lead.listing_batch is rails[culture][0].listing_batch  # read with the cards
+    assert response.context["lead_story"] not in response.context["latest_articles"]
 
 
 def test_article_knows_its_section_authors_and_latest_update():

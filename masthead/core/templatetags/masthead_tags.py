@@ -12,7 +12,10 @@ from django import template
 from django.db.models import Model
 from django.template.base import token_kwargs
 from django.template.loader import render_to_string
+from django.utils.dates import MONTHS
+from django.utils.html import format_html
 from django.utils.safestring import mark_safe
+from django.utils.timezone import template_localtime
 from django.utils.translation import gettext_lazy as _
 from wagtail.models import Page, Site
 
@@ -31,6 +34,24 @@ def host(url):
     """The host name of a URL without a leading "www.", for showing where a link goes."""
     hostname = urlsplit(str(url)).hostname or ""
     return hostname.removeprefix("www.")
+
+
+@register.simple_tag
+def day(moment):
+    """``moment`` as a ``<time>`` element showing its day ("4 December 2026"), in the
+    current time zone: what ``<time datetime="{{ moment|date:'c' }}">{{ moment|date:"j F
+    Y" }}</time>`` writes, without Django's date formatter, which cost a card a sixth of
+    its time. Nothing for no moment."""
+    if not moment:
+        return ""
+    local = template_localtime(moment)
+    return format_html(
+        '<time datetime="{}">{} {} {}</time>',
+        local.isoformat(),
+        local.day,
+        MONTHS[local.month],
+        f"{local.year:04d}",
+    )
 
 
 @register.filter
@@ -206,7 +227,7 @@ def _key_part(value):
     raise template.TemplateSyntaxError(f"A fragment cannot be keyed on {value!r}.")
 
 
-def _request_key(request):
+def request_key(request):
     """What a fragment's links depend on in the request: its site (links to pages of
     another site are absolute) and the scheme and host absolute links are made from."""
     site = Site.find_for_request(request)
@@ -260,7 +281,7 @@ class FragmentNode(template.Node):
                 return None
             template_name = context.template.origin.template_name if context.template else ""
             parts = [template_name, _key_part(page), *parts]
-        return ("masthead:fragment", self.name, _request_key(request), *parts)
+        return ("masthead:fragment", self.name, request_key(request), *parts)
 
     def render(self, context):
         key = self.key(context) if fragment_seconds() > 0 else None

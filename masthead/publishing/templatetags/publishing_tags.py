@@ -15,7 +15,9 @@ from django.utils.safestring import mark_safe
 from django.utils.translation import gettext
 from wagtail.models import Page
 
+from masthead.core.cache import sees_the_database
 from masthead.core.fragments import site_fragment
+from masthead.core.templatetags.masthead_tags import request_key
 from masthead.publishing.models import ArticlePage, CorrectionsPage
 from masthead.publishing.structured_data import page_meta as build_page_meta
 
@@ -47,20 +49,40 @@ def byline(context, authors):
     if not authors:
         return ""
     request = context.get("request")
-    names = [
-        format_html(
-            '<a href="{}" rel="author">{}</a>', author.get_url(request=request), author.title
-        )
-        if author.live
-        else format_html("{}", author.title)
-        for author in authors
-    ]
+    names = _author_names(request)
+    names = [_author_name(author, request, names) for author in authors]
     if len(names) == 1:
         listed = names[0]
     else:
         others = format_html_join(", ", "{}", ((name,) for name in names[:-1]))
         listed = format_html("{} {} {}", others, gettext("and"), names[-1])
     return format_html('<span class="byline">{} {}</span>', gettext("By"), listed)
+
+
+def _author_names(request):
+    """The bylines' author names (linked or not) this process has written for the request's
+    site and address, by author: at most for a second, and never past a change (see
+    ``site_fragment``). An author's page URL took a card as long as its headline. Nothing
+    is kept for a render that sees the database (an editor's, or a preview)."""
+    if request is None or getattr(request, "is_preview", False) or sees_the_database(request):
+        return None
+    return site_fragment(("publishing:author-names", *request_key(request)), dict)
+
+
+def _author_name(author, request, names):
+    # Keyed on what the name shows, so an author whose page differs from the one kept
+    # (a preview's) is written afresh.
+    key = (author.pk, author.title, author.live, author.url_path)
+    name = names.get(key) if names is not None else None
+    if name is None:
+        if author.live:
+            url = author.get_url(request=request)
+            name = format_html('<a href="{}" rel="author">{}</a>', url, author.title)
+        else:
+            name = format_html("{}", author.title)
+        if names is not None:
+            names[key] = name
+    return name
 
 
 @register.simple_tag
