@@ -5,7 +5,8 @@ count and for the page): ``masthead.core.search_sqlite`` on SQLite,
 else this is Wagtail's backend unchanged.
 """
 
-from django.db import connection
+from django.apps import apps
+from django.db import connection, connections
 from modelsearch.backends.database import SearchBackend as database_backend
 
 
@@ -30,3 +31,25 @@ def SearchBackend(params):  # the name Wagtail looks for
         if isinstance(backend, PostgresSearchBackend):
             return RankedOncePostgresBackend(params)
     return backend
+
+
+# The GIN index over each entry's title and body (core's migration 0003).
+TITLE_BODY_INDEX = "masthead_search_title_body_gin"
+
+
+def tidy_after_bulk_update(using="default"):
+    """After many index entries were written at once (an import's batch): merge the GIN
+    index's pending entries into the index and refresh the table's statistics, as
+    autovacuum would a minute or so later. Until then a search reads every pending entry
+    one by one, and plans its queries with the old statistics (a search for "council"
+    took 5 ms instead of 1.3). Both run inside a transaction, unlike VACUUM. Nothing to do
+    on another database."""
+    connection = connections[using]
+    if connection.vendor != "postgresql":
+        return
+    table = apps.get_model("wagtailsearch", "IndexEntry")._meta.db_table
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT to_regclass(%s)", [TITLE_BODY_INDEX])
+        if cursor.fetchone()[0] is not None:
+            cursor.execute("SELECT gin_clean_pending_list(%s::regclass)", [TITLE_BODY_INDEX])
+        cursor.execute(f'ANALYZE "{table}"')

@@ -1,13 +1,13 @@
-"""Search results that take their count and their page from one ranking pass (the site
-search backend, ``masthead.core.search_backend``): the compiler's one query
+"""Search results that take their count and their page from one ranking pass (the site search
+backend, ``masthead.core.search_backend``): the compiler's one query
 (``ranked_allowed_ids``) matches, ranks and keeps each object's best score, keeps only the
 objects of the caller's queryset (live, public, on this site), and returns their ids in the
 backend's own order; the page of results is sliced from them, and only that page's objects
-are read, with the queryset's own select and prefetch (a listing of article cards reads
-them only when a card is not kept: ``ArticleQuerySet.pending`` in publishing). Wagtail's database backends instead
-run the full-text match with the ranking twice, once to count and once for the page, each
-joined to every page the queryset lets through. Imported on any database; the compilers
-live in ``search_sqlite`` and ``search_postgres``.
+are read, with the queryset's own select and prefetch (a listing of article cards reads them
+only when a card is not kept: ``ArticleQuerySet.pending`` in publishing). Wagtail's database
+backends instead run the full-text match with the ranking twice, once to count and once for
+the page, each joined to every page the queryset lets through. Imported on any database; the
+compilers live in ``search_sqlite`` and ``search_postgres``.
 """
 
 # More matches than this are ranked the backend's own way, which reads only one page of

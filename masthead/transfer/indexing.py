@@ -33,6 +33,8 @@ from wagtail.models import ReferenceIndex
 from wagtail.signal_handlers import reference_index_auto_update_disabled
 from wagtail.tasks import update_reference_index_task
 
+from masthead.core.search_backend import tidy_after_bulk_update
+
 _local = threading.local()
 _taken_over = []
 # The task ``deferred`` queues: ``tasks.update_indexes_task``, from ``queue_updates_with``.
@@ -118,8 +120,17 @@ def update_indexes(referenced, searched):
     by_model = defaultdict(list)
     for app_label, model_name, pk in searched:
         by_model[apps.get_model(app_label, model_name)].append(pk)
+    written = 0
     for model, pks in by_model.items():
         objects = list(model.get_indexed_objects().filter(pk__in=pks))
         if objects:
             for backend in get_search_backends(with_auto_update=True):
                 backend.add_bulk(model, objects)
+            written += len(objects)
+    if written >= TIDY_AFTER:
+        tidy_after_bulk_update()
+
+
+# From how many objects written to the search index at once it is tidied at once too (on
+# PostgreSQL; see ``tidy_after_bulk_update``): an import's batch is about a hundred.
+TIDY_AFTER = 50

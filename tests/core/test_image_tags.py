@@ -23,7 +23,7 @@ TAGS = {
         "{% srcset_image picture fill-{200x100,400x200} alt=title class=safe hidden=True"
         ' loading=None data-zoom=False sizes="<50vw>" %}'
     ),
-    "image attributes": '{% image picture fill-200x100 alt=title data-note=safe async=True %}',
+    "image attributes": "{% image picture fill-200x100 alt=title data-note=safe async=True %}",
 }
 
 
