@@ -288,7 +288,6 @@ def _reencoded(upload):
     return output.getvalue()
 
 
-@deconstructible(path="masthead.core.images.MetadataFreeStorage")
 @lru_cache(maxsize=20_000)
 def _local_url(name):
     return default_storage.url(name)
@@ -302,6 +301,7 @@ def _forget_local_urls(setting, **kwargs):
 setting_changed.connect(_forget_local_urls)
 
 
+@deconstructible(path="masthead.core.images.MetadataFreeStorage")
 class MetadataFreeStorage(Storage):
     """The default storage, with metadata stripped from every image written through it.
 

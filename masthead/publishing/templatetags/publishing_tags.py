@@ -49,8 +49,8 @@ def byline(context, authors):
     if not authors:
         return ""
     request = context.get("request")
-    names = _author_names(request)
-    names = [_author_name(author, request, names) for author in authors]
+    kept = _author_names(request)
+    names = [_author_name(author, request, kept) for author in authors]
     if len(names) == 1:
         listed = names[0]
     else:
