@@ -24,6 +24,7 @@ from django.http.request import split_domain_port
 from django.utils.functional import SimpleLazyObject
 from wagtail.contrib.settings.models import BaseSiteSetting
 from wagtail.contrib.settings.registry import registry as settings_registry
+from wagtail.images import get_image_model
 from wagtail.models import Site
 
 from masthead.core import fragments
@@ -72,14 +73,38 @@ def site_settings(model, site, request):
     """A copy, for this request, of ``model``'s settings for ``site`` as Wagtail's
     ``for_request`` would give them, remembered per process."""
     remembered = fragments.site_fragment(
-        ("core:site-settings", model._meta.label, site.pk), lambda: model.for_site(site)
+        ("core:site-settings", model._meta.label, site.pk),
+        lambda: _with_pictures(model.for_site(site)),
     )
     clone = copy.copy(remembered)
-    # Whatever the request looks up through it (the logo, a page's URL) stays its own.
-    clone._state.fields_cache = {}
+    # Whatever the request looks up through it (a page's URL, a related row) stays its own;
+    # its pictures (the logo, on every page) come as copies of the remembered ones.
+    clone._state.fields_cache = {
+        name: copy.copy(related) if related is not None else None
+        for name, related in remembered._state.fields_cache.items()
+        if name in _picture_fields(model)
+    }
     clone._page_url_cache = {}
     clone._request = request
     return clone
+
+
+def _picture_fields(model):
+    """The names of ``model``'s foreign keys to pictures."""
+    image_model = get_image_model()
+    return {
+        field.name
+        for field in model._meta.concrete_fields
+        if field.many_to_one and issubclass(field.related_model, image_model)
+    }
+
+
+def _with_pictures(setting):
+    """``setting`` with its pictures read, so that they are remembered with it. Saving a
+    picture starts a new generation, as saving a setting does."""
+    for name in _picture_fields(type(setting)):
+        getattr(setting, name)
+    return setting
 
 
 def _prime_site_settings(request, site):

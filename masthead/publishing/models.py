@@ -8,7 +8,7 @@ from django.conf import settings
 from django.contrib.contenttypes.models import ContentType
 from django.core.paginator import EmptyPage, PageNotAnInteger, Paginator
 from django.db import models
-from django.db.models import Prefetch, prefetch_related_objects
+from django.db.models import Prefetch
 from django.db.models.query import ModelIterable
 from django.http import Http404
 from django.utils.functional import SimpleLazyObject, cached_property
@@ -29,6 +29,7 @@ from wagtail.search import index
 from masthead.core.blocks import PARAGRAPH_FEATURES, BodyBlock
 from masthead.core.cache import LocalPages, current_generation, sees_the_database
 from masthead.core.fragments import fragment_seconds, site_fragment
+from masthead.core.prepared import PreparedQuery
 
 ARTICLES_PER_PAGE = 20
 # The renditions of hero pictures that listings show: article cards
@@ -63,8 +64,9 @@ def with_hero_renditions(articles, specs=CARD_RENDITIONS):
 
 class ListingBatch:
     """The articles one query of a listing read, which fetch their cards' pictures (with
-    their renditions) and authors together, in three queries, when the first card asks for
-    either (``ArticlePage.card_image``, ``ArticlePage.author_list``).
+    their renditions) and authors together, in two queries, when the first card asks for
+    either (``ArticlePage.card_image``, ``ArticlePage.author_list``). Both are prepared
+    queries (``masthead.core.prepared``): compiled once per process, not per listing.
 
     Cards are rendered fragments (``masthead.core.fragments``): a card kept from an earlier
     render needs neither, so a listing whose cards are all kept asks for nothing beyond
@@ -79,8 +81,13 @@ class ListingBatch:
         if self.fetched:
             return
         self.fetched = True
-        images = get_image_model().objects.prefetch_renditions(*self.specs)
-        prefetch_related_objects(self.articles, Prefetch("hero_image", queryset=images))
+        hero_image = ArticlePage._meta.get_field("hero_image")
+        articles = [article for article in self.articles if not hero_image.is_cached(article)]
+        pictures = pictures_with_renditions(
+            {article.hero_image_id for article in articles} - {None}, self.specs
+        )
+        for article in articles:
+            hero_image.set_cached_value(article, pictures.get(article.hero_image_id))
         self.fetch_bylines()
 
     def fetch_bylines(self):
@@ -92,26 +99,75 @@ class ListingBatch:
         articles = [article for article in self.articles if "author_list" not in article.__dict__]
         if not articles:
             return
-        links = ArticleAuthor.objects.filter(
-            article_id__in=[article.pk for article in articles]
-        ).order_by("sort_order", "pk")
+        ids = [article.pk for article in articles]
         kept = kept_authors()
         authors_of = defaultdict(list)
         if kept:
-            for article_id, author_id in links.values_list("article_id", "author_id"):
+            for article_id, author_id in _byline_links(ids):
                 authors_of[article_id].append(author_id)
             missing = {pk for ids in authors_of.values() for pk in ids} - kept.keys()
             if missing:
-                for author in AuthorPage.objects.filter(pk__in=missing):
+                for author in _authors_by_id(missing):
                     kept[author.pk] = author
         else:
-            for link in links.select_related("author"):
+            for link in _byline_links_with_authors(ids):
                 kept.setdefault(link.author_id, link.author)
                 authors_of[link.article_id].append(link.author_id)
         for article in articles:
             article.__dict__["author_list"] = [
                 kept[pk] for pk in authors_of[article.pk] if pk in kept
             ]
+
+
+def _rendition_model():
+    return get_image_model().get_rendition_model()
+
+
+# The queries of a listing's batch, compiled once per process (masthead.core.prepared).
+_renditions_with_pictures = PreparedQuery(
+    lambda ids, specs: (
+        _rendition_model()
+        .objects.filter(image_id__in=ids, filter_spec__in=specs)
+        .select_related("image")
+    )
+)
+_pictures_by_id = PreparedQuery(lambda ids: get_image_model().objects.filter(pk__in=ids))
+_byline_links = PreparedQuery(
+    lambda ids: (
+        ArticleAuthor.objects.filter(article_id__in=ids)
+        .order_by("sort_order", "pk")
+        .values_list("article_id", "author_id")
+    )
+)
+_byline_links_with_authors = PreparedQuery(
+    lambda ids: (
+        ArticleAuthor.objects.filter(article_id__in=ids)
+        .order_by("sort_order", "pk")
+        .select_related("author")
+    )
+)
+_authors_by_id = PreparedQuery(lambda ids: AuthorPage.objects.filter(pk__in=ids))
+
+
+def pictures_with_renditions(ids, specs):
+    """``{id: image}`` for the pictures ``ids`` names, each with its ``specs`` renditions
+    prefetched as Wagtail's ``prefetch_renditions()`` does. One query reads the renditions
+    with their pictures; a picture with none of them yet (new, or its renditions not made)
+    is read by a second."""
+    if not ids:
+        return {}
+    rendition_image = _rendition_model()._meta.get_field("image")
+    pictures, renditions = {}, defaultdict(list)
+    for rendition in _renditions_with_pictures(ids, specs):
+        picture = pictures.setdefault(rendition.image_id, rendition.image)
+        rendition_image.set_cached_value(rendition, picture)
+        renditions[picture.pk].append(rendition)
+    missing = [pk for pk in ids if pk not in pictures]
+    if missing:
+        pictures.update((picture.pk, picture) for picture in _pictures_by_id(missing))
+    for pk, picture in pictures.items():
+        picture.prefetched_renditions = renditions[pk]
+    return pictures
 
 
 class PendingRows:
@@ -195,6 +251,16 @@ class ArticleQuerySet(PageQuerySet):
                 article.listing_batch = batch
 
 
+def kept_sections():
+    """``{path: SectionPage}``: the outlet's sections, looked up at most once a second per
+    process and anew after every change (``masthead.core.fragments``). Shared by
+    concurrent requests: read them only."""
+    return site_fragment(
+        "publishing:sections-by-path",
+        lambda: {section.path: section for section in SectionPage.objects.all()},
+    )
+
+
 def any_view_restriction():
     """Whether any page of the outlet is private (has a view restriction): looked up at most
     once a second per process, and anew after any change to page privacy (a new generation,
@@ -210,8 +276,14 @@ def public(pages):
 
 def live_articles():
     """Every published, public article, newest first, with what listings show."""
+    return public(_live_articles())
+
+
+def _live_articles():
+    """``live_articles()`` before the privacy check: what prepared queries build on, used
+    while no page is private (``any_view_restriction``)."""
     return (
-        public(ArticlePage.objects.live())
+        ArticlePage.objects.live()
         .select_related("hero_image")
         # The bylines' links and their authors in one query for the whole listing.
         .prefetch_related(Prefetch("article_authors", queryset=_links_with_authors()))
@@ -278,17 +350,22 @@ def route_to_article(home, request, path_components):
     url_path = f"{home.url_path}{path_components[0]}/{path_components[1]}/"
     article = _remembered_article(url_path) if not sees_the_database(request) else None
     if article is None:
-        try:
-            # The slug narrows it down by its index; the path picks the section's one.
-            article = ArticlePage.objects.get(
-                slug=path_components[1], url_path=url_path, depth=home.depth + 2
-            )
-        except (ArticlePage.DoesNotExist, ArticlePage.MultipleObjectsReturned):
+        # The slug narrows it down by its index; the path picks the section's one.
+        found = _article_at(path_components[1], url_path, home.depth + 2)
+        if len(found) != 1:
             return None
+        article = found[0]
         if article.specific_class is not ArticlePage or not article.path.startswith(home.path):
             return None
         article = _remember_article(url_path, article)
     return article.route(request, [])
+
+
+_article_at = PreparedQuery(
+    lambda slug, url_path, depth: ArticlePage.objects.filter(
+        slug=slug, url_path=url_path, depth=depth
+    )[:2]
+)
 
 
 # Articles routed to, by URL path, for this page-cache generation (see below).
@@ -418,15 +495,19 @@ class HomePage(ViewRestrictionsMixin, Page):
         (Ranking every article within its section with a window function cost more than
         the rest of the listings.) A section with too few among the newest (one that
         publishes rarely) has its own few found by one more query."""
+        specs = (*CARD_RENDITIONS, *LEAD_RENDITIONS)
         # Built once, so the privacy check behind public() runs once for every listing.
-        articles_here = with_hero_renditions(
-            live_articles().descendant_of(self), (*CARD_RENDITIONS, *LEAD_RENDITIONS)
-        )
-        sections = list(public(SectionPage.objects.live().child_of(self)))
+        articles_here = with_hero_renditions(live_articles().descendant_of(self), specs)
+        sections = self._sections()
         latest_ids, rail_ids = self._newest_ids(articles_here, sections)
-        rows = articles_here.in_bulk(
-            {*latest_ids, *(pk for ids in rail_ids.values() for pk in ids)}
-        )
+        chosen = {*latest_ids, *(pk for ids in rail_ids.values() for pk in ids)}
+        if not chosen:
+            rows = {}
+        elif any_view_restriction():
+            rows = articles_here.in_bulk(chosen)
+        else:
+            found = _articles_under(self.path, self.depth, self.pk, sorted(chosen))
+            rows = {article.pk: article for article in found}
         articles = [rows[pk] for pk in latest_ids if pk in rows]
         rails = [
             (section, [rows[pk] for pk in rail_ids[section.path] if pk in rows])
@@ -456,11 +537,25 @@ class HomePage(ViewRestrictionsMixin, Page):
     # How many of the newest articles the latest and the rails are picked from.
     NEWEST_READ = 100
 
+    def _sections(self):
+        """The home page's live, public sections, in the editors' order: those this process
+        keeps (``kept_sections``) while no page is private."""
+        if any_view_restriction():
+            return list(public(SectionPage.objects.live().child_of(self)))
+        return [
+            section
+            for path, section in sorted(kept_sections().items())
+            if section.live and section.depth == self.depth + 1 and path.startswith(self.path)
+        ]
+
     def _newest_ids(self, articles_here, sections, latest=13, per_section=4):
         """The ids of the ``latest`` newest articles, and of each section's ``per_section``
         newest (``{section path: [id, ...]}``), newest first."""
         read = max(self.NEWEST_READ, latest)
-        newest = list(articles_here.values_list("pk", "path", "depth")[:read])
+        if any_view_restriction():
+            newest = list(articles_here.values_list("pk", "path", "depth")[:read])
+        else:
+            newest = _newest_under(read)(self.path, self.depth, self.pk)
         prefix = (self.depth + 1) * Page.steplen
         rail_ids = {section.path: [] for section in sections}
         for pk, path, depth in newest:
@@ -474,6 +569,32 @@ class HomePage(ViewRestrictionsMixin, Page):
                         articles_here.child_of(section).values_list("pk", flat=True)[:per_section]
                     )
         return [pk for pk, _path, _depth in newest[:latest]], rail_ids
+
+
+def _under(path, depth, pk):
+    """Live articles below the page at ``path`` (``descendant_of``), for prepared queries."""
+    return _live_articles().filter(path__startswith=path, depth__gte=depth).exclude(pk=pk)
+
+
+_articles_under = PreparedQuery(
+    lambda path, depth, pk, ids: with_hero_renditions(
+        _under(path, depth, pk).filter(pk__in=ids), (*CARD_RENDITIONS, *LEAD_RENDITIONS)
+    )
+)
+_newest_queries = {}
+
+
+def _newest_under(read):
+    """The prepared query of the ids, paths and depths of the ``read`` newest articles
+    below a page (one per number read: it is part of the SQL)."""
+    query = _newest_queries.get(read)
+    if query is None:
+        query = _newest_queries[read] = PreparedQuery(
+            lambda path, depth, pk: _under(path, depth, pk).values_list("pk", "path", "depth")[
+                :read
+            ]
+        )
+    return query
 
 
 class SectionPage(ViewRestrictionsMixin, Page):
@@ -717,10 +838,7 @@ class ArticlePage(ViewRestrictionsMixin, Page):
         """The section the article is in (its parent page). The outlet's sections are looked
         up at most once a second per process (and anew after every change, see
         ``masthead.core.fragments``), so an article page asks nothing for its own."""
-        sections = site_fragment(
-            "publishing:sections-by-path",
-            lambda: {section.path: section for section in SectionPage.objects.all()},
-        )
+        sections = kept_sections()
         section = sections.get(self.path[: -self.steplen]) if self.depth > 1 else None
         if section is not None:
             return section
@@ -756,10 +874,25 @@ class ArticlePage(ViewRestrictionsMixin, Page):
         self._fetch_listing()
         if "author_list" in self.__dict__:  # the listing's batch has just read it
             return self.__dict__["author_list"]
-        links = self.article_authors.all()
-        if "article_authors" not in getattr(self, "_prefetched_objects_cache", {}):
-            links = links.select_related("author")  # with its authors, in one query
-        return [link.author for link in links if link.author]
+        if not self._as_stored("article_authors"):
+            # A preview's bylines, or links already prefetched.
+            links = self.article_authors.all()
+            if "article_authors" not in getattr(self, "_prefetched_objects_cache", {}):
+                links = links.select_related("author")  # with its authors, in one query
+            return [link.author for link in links if link.author]
+        # As a listing's cards read theirs: the links, and the authors this process keeps.
+        ListingBatch([self], ()).fetch_bylines()
+        return self.__dict__["author_list"]
+
+    def _as_stored(self, relation):
+        """Whether ``relation`` (a child relation: bylines, sources, corrections) is read
+        from the database: not for a preview, whose edited children are in memory, nor
+        when it was prefetched."""
+        return (
+            self.pk is not None
+            and relation not in getattr(self, "_cluster_related_objects", {})
+            and relation not in getattr(self, "_prefetched_objects_cache", {})
+        )
 
     @property
     def authors(self):
@@ -771,7 +904,15 @@ class ArticlePage(ViewRestrictionsMixin, Page):
 
     @cached_property
     def dated_entries(self):
+        if self._as_stored("corrections"):
+            return _corrections_of(self.pk)
         return list(self.corrections.order_by("date"))
+
+    @cached_property
+    def source_list(self):
+        if self._as_stored("sources"):
+            return _sources_of(self.pk)
+        return list(self.sources.all())
 
     @property
     def updated_at(self):
@@ -788,14 +929,38 @@ class ArticlePage(ViewRestrictionsMixin, Page):
     def prefetch_tags(self, request):
         """Fetch the tags once for the page's metadata and its end. A preview keeps the
         editor's unsaved tags instead."""
-        if not getattr(request, "is_preview", False):
-            prefetch_related_objects([self], "tags")
+        if not getattr(request, "is_preview", False) and self.pk is not None:
+            cache = self.__dict__.setdefault("_prefetched_objects_cache", {})
+            if "tags" not in cache:
+                cache["tags"] = _tags_of.queryset(self.pk)
 
     def related_articles(self):
         """Up to three other articles of the same section, newest first."""
         if not self.section:
             return []
-        return list(with_hero_renditions(live_articles().sibling_of(self, inclusive=False))[:3])
+        if any_view_restriction():
+            siblings = live_articles().sibling_of(self, inclusive=False)
+            return list(with_hero_renditions(siblings)[:3])
+        return _related_articles(self.path[: -self.steplen], self.depth, self.pk)
+
+
+# The article page's own queries, compiled once per process (masthead.core.prepared).
+_tags_of = PreparedQuery(
+    lambda pk: (
+        ArticlePage.tags.through.tag_model()
+        .objects.filter(publishing_articlepagetag_items__content_object_id=pk)
+        .order_by("publishing_articlepagetag_items__pk")
+    )
+)
+_corrections_of = PreparedQuery(
+    lambda pk: ArticleCorrection.objects.filter(article_id=pk).order_by("date")
+)
+_sources_of = PreparedQuery(lambda pk: ArticleSource.objects.filter(article_id=pk))
+_related_articles = PreparedQuery(
+    lambda parent_path, depth, pk: with_hero_renditions(
+        _live_articles().filter(path__startswith=parent_path, depth=depth).exclude(pk=pk)
+    )[:3]
+)
 
 
 class ArticleAuthor(Orderable):

@@ -38,6 +38,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from masthead.core import page_tags
+from masthead.core.prepared import PreparedQuery
 from masthead.publishing.models import ArticlePageTag
 from masthead.social import comment_text, words
 from masthead.social.models import (
@@ -99,11 +100,20 @@ def is_sensitive(article):
     return sensitive_marks(article).exists()
 
 
+# Asked on every article page: compiled once per process (masthead.core.prepared).
+_conversation_state = PreparedQuery(
+    lambda pk: (
+        Conversation.objects.filter(article_id=pk)
+        .order_by("pk")
+        .values_list("state", flat=True)[:1]
+    )
+)
+
+
 def state_of(article):
     """Whether ``article`` takes comments, and whether it shows any (see the docstring)."""
-    setting = (
-        Conversation.objects.filter(article_id=article.pk).values_list("state", flat=True).first()
-    ) or Conversation.State.OFF
+    stored = _conversation_state(article.pk) if article.pk is not None else []
+    setting = (stored[0] if stored else None) or Conversation.State.OFF
     if setting == Conversation.State.OFF:
         return State(setting)
     return State(setting, sensitive=is_sensitive(article))
