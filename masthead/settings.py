@@ -251,12 +251,19 @@ def cache_from_url(url):
 CACHE_URL = env("CACHE_URL", "locmem://" if TESTING else f"file://{DATA_DIR / 'cache'}")
 CACHES = {"default": cache_from_url(CACHE_URL)}
 if CACHES["default"]["BACKEND"].endswith("FileBasedCache"):
-    # Wagtail writes every rendition a page uses back to its cache at each render: in
-    # memory that costs nothing, in files it is a write and a directory scan each.
+    # Renditions are looked up at every render: in files each would be a read, and a write
+    # and a directory scan for each one written, so they are kept in memory instead.
     CACHES["renditions"] = {
-        "BACKEND": "django.core.cache.backends.locmem.LocMemCache",
+        "BACKEND": "masthead.core.rendition_cache.RenditionLocMemCache",
         "TIMEOUT": 3600,
         "OPTIONS": {"MAX_ENTRIES": 5000},
+    }
+elif CACHES["default"]["BACKEND"].endswith("ResilientRedisCache"):
+    # The same Redis, through a backend that does not have Wagtail write back every
+    # rendition it found there (masthead.core.rendition_cache).
+    CACHES["renditions"] = {
+        **CACHES["default"],
+        "BACKEND": "masthead.core.rendition_cache.RenditionRedisCache",
     }
 # How long a whole anonymous page stays cached; publishing invalidates it at once anyway.
 PAGE_CACHE_SECONDS = int(env("PAGE_CACHE_SECONDS", "600"))
