@@ -177,6 +177,9 @@ TEMPLATES = [
                 "wagtail.contrib.settings.context_processors.settings",
                 "masthead.publishing.context_processors.site_navigation",
             ],
+            # Django's i18n tags, with constant {% translate %} rendered directly
+            # (masthead.core.templatetags.masthead_i18n).
+            "libraries": {"i18n": "masthead.core.templatetags.masthead_i18n"},
         },
     },
 ]

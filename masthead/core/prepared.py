@@ -33,6 +33,7 @@ import threading
 
 from django.core.exceptions import EmptyResultSet
 from django.db import DEFAULT_DB_ALIAS, connections
+from django.db.models.fields.related_descriptors import ForwardManyToOneDescriptor
 
 # Stand-ins: values no argument reaches by chance, told apart from each other and from
 # the constants a query holds (booleans, depths, limits). The strings hold LIKE's wildcards,
@@ -222,3 +223,29 @@ def _probes(args, probe):
             probes.append(_probe(arg, probe, index))
             index += 1
     return probes
+
+
+class PreparedForeignKey(ForwardManyToOneDescriptor):
+    """A foreign key whose related row, when not already known, is read by a prepared
+    query: ``prepare_foreign_key(ArticlePage, "hero_image")`` after the model's class."""
+
+    def __init__(self, field_with_rel):
+        super().__init__(field_with_rel)
+        field = self.field
+        target = field.target_field.attname
+        self.query = PreparedQuery(
+            lambda value: field.related_model._base_manager.filter(**{target: value})
+        )
+
+    def get_object(self, instance):
+        value = getattr(instance, self.field.attname)
+        rows = self.query(value, using=instance._state.db or DEFAULT_DB_ALIAS)
+        if not rows:
+            model = self.field.related_model
+            raise model.DoesNotExist(f"{model._meta.object_name} matching query does not exist.")
+        return rows[0]
+
+
+def prepare_foreign_key(model, name):
+    """Read ``model``'s foreign key ``name`` with a prepared query (``PreparedForeignKey``)."""
+    setattr(model, name, PreparedForeignKey(model._meta.get_field(name)))

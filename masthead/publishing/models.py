@@ -1,6 +1,7 @@
 """The publication's pages: home, sections, articles, authors, plain pages and corrections."""
 
 import copy
+import functools
 import time
 from collections import defaultdict
 
@@ -29,7 +30,8 @@ from wagtail.search import index
 from masthead.core.blocks import PARAGRAPH_FEATURES, BodyBlock
 from masthead.core.cache import LocalPages, current_generation, sees_the_database
 from masthead.core.fragments import fragment_seconds, site_fragment
-from masthead.core.prepared import PreparedQuery
+from masthead.core.page_urls import ServedUrlMixin
+from masthead.core.prepared import PreparedQuery, prepare_foreign_key
 
 ARTICLES_PER_PAGE = 20
 # The renditions of hero pictures that listings show: article cards
@@ -124,12 +126,8 @@ def _rendition_model():
 
 
 # The queries of a listing's batch, compiled once per process (masthead.core.prepared).
-_renditions_with_pictures = PreparedQuery(
-    lambda ids, specs: (
-        _rendition_model()
-        .objects.filter(image_id__in=ids, filter_spec__in=specs)
-        .select_related("image")
-    )
+_renditions_of = PreparedQuery(
+    lambda ids, specs: _rendition_model().objects.filter(image_id__in=ids, filter_spec__in=specs)
 )
 _pictures_by_id = PreparedQuery(lambda ids: get_image_model().objects.filter(pk__in=ids))
 _byline_links = PreparedQuery(
@@ -151,20 +149,18 @@ _authors_by_id = PreparedQuery(lambda ids: AuthorPage.objects.filter(pk__in=ids)
 
 def pictures_with_renditions(ids, specs):
     """``{id: image}`` for the pictures ``ids`` names, each with its ``specs`` renditions
-    prefetched as Wagtail's ``prefetch_renditions()`` does. One query reads the renditions
-    with their pictures; a picture with none of them yet (new, or its renditions not made)
-    is read by a second."""
+    prefetched as Wagtail's ``prefetch_renditions()`` does: two queries. (Reading the
+    renditions with their pictures joined was one query, but built a picture for every
+    rendition: twice as long for a home page's cards.)"""
     if not ids:
         return {}
     rendition_image = _rendition_model()._meta.get_field("image")
-    pictures, renditions = {}, defaultdict(list)
-    for rendition in _renditions_with_pictures(ids, specs):
-        picture = pictures.setdefault(rendition.image_id, rendition.image)
+    pictures = {picture.pk: picture for picture in _pictures_by_id(ids)}
+    renditions = defaultdict(list)
+    for rendition in _renditions_of(list(pictures), specs) if pictures else ():
+        picture = pictures[rendition.image_id]
         rendition_image.set_cached_value(rendition, picture)
         renditions[picture.pk].append(rendition)
-    missing = [pk for pk in ids if pk not in pictures]
-    if missing:
-        pictures.update((picture.pk, picture) for picture in _pictures_by_id(missing))
     for pk, picture in pictures.items():
         picture.prefetched_renditions = renditions[pk]
     return pictures
@@ -420,7 +416,7 @@ class ViewRestrictionsMixin:
         return super().get_view_restrictions()
 
 
-class HomePage(ViewRestrictionsMixin, Page):
+class HomePage(ServedUrlMixin, ViewRestrictionsMixin, Page):
     """The front page: the lead story, the latest articles, a rail per section, and the
     newsletter and donate calls to action."""
 
@@ -496,15 +492,18 @@ class HomePage(ViewRestrictionsMixin, Page):
         the rest of the listings.) A section with too few among the newest (one that
         publishes rarely) has its own few found by one more query."""
         specs = (*CARD_RENDITIONS, *LEAD_RENDITIONS)
-        # Built once, so the privacy check behind public() runs once for every listing.
-        articles_here = with_hero_renditions(live_articles().descendant_of(self), specs)
+        # Built once if at all (the prepared queries serve while no page is private), so the
+        # privacy check behind public() runs once for every listing.
+        articles_here = functools.cache(
+            lambda: with_hero_renditions(live_articles().descendant_of(self), specs)
+        )
         sections = self._sections()
         latest_ids, rail_ids = self._newest_ids(articles_here, sections)
         chosen = {*latest_ids, *(pk for ids in rail_ids.values() for pk in ids)}
         if not chosen:
             rows = {}
         elif any_view_restriction():
-            rows = articles_here.in_bulk(chosen)
+            rows = articles_here().in_bulk(chosen)
         else:
             found = _articles_under(self.path, self.depth, self.pk, sorted(chosen))
             rows = {article.pk: article for article in found}
@@ -517,7 +516,8 @@ class HomePage(ViewRestrictionsMixin, Page):
         # live), or else read alone.
         lead = rows.get(self.lead_story_id)
         if lead is None and self.lead_story_id is not None:
-            lead = self.lead_story if self.lead_story.live else None
+            found = _article_by_id(self.lead_story_id)
+            lead = found[0] if found and found[0].live else None
         if lead is None and articles:
             lead = articles[0]
         # Every card of the page, the lead story's too, fetches its picture and byline in
@@ -550,10 +550,11 @@ class HomePage(ViewRestrictionsMixin, Page):
 
     def _newest_ids(self, articles_here, sections, latest=13, per_section=4):
         """The ids of the ``latest`` newest articles, and of each section's ``per_section``
-        newest (``{section path: [id, ...]}``), newest first."""
+        newest (``{section path: [id, ...]}``), newest first. ``articles_here()`` is the
+        queryset of the articles listed, when a prepared query does not serve."""
         read = max(self.NEWEST_READ, latest)
         if any_view_restriction():
-            newest = list(articles_here.values_list("pk", "path", "depth")[:read])
+            newest = list(articles_here().values_list("pk", "path", "depth")[:read])
         else:
             newest = _newest_under(read)(self.path, self.depth, self.pk)
         prefix = (self.depth + 1) * Page.steplen
@@ -566,7 +567,7 @@ class HomePage(ViewRestrictionsMixin, Page):
             for section in sections:
                 if len(rail_ids[section.path]) < per_section:
                     rail_ids[section.path] = list(
-                        articles_here.child_of(section).values_list("pk", flat=True)[:per_section]
+                        articles_here().child_of(section).values_list("pk", flat=True)[:per_section]
                     )
         return [pk for pk, _path, _depth in newest[:latest]], rail_ids
 
@@ -581,6 +582,7 @@ _articles_under = PreparedQuery(
         _under(path, depth, pk).filter(pk__in=ids), (*CARD_RENDITIONS, *LEAD_RENDITIONS)
     )
 )
+_article_by_id = PreparedQuery(lambda pk: ArticlePage.objects.filter(pk=pk))
 _newest_queries = {}
 
 
@@ -597,7 +599,7 @@ def _newest_under(read):
     return query
 
 
-class SectionPage(ViewRestrictionsMixin, Page):
+class SectionPage(ServedUrlMixin, ViewRestrictionsMixin, Page):
     """A section of the outlet (News, UK, World, Opinion, Culture) listing its articles."""
 
     introduction = models.CharField(max_length=300, blank=True)
@@ -624,7 +626,7 @@ class SectionPage(ViewRestrictionsMixin, Page):
         return context
 
 
-class AuthorIndexPage(ViewRestrictionsMixin, Page):
+class AuthorIndexPage(ServedUrlMixin, ViewRestrictionsMixin, Page):
     """The list of the outlet's writers, staff and volunteer contributors alike."""
 
     introduction = models.CharField(max_length=300, blank=True)
@@ -648,7 +650,7 @@ class AuthorIndexPage(ViewRestrictionsMixin, Page):
         return context
 
 
-class AuthorPage(ViewRestrictionsMixin, Page):
+class AuthorPage(ServedUrlMixin, ViewRestrictionsMixin, Page):
     """A writer's profile (name, role, bio, photo, own social links) and their articles.
 
     The page title is the author's name as it appears in bylines.
@@ -750,7 +752,7 @@ class ArticlePageTag(TaggedItemBase):
     )
 
 
-class ArticlePage(ViewRestrictionsMixin, Page):
+class ArticlePage(ServedUrlMixin, ViewRestrictionsMixin, Page):
     """A news story, opinion piece, analysis, explainer or interview.
 
     Its section is the SectionPage it lives under; its published date is when it first
@@ -945,6 +947,7 @@ class ArticlePage(ViewRestrictionsMixin, Page):
 
 
 # The article page's own queries, compiled once per process (masthead.core.prepared).
+prepare_foreign_key(ArticlePage, "hero_image")
 _tags_of = PreparedQuery(
     lambda pk: (
         ArticlePage.tags.through.tag_model()
@@ -1015,7 +1018,7 @@ class ArticleCorrection(Orderable):
         return f"{self.get_kind_display()}: {self.text[:60]}"
 
 
-class StandardPage(ViewRestrictionsMixin, Page):
+class StandardPage(ServedUrlMixin, ViewRestrictionsMixin, Page):
     """A plain page: About, Editorial standards, Contact, Privacy."""
 
     introduction = models.CharField(max_length=300, blank=True)
@@ -1035,7 +1038,7 @@ class StandardPage(ViewRestrictionsMixin, Page):
         verbose_name = _("plain page")
 
 
-class CorrectionsPage(ViewRestrictionsMixin, Page):
+class CorrectionsPage(ServedUrlMixin, ViewRestrictionsMixin, Page):
     """The public record of every correction and update the outlet has published."""
 
     introduction = RichTextField(features=PARAGRAPH_FEATURES, blank=True)

@@ -212,7 +212,7 @@ def profile(page, site_settings, site, base_url):
 def _site_of(page, request):
     """The Site ``page`` belongs to, as ``page.get_site()`` finds it, but without a query
     when it is the request's own site (already loaded, with its root page)."""
-    url_parts = page.get_url_parts()
+    url_parts = page.get_url_parts(request)
     if url_parts is None:
         return None
     request_site = Site.find_for_request(request)

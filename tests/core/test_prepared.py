@@ -10,9 +10,9 @@ from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 from taggit.models import Tag
 
-from masthead.core.prepared import PreparationError, PreparedQuery
+from masthead.core.prepared import PreparationError, PreparedForeignKey, PreparedQuery
 from masthead.publishing.models import ArticleAuthor, ArticlePage
-from tests.publishing.factories import make_article, make_author, make_site_tree
+from tests.publishing.factories import make_article, make_author, make_image, make_site_tree
 
 NAMES = ["Transport", "Housing", "Schools", "Libraries", "Parks", "50% off", "50_50", "Under_score"]
 
@@ -145,3 +145,24 @@ def test_slices_are_part_of_the_sql(tags):
     )
     assert first("P") == [tags["Parks"]]
     assert first("5") == [tags["50% off"]]
+
+
+@pytest.mark.django_db
+def test_a_prepared_foreign_key_reads_the_row_django_would():
+    tree = make_site_tree()
+    article = make_article(tree.section, [], title="Pier reopens", hero_image=make_image("Pier"))
+    plain = make_article(tree.section, [], title="No picture today")
+    assert isinstance(ArticlePage.__dict__["hero_image"], PreparedForeignKey)
+    expected = article.hero_image
+    fresh = ArticlePage.objects.get(pk=article.pk)
+    with CaptureQueriesContext(connection) as captured:
+        assert fresh.hero_image == expected
+        assert fresh.hero_image.title == "Pier"  # read once, then known
+    assert len(captured.captured_queries) == 1
+    assert ArticlePage.objects.get(pk=plain.pk).hero_image is None
+    # A picture chosen in memory is the one given back, without a query.
+    other = make_image("Harbour")
+    fresh.hero_image = other
+    with CaptureQueriesContext(connection) as captured:
+        assert fresh.hero_image is other
+    assert captured.captured_queries == []

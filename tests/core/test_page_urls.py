@@ -1,0 +1,54 @@
+"""Page URLs (``masthead.core.page_urls``): Wagtail's own, with its URL pattern resolved
+once per path."""
+
+import pytest
+from django.test import RequestFactory, override_settings
+from django.urls import set_script_prefix
+from wagtail.models import Page, Site
+
+from tests.publishing.factories import make_article, make_author, make_site_tree
+
+
+def wagtails_own(page, request=None):
+    return Page.get_url_parts(page, request=request)
+
+
+@pytest.fixture
+def pages():
+    tree = make_site_tree()
+    author = make_author(tree.author_index, "Ada Hill")
+    article = make_article(tree.section, [author], title="Café opens on the quay")
+    return [tree.home, tree.section, tree.author_index, author, article]
+
+
+@pytest.mark.django_db
+def test_every_page_has_the_url_wagtail_gives_it(pages):
+    request = RequestFactory().get("/")
+    for page in pages:
+        assert page.get_url_parts() == wagtails_own(page)
+        assert page.get_url_parts(request) == wagtails_own(page, request)
+    assert pages[-1].url == "/news/cafe-opens-on-the-quay/"
+
+
+@pytest.mark.django_db
+def test_a_script_prefix_and_no_trailing_slash_are_followed(pages):
+    article = pages[-1]
+    try:
+        set_script_prefix("/outlet/")
+        assert article.get_url_parts()[2] == "/outlet/news/cafe-opens-on-the-quay/"
+        assert article.get_url_parts() == wagtails_own(article)
+    finally:
+        set_script_prefix("/")
+    assert article.get_url_parts()[2] == "/news/cafe-opens-on-the-quay/"
+    with override_settings(WAGTAIL_APPEND_SLASH=False):
+        assert article.get_url_parts()[2] == "/news/cafe-opens-on-the-quay"
+        assert pages[0].get_url_parts()[2] == "/"
+
+
+@pytest.mark.django_db
+def test_a_page_on_two_sites_is_given_the_requests_site(pages):
+    home, article = pages[0], pages[-1]
+    Site.objects.create(hostname="second.example", port=80, root_page=home)
+    request = RequestFactory().get("/", HTTP_HOST="second.example")
+    assert article.get_url_parts(request) == wagtails_own(article, request)
+    assert article.get_full_url(request) == "http://second.example/news/cafe-opens-on-the-quay/"
