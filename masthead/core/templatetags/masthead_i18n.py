@@ -1,20 +1,20 @@
-"""Django's ``i18n`` template library, with ``{% translate "a constant" %}`` rendered
-directly.
+"""Django's ``i18n`` template library, with ``{% translate "a constant" %}`` rendered directly.
 
-Django renders ``{% translate "Topics" %}`` by making a lazy translation of the string,
-then localizing and casting it to text, at every render: a page has some fifty of them,
-and they were about a twentieth of a cold article page. A constant message (no context,
-no ``as``, no ``noop``, no percent sign) is translated here with ``gettext``, exactly as
-Django's node would translate it; every other use of the library is Django's own. The
-settings install it in place of ``i18n`` (``TEMPLATES``' ``libraries``), so templates and
-Wagtail's admin load it as ``{% load i18n %}``.
+Django renders ``{% translate "Topics" %}`` by making a lazy translation of the string, then
+localizing and casting it to text, at every render: a page has some fifty of them, and they
+were about a twentieth of a cold article page. A constant message (no context, no ``as``, no
+``noop``, no percent sign) is translated here with ``gettext`` (remembered per language,
+``masthead.core.translated``), exactly as Django's node would translate it; every other use
+of the library is Django's own. The settings install it in place of ``i18n`` (``TEMPLATES``'
+``libraries``), so templates and Wagtail's admin load it as ``{% load i18n %}``.
 """
 
 from django import template
 from django.template.base import render_value_in_context
 from django.templatetags import i18n
 from django.utils.safestring import SafeData, mark_safe
-from django.utils.translation import gettext
+
+from masthead.core.translated import translated
 
 register = template.Library()
 register.tags.update(i18n.register.tags)
@@ -28,7 +28,7 @@ class ConstantTranslateNode(template.Node):
         self.message = message
 
     def render(self, context):
-        value = gettext(self.message)
+        value = translated(self.message)
         # As Django's node: a translator's doubled percent sign is shown once (and text
         # that was safe stays safe: only "%%" became "%").
         if "%%" in value:

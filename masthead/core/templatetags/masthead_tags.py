@@ -12,7 +12,6 @@ from django import template
 from django.db.models import Model
 from django.template.base import token_kwargs
 from django.template.loader import render_to_string
-from django.utils.dates import MONTHS
 from django.utils.html import format_html
 from django.utils.safestring import mark_safe
 from django.utils.timezone import template_localtime
@@ -25,6 +24,7 @@ from masthead.core.fragments import Share, fragment_seconds, rendered_fragment
 from masthead.core.links import is_safe_link
 from masthead.core.slots import slot_parts
 from masthead.core.slots import slot_position as position_of_slot
+from masthead.core.translated import translated
 
 register = template.Library()
 
@@ -34,6 +34,23 @@ def host(url):
     """The host name of a URL without a leading "www.", for showing where a link goes."""
     hostname = urlsplit(str(url)).hostname or ""
     return hostname.removeprefix("www.")
+
+
+# The months as django.utils.dates names them (the same messages, so the same translations).
+MONTH_NAMES = (
+    "January",
+    "February",
+    "March",
+    "April",
+    "May",
+    "June",
+    "July",
+    "August",
+    "September",
+    "October",
+    "November",
+    "December",
+)
 
 
 @register.simple_tag
@@ -49,7 +66,7 @@ def day(moment):
         '<time datetime="{}">{} {} {}</time>',
         local.isoformat(),
         local.day,
-        MONTHS[local.month],
+        translated(MONTH_NAMES[local.month - 1]),
         f"{local.year:04d}",
     )
 

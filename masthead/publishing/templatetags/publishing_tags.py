@@ -6,18 +6,20 @@ The byline and the type label are tags, not included templates, because a listin
 them on every card: an ``{% include %}`` of a few lines cost more than the whole card's
 headline and picture (about a sixth of a home page's cold render for 33 cards)."""
 
+import functools
 import json
 
 from django import template
 from django.core.serializers.json import DjangoJSONEncoder
+from django.utils import translation
 from django.utils.html import format_html, format_html_join
 from django.utils.safestring import mark_safe
-from django.utils.translation import gettext
 from wagtail.models import Page
 
 from masthead.core.cache import sees_the_database
 from masthead.core.fragments import site_fragment
 from masthead.core.templatetags.masthead_tags import request_key
+from masthead.core.translated import translated
 from masthead.publishing.models import ArticlePage, CorrectionsPage
 from masthead.publishing.structured_data import page_meta as build_page_meta
 
@@ -55,8 +57,8 @@ def byline(context, authors):
         listed = names[0]
     else:
         others = format_html_join(", ", "{}", ((name,) for name in names[:-1]))
-        listed = format_html("{} {} {}", others, gettext("and"), names[-1])
-    return format_html('<span class="byline">{} {}</span>', gettext("By"), listed)
+        listed = format_html("{} {} {}", others, translated("and"), names[-1])
+    return format_html('<span class="byline">{} {}</span>', translated("By"), listed)
 
 
 def _author_names(request):
@@ -90,13 +92,19 @@ def type_label(article):
     """The article's type (Opinion, Analysis...) as a label; nothing for plain news."""
     if article.article_type == ArticlePage.ArticleType.NEWS:
         return ""
-    try:
-        # The choice's label directly: get_article_type_display() builds a dict of every
-        # choice, translating each label to hash it, on every call.
-        label = ArticlePage.ArticleType(article.article_type).label
-    except ValueError:
-        label = article.article_type  # a value no longer among the choices
+    # The choice's label directly: get_article_type_display() builds a dict of every
+    # choice, translating each label to hash it, on every call.
+    message = _type_messages().get(article.article_type)
+    # A value no longer among the choices shows as it is.
+    label = translated(message) if message is not None else article.article_type
     return format_html('<p class="type-label type-label--{}">{}</p>', article.article_type, label)
+
+
+@functools.cache
+def _type_messages():
+    """``{article type: its label's message}``, untranslated (``translated`` translates)."""
+    with translation.override(None):
+        return {kind.value: str(kind.label) for kind in ArticlePage.ArticleType}
 
 
 @register.simple_tag(takes_context=True)
