@@ -247,8 +247,15 @@ def _key_part(value):
 def request_key(request):
     """What a fragment's links depend on in the request: its site (links to pages of
     another site are absolute) and the scheme and host absolute links are made from."""
-    site = Site.find_for_request(request)
-    return (site.pk if site else None, request.scheme, request.get_host())
+    key = request.__dict__.get("_masthead_request_key")
+    if key is None:  # worked out once per request: every card's byline asks
+        site = Site.find_for_request(request)
+        key = request._masthead_request_key = (
+            site.pk if site else None,
+            request.scheme,
+            request.get_host(),
+        )
+    return key
 
 
 class LiveNode(template.Node):

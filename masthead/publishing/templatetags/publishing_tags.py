@@ -66,9 +66,14 @@ def _author_names(request):
     site and address, by author: at most for a second, and never past a change (see
     ``site_fragment``). An author's page URL took a card as long as its headline. Nothing
     is kept for a render that sees the database (an editor's, or a preview)."""
-    if request is None or getattr(request, "is_preview", False) or sees_the_database(request):
+    if request is None:
         return None
-    return site_fragment(("publishing:author-names", *request_key(request)), dict)
+    if "_masthead_author_names" not in request.__dict__:  # once per request, not per card
+        kept = None
+        if not getattr(request, "is_preview", False) and not sees_the_database(request):
+            kept = site_fragment(("publishing:author-names", *request_key(request)), dict)
+        request._masthead_author_names = kept
+    return request._masthead_author_names
 
 
 def _author_name(author, request, names):
