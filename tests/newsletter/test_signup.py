@@ -1,6 +1,7 @@
 """Sign-up from a cached page: double opt-in over real SMTP, consent evidence, and the
 endpoint's own defences (origin, honeypot, timing, rate limits, enumeration-proof answer)."""
 
+import re
 import time
 
 import pytest
@@ -411,3 +412,23 @@ def test_get_on_the_subscribe_endpoint_goes_to_the_newsletter_page(client):
 
     assert response.status_code == 302
     assert response["Location"] == "/newsletter/"
+
+
+@pytest.mark.django_db
+def test_a_refused_sign_up_shows_the_form_again_with_the_readers_choices_ticked(client):
+    daily, weekly, _members = make_newsletters()
+    weekly.name = "Weekly <b>digest</b> & more"
+    weekly.save()
+    data = signup_data("not-an-address", [weekly])
+
+    response = post_signup(client, data)
+
+    assert response.status_code == 400
+    page = response.content.decode()
+    ticked = re.findall(
+        r'<input type="checkbox" id="[^"]*" name="newsletters" value="(\d+)"( checked)?>', page
+    )
+    assert (str(weekly.pk), " checked") in ticked
+    assert (str(daily.pk), "") in ticked
+    assert "Weekly &lt;b&gt;digest&lt;/b&gt; &amp; more" in page
+    assert "<b>digest</b>" not in page

@@ -3,6 +3,8 @@
 import hashlib
 
 from django import template
+from django.utils.html import format_html
+from django.utils.safestring import mark_safe
 
 from masthead.core.fragments import site_fragment
 from masthead.newsletter import services, tokens
@@ -54,6 +56,37 @@ def newsletter_signup(context, form=None):
         "selected": selected,
         "errors": form.errors if is_bound else {},
     }
+
+
+# One newsletter's checkbox in the sign-up form (includes/signup_form_body.html).
+_CHOICE = (
+    '\n      <label class="checkbox" for="{id}">\n'
+    '        <input type="checkbox" id="{id}" name="newsletters" value="{pk}"{checked}>\n'
+    '        <span class="checkbox__label">{name}</span>{hint}\n'
+    "      </label>\n      "
+)
+_HINT = '\n        <span class="checkbox__hint">{}</span>'
+
+
+@register.simple_tag
+def newsletter_choices(signup, form_id):
+    """The form's checkbox for each newsletter, the ones a refused sign-up chose ticked.
+    Written here rather than in the template: two forms on every page, one checkbox per
+    newsletter, were a tenth of a page rendered afresh."""
+    selected = signup["selected"]
+    return mark_safe(  # noqa: S308 - format_html escapes every value
+        "".join(
+            format_html(
+                _CHOICE,
+                id=f"{form_id}-nl-{newsletter.pk}",
+                pk=newsletter.pk,
+                checked=mark_safe(" checked") if str(newsletter.pk) in selected else "",
+                name=newsletter.name,
+                hint=format_html(_HINT, newsletter.description) if newsletter.description else "",
+            )
+            for newsletter in signup["newsletters"]
+        )
+    )
 
 
 @register.simple_tag
