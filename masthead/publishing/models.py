@@ -357,10 +357,11 @@ def route_to_article(home, request, path_components):
     return article.route(request, [])
 
 
+# With its hero picture: one round trip fewer, which PostgreSQL feels.
 _article_at = PreparedQuery(
     lambda slug, url_path, depth: ArticlePage.objects.filter(
         slug=slug, url_path=url_path, depth=depth
-    )[:2]
+    ).select_related("hero_image")[:2]
 )
 
 
@@ -399,6 +400,10 @@ def _request_copy(article):
     its section, the blocks of its text) stays with that request."""
     clone = copy.copy(article)  # with its own cache of related rows
     clone.body = StreamValue(article.body.stream_block, list(article.body.raw_data), is_lazy=True)
+    # And its own copy of the picture read with it, on which a render keeps renditions.
+    picture = clone._state.fields_cache.get("hero_image")
+    if picture is not None:
+        clone._state.fields_cache["hero_image"] = copy.copy(picture)
     return clone
 
 

@@ -13,6 +13,7 @@ from masthead.publishing.models import ArticlePage, _remembered_article
 from tests.publishing.factories import (
     make_article,
     make_author,
+    make_image,
     make_section,
     make_site_tree,
     publish,
@@ -103,3 +104,22 @@ def test_a_signed_in_editor_gets_the_article_as_the_database_has_it(client, arti
     client.force_login(editor)
     assert len(article_queries(client, f"{article.url}?as=editor")) == 1
     assert len(article_queries(client, f"{article.url}?as=editor-again")) == 1
+
+
+def test_each_request_gets_its_own_copy_of_the_picture_read_with_the_article(client, article):
+    article.hero_image = make_image("Harbour wall at low tide")
+    publish(article)
+    invalidate_pages()
+    with CaptureQueriesContext(connection) as captured:
+        client.get(article.url)
+    # The picture came with the article's row: no query of its own.
+    assert not any(
+        query["sql"].startswith('SELECT "wagtailimages_image"')
+        for query in captured.captured_queries
+    )
+    first = _remembered_article(article.url_path)
+    second = _remembered_article(article.url_path)
+    assert first.hero_image.title == second.hero_image.title == "Harbour wall at low tide"
+    assert first.hero_image is not second.hero_image
+    first.hero_image.__dict__["kept_by_a_request"] = True
+    assert "kept_by_a_request" not in _remembered_article(article.url_path).hero_image.__dict__
