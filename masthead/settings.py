@@ -177,9 +177,6 @@ TEMPLATES = [
                 "wagtail.contrib.settings.context_processors.settings",
                 "masthead.publishing.context_processors.site_navigation",
             ],
-            # Django's i18n tags, with constant {% translate %} rendered directly
-            # (masthead.core.templatetags.masthead_i18n).
-            "libraries": {"i18n": "masthead.core.templatetags.masthead_i18n"},
         },
     },
 ]
@@ -785,6 +782,8 @@ WAGTAILADMIN_BASE_URL = SITE_URL
 WAGTAIL_GRAVATAR_PROVIDER_URL = None
 WAGTAILSEARCH_BACKENDS = {"default": {"BACKEND": "masthead.core.search_backend"}}
 WAGTAIL_I18N_ENABLED = False
+# Page URLs end in a slash (Wagtail's default; masthead.core.page_urls follows it).
+WAGTAIL_APPEND_SLASH = True
 # The admin's date-time pickers write this format (Wagtail's own default).
 WAGTAIL_DATETIME_FORMAT = "%Y-%m-%d %H:%M"
 WAGTAILEMBEDS_RESPONSIVE_HTML = True

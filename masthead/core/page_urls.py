@@ -35,7 +35,7 @@ class ServedUrlMixin:
     """Wagtail's ``Page.get_url_parts``, its ``reverse()`` remembered (see above)."""
 
     def get_url_parts(self, request=None):
-        if getattr(settings, "WAGTAIL_I18N_ENABLED", False):
+        if settings.WAGTAIL_I18N_ENABLED:
             return super().get_url_parts(request=request)
         possible_sites = self._get_relevant_site_root_paths(request)
         if not possible_sites:
@@ -52,6 +52,6 @@ class ServedUrlMixin:
             )
         except NoReverseMatch:
             return (site_id, None, None)
-        if not getattr(settings, "WAGTAIL_APPEND_SLASH", True) and page_path != "/":
+        if not settings.WAGTAIL_APPEND_SLASH and page_path != "/":
             page_path = page_path.rstrip("/")
         return (site_id, root_url, page_path)

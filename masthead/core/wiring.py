@@ -3,7 +3,8 @@
 image file saved loses its location and device metadata; expired sessions are deleted hourly,
 and a backup is made when BACKUP_EVERY_HOURS says one is due; ``check --deploy`` runs core's
 warnings (``masthead.core.checks``), and the demo's first part gives the default site
-SITE_URL's address."""
+SITE_URL's address; ``{% load i18n %}`` gives constant ``{% translate %}`` messages the
+direct way (``masthead.core.templatetags.masthead_i18n``)."""
 
 from django.core.checks import register as register_check
 from django.db.models.signals import post_delete, post_save, pre_save
@@ -23,11 +24,13 @@ from masthead.core.images import clean_uploaded_image
 from masthead.core.retention import clear_expired_sessions, prune_task_results
 from masthead.core.scheduler import register_periodic_job
 from masthead.core.sites import default_site_matches_site_url, use_site_url_for_default_site
+from masthead.core.templatetags import masthead_i18n
 
 
 def connect():
     """Connect the page-cache invalidation to page, model and publishing events, and the
     metadata stripping to the saving of images."""
+    masthead_i18n.install()
     page_published.connect(invalidate_now_and_after_commit, dispatch_uid="masthead-cache-publish")
     page_unpublished.connect(
         invalidate_now_and_after_commit, dispatch_uid="masthead-cache-unpublish"

@@ -5,8 +5,8 @@ localizing and casting it to text, at every render: a page has some fifty of the
 were about a twentieth of a cold article page. A constant message (no context, no ``as``, no
 ``noop``, no percent sign) is translated here with ``gettext`` (remembered per language,
 ``masthead.core.translated``), exactly as Django's node would translate it; every other use
-of the library is Django's own. The settings install it in place of ``i18n`` (``TEMPLATES``'
-``libraries``), so templates and Wagtail's admin load it as ``{% load i18n %}``.
+of the library is Django's own. Core's wiring installs this tag in Django's i18n library
+(``install()``), so templates and Wagtail's admin get it with ``{% load i18n %}``.
 """
 
 from django import template
@@ -58,3 +58,12 @@ def do_translate(parser, token):
     node = i18n.do_translate(parser, token)
     message = _constant_message(node)
     return node if message is None else ConstantTranslateNode(message)
+
+
+def install():
+    """Make ``{% load i18n %}`` give this ``translate`` (and ``trans``): registered, with
+    the template library's own ``tag()``, in Django's i18n library itself. (Naming this
+    library ``i18n`` in the settings instead made Django's checks warn, rightly, of two
+    libraries with one name.)"""
+    i18n.register.tag("translate", do_translate)
+    i18n.register.tag("trans", do_translate)
