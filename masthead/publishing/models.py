@@ -502,12 +502,14 @@ class HomePage(ServedUrlMixin, ViewRestrictionsMixin, Page):
         articles_here = functools.cache(
             lambda: with_hero_renditions(live_articles().descendant_of(self), specs)
         )
-        sections = self._sections()
-        latest_ids, rail_ids = self._newest_ids(articles_here, sections)
+        # Whether a page is private, asked once for the whole listing.
+        private = any_view_restriction()
+        sections = self._sections(private)
+        latest_ids, rail_ids = self._newest_ids(articles_here, sections, private)
         chosen = {*latest_ids, *(pk for ids in rail_ids.values() for pk in ids)}
         if not chosen:
             rows = {}
-        elif any_view_restriction():
+        elif private:
             rows = articles_here().in_bulk(chosen)
         else:
             found = _articles_under(self.path, self.depth, self.pk, sorted(chosen))
@@ -542,10 +544,10 @@ class HomePage(ServedUrlMixin, ViewRestrictionsMixin, Page):
     # How many of the newest articles the latest and the rails are picked from.
     NEWEST_READ = 100
 
-    def _sections(self):
+    def _sections(self, private):
         """The home page's live, public sections, in the editors' order: those this process
-        keeps (``kept_sections``) while no page is private."""
-        if any_view_restriction():
+        keeps (``kept_sections``) while no page is ``private``."""
+        if private:
             return list(public(SectionPage.objects.live().child_of(self)))
         return [
             section
@@ -553,12 +555,13 @@ class HomePage(ServedUrlMixin, ViewRestrictionsMixin, Page):
             if section.live and section.depth == self.depth + 1 and path.startswith(self.path)
         ]
 
-    def _newest_ids(self, articles_here, sections, latest=13, per_section=4):
+    def _newest_ids(self, articles_here, sections, private, latest=13, per_section=4):
         """The ids of the ``latest`` newest articles, and of each section's ``per_section``
         newest (``{section path: [id, ...]}``), newest first. ``articles_here()`` is the
-        queryset of the articles listed, when a prepared query does not serve."""
+        queryset of the articles listed, which a prepared query stands for while no page is
+        ``private``."""
         read = max(self.NEWEST_READ, latest)
-        if any_view_restriction():
+        if private:
             newest = list(articles_here().values_list("pk", "path", "depth")[:read])
         else:
             newest = _newest_under(read)(self.path, self.depth, self.pk)
