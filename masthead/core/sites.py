@@ -14,6 +14,7 @@ warns when the two disagree (``masthead.core.checks``).
 
 import contextlib
 import copy
+import functools
 import time
 from functools import partial
 from urllib.parse import urlsplit
@@ -89,8 +90,10 @@ def site_settings(model, site, request):
     return clone
 
 
+@functools.cache
 def _picture_fields(model):
-    """The names of ``model``'s foreign keys to pictures."""
+    """The names of ``model``'s foreign keys to pictures (worked out once per model: every
+    request's copy of the settings asks)."""
     image_model = get_image_model()
     return {
         field.name
