@@ -9,7 +9,7 @@ from django.conf import settings
 from django.contrib.contenttypes.models import ContentType
 from django.core.paginator import EmptyPage, PageNotAnInteger, Paginator
 from django.db import models
-from django.db.models import Prefetch
+from django.db.models import DEFERRED, Prefetch
 from django.db.models.query import ModelIterable
 from django.http import Http404
 from django.utils.functional import SimpleLazyObject, cached_property
@@ -34,6 +34,24 @@ from masthead.core.page_urls import ServedUrlMixin
 from masthead.core.prepared import PreparedQuery, prepare_foreign_key
 
 ARTICLES_PER_PAGE = 20
+# The columns of an article that a listing's card uses (publishing/includes/article_card.html,
+# the home page's lead story): its tree place and URL, what it shows, and what Wagtail reads
+# of any page it lists (its type, its locale).
+CARD_COLUMNS = (
+    "path",
+    "depth",
+    "live",
+    "title",
+    "slug",
+    "url_path",
+    "content_type",
+    "locale",
+    "first_published_at",
+    "standfirst",
+    "article_type",
+    "hero_image",
+    "hero_alt_text",
+)
 # The renditions of hero pictures that listings show: article cards
 # (publishing/includes/article_card.html) and the home page's lead story
 # (publishing/home_page.html).
@@ -78,6 +96,7 @@ class ListingBatch:
         self.articles = articles
         self.specs = specs
         self.fetched = False
+        self.rest_read = False
 
     def fetch(self):
         if self.fetched:
@@ -91,6 +110,29 @@ class ListingBatch:
         for article in articles:
             hero_image.set_cached_value(article, pictures.get(article.hero_image_id))
         self.fetch_bylines()
+
+    def read_rest(self):
+        """Every column of the articles but their text, for those a listing read for its cards
+        (``CARD_COLUMNS``) and that lack them: in one query, when something asks one of them
+        for a column a card does not show."""
+        if self.rest_read:
+            return
+        self.rest_read = True
+        deferred = {article: article.get_deferred_fields() - {"body"} for article in self.articles}
+        lacking = [article for article in self.articles if deferred[article]]
+        if not lacking:
+            return
+        wanted = set().union(*(deferred[article] for article in lacking))
+        columns = [f.attname for f in ArticlePage._meta.concrete_fields if f.attname in wanted]
+        rows = ArticlePage.objects.filter(pk__in=[article.pk for article in lacking]).values(
+            "pk", *columns
+        )
+        rows = {row.pop("pk"): row for row in rows}
+        for article in lacking:
+            row = rows.get(article.pk, {})
+            for attname in deferred[article]:
+                if attname in row:
+                    article.__dict__[attname] = row[attname]
 
     def fetch_bylines(self):
         """Each article's ``author_list``, its authors from those this process keeps
@@ -208,8 +250,11 @@ class ArticleQuerySet(PageQuerySet):
         # A picture joined by select_related() would not get its renditions; the
         # ListingBatch fetches what was prefetched.
         clone = self.select_related(None).prefetch_related(None)
-        # A card never shows the article's text: its JSON is neither read nor parsed.
-        clone = clone.defer("body")
+        # A card reads only the columns it shows (never the article's text, whose JSON
+        # would be parsed): a third of an article's columns, each of which cost a listing's
+        # every row its conversion and its attribute. Anything asking a card for another
+        # column reads the rest of every row of the listing at once (``ListingBatch.read_rest``).
+        clone = clone.only(*CARD_COLUMNS)
         clone._card_renditions = tuple(specs)
         return clone
 
@@ -843,6 +888,26 @@ class ArticlePage(ServedUrlMixin, ViewRestrictionsMixin, Page):
     class Meta:
         verbose_name = _("article")
 
+    @classmethod
+    def from_db(cls, db, field_names, values):
+        """A row read from the database, as Django's ``Model.from_db`` builds it, through
+        Django's constructor alone: the constructors of Wagtail's ``Page`` and of
+        modelcluster's ``ClusterableModel`` above it add nothing to a row (they give a page
+        without an id its defaults, and take child relations passed by name, which a row
+        never has), but modelcluster's looked through every relation of the model to find
+        that out, for every article of every listing."""
+        if len(values) != len(cls._meta.concrete_fields):
+            values_iter = iter(values)
+            values = [
+                next(values_iter) if field.attname in field_names else DEFERRED
+                for field in cls._meta.concrete_fields
+            ]
+        new = cls.__new__(cls)
+        models.Model.__init__(new, *values)
+        new._state.adding = False
+        new._state.db = db
+        return new
+
     @cached_property
     def section(self):
         """The section the article is in (its parent page). The outlet's sections are looked
@@ -856,13 +921,18 @@ class ArticlePage(ServedUrlMixin, ViewRestrictionsMixin, Page):
         return parent.specific if parent else None
 
     def refresh_from_db(self, using=None, fields=None, from_queryset=None):
-        # A deferred column of an article a listing knows by id alone (PendingRows): the
-        # whole listing's rows at once, then whatever they lacked (``body``) the usual way.
-        rows = self.__dict__.get("pending_rows")
-        if rows is not None and fields is not None and from_queryset is None:
-            rows.read_rows()
-            deferred = self.get_deferred_fields()
-            fields = [field for field in fields if field in deferred]
+        # A deferred column of an article a listing read for its cards: the whole listing's
+        # rows at once (those it knew by id alone, ``PendingRows``; then every column a card
+        # does not read, ``ListingBatch.read_rest``), then the text the usual way.
+        if fields is not None and from_queryset is None:
+            rows = self.__dict__.get("pending_rows")
+            if rows is not None:
+                rows.read_rows()
+                fields = [field for field in fields if field in self.get_deferred_fields()]
+            batch = self.__dict__.get("listing_batch")
+            if batch is not None and any(field != "body" for field in fields):
+                batch.read_rest()
+                fields = [field for field in fields if field in self.get_deferred_fields()]
             if not fields:
                 return
         super().refresh_from_db(using=using, fields=fields, from_queryset=from_queryset)

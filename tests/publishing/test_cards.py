@@ -173,6 +173,39 @@ def test_a_listing_fetches_its_cards_pictures_and_authors_once_when_a_card_needs
 
 
 @pytest.mark.django_db
+def test_a_listing_reads_only_the_columns_cards_show_and_the_rest_at_once_if_asked(tree):
+    articles_for_cards(tree, count=4)
+    for number, article in enumerate(ArticlePage.objects.order_by("pk")):
+        article.seo_title = f"Search title {number}"
+        article.save_revision().publish()
+    listing = list(with_hero_renditions(live_articles().child_of(tree.section)))
+    # What a card shows is read with the listing; the other columns are not.
+    with CaptureQueriesContext(connection) as captured:
+        shown = [(a.title, a.standfirst, a.article_type, a.url_path) for a in listing]
+    assert captured.captured_queries == []
+    assert [title for title, *_ in shown] == [f"Market report {n}" for n in (3, 2, 1, 0)]
+    assert all(
+        {"seo_title", "search_description", "owner_id"} <= a.get_deferred_fields() for a in listing
+    )
+    # A card asked for anything else reads every other column but the text, for the whole
+    # listing, in one query: not one query per card and per column.
+    with CaptureQueriesContext(connection) as captured:
+        seo_titles = [article.seo_title for article in listing]
+        owners = [article.owner_id for article in listing]
+        revisions = [article.latest_revision_id for article in listing]
+    assert len(captured.captured_queries) == 1
+    assert seo_titles == [f"Search title {n}" for n in (3, 2, 1, 0)]
+    stored = {a.pk: a for a in ArticlePage.objects.all()}
+    assert owners == [stored[a.pk].owner_id for a in listing]
+    assert revisions == [stored[a.pk].latest_revision_id for a in listing]
+    assert all(article.get_deferred_fields() == {"body"} for article in listing)
+    # The text, which a card never shows, is still read as Django reads a deferred column.
+    with CaptureQueriesContext(connection) as captured:
+        assert str(listing[0].body) == str(stored[listing[0].pk].body)
+    assert len(captured.captured_queries) == 1
+
+
+@pytest.mark.django_db
 def test_a_listing_reads_the_pictures_that_have_no_renditions_yet_by_themselves(tree):
     articles_for_cards(tree, count=3)
     first = ArticlePage.objects.select_related("hero_image").get(title="Market report 0")
