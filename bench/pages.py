@@ -364,6 +364,7 @@ class Server:
             "WEB_CONCURRENCY": str(config.workers),
             "GUNICORN_THREADS": str(config.threads),
         }
+        self.workers = config.workers
         self.log_file = open(log_path, "ab")  # noqa: SIM115 - closed in stop()
         self.process = subprocess.Popen(
             [PYTHON, "-m", "masthead.cli", "serve"],
@@ -385,12 +386,24 @@ class Server:
                 raise SystemExit(f"gunicorn exited with {self.process.returncode}; see its log")
             try:
                 with urllib.request.urlopen(self.url("/health/"), timeout=2) as response:
-                    if response.status == 200:
+                    # Every worker has imported the application, not just the first: one
+                    # still starting when wrk opens its connections would get none of them.
+                    if response.status == 200 and self.workers_ready() >= self.workers:
                         return
             except (urllib.error.URLError, ConnectionError, TimeoutError):
                 pass
             time.sleep(0.2)
-        raise SystemExit("gunicorn did not answer /health/ in time")
+        raise SystemExit("gunicorn did not answer /health/ with every worker in time")
+
+    def workers_ready(self):
+        """How many workers have imported the application (gunicorn_config names them)."""
+        ready = 0
+        for pid in self._process_tree():
+            try:
+                ready += Path(f"/proc/{pid}/comm").read_text().strip() == "masthead-web"
+            except (FileNotFoundError, ProcessLookupError):
+                continue
+        return ready
 
     def _process_tree(self):
         pids, queue = [], [self.process.pid]
