@@ -7,7 +7,10 @@ publication, an unpublication, an edit, a move or a change of settings or images
 ``site_fragment(key, compute)``
     A *value* (the navigation's sections, this month's funding figures) worked out at most
     once per ``FRAGMENT_SECONDS`` per process. Values that readers' own actions change (a
-    donation moves the funding bar) are therefore at most a second old.
+    donation moves the funding bar) are therefore at most a second old. A value that only
+    editors change (``only_editors_change=True``: the navigation, the site's settings) is
+    kept until the generation changes, which every such change brings, and at most
+    ``EDITED_SECONDS``; so recomputing it is not a cost every process pays every second.
 
 ``rendered_fragment(key, render)``
     *Rendered HTML* (a page's header and footer, an article's text, the home page's
@@ -44,23 +47,29 @@ from masthead.core import page_tags
 from masthead.core.cache import LocalPages, current_generation
 
 FRAGMENT_SECONDS = 1.0
+# At most how long a value only editors change is kept: the generation replaces it at once
+# after any change made through the application; this bounds a change made around it (a
+# query run by hand), as FRAGMENT_CACHE_SECONDS bounds the rendered fragments.
+EDITED_SECONDS = 60.0
 
 _fragments = {}
 _lock = threading.Lock()
 
 
-def site_fragment(key, compute):
+def site_fragment(key, compute, *, only_editors_change=False):
     """The value of ``compute()`` for ``key``, computed at most once per
-    ``FRAGMENT_SECONDS`` and per page-cache generation in this process. The value is shared
-    by concurrent requests, so it must be something readers of it never change."""
+    ``FRAGMENT_SECONDS`` (``EDITED_SECONDS`` for a value ``only_editors_change``) and per
+    page-cache generation in this process. The value is shared by concurrent requests, so
+    it must be something readers of it never change."""
     generation = current_generation()
     now = time.monotonic()
     entry = _fragments.get(key)
     if entry is not None and entry[0] == generation and entry[1] > now:
         return entry[2]
     value = compute()
+    seconds = EDITED_SECONDS if only_editors_change else FRAGMENT_SECONDS
     with _lock:
-        _fragments[key] = (generation, now + FRAGMENT_SECONDS, value)
+        _fragments[key] = (generation, now + seconds, value)
     return value
 
 

@@ -5,11 +5,12 @@ default site) before it can route the request to a page, and each site setting (
 outlet's name, the sign-up form's wording) with another; it keeps the answers on the request
 only. They depend on nothing but the host, the port and rows that only editors change, and
 saving a Site or a setting starts a new page-cache generation
-(``masthead.core.cache_invalidation``), so each process remembers them for at most a second
-and never across a change. The outlet as emails and other work outside a request see it (the
-default site, its name, absolute links) is here too, and SITE_URL as the one place its address
-is set: the demo gives the default Site SITE_URL's host and port, and ``check --deploy``
-warns when the two disagree (``masthead.core.checks``).
+(``masthead.core.cache_invalidation``), so each process remembers them until the generation
+changes (the site for at most a second, the settings for at most a minute). The outlet as
+emails and other work outside a request see it (the default site, its name, absolute links)
+is here too, and SITE_URL as the one place its address is set: the demo gives the default
+Site SITE_URL's host and port, and ``check --deploy`` warns when the two disagree
+(``masthead.core.checks``).
 """
 
 import contextlib
@@ -76,6 +77,7 @@ def site_settings(model, site, request):
     remembered = fragments.site_fragment(
         ("core:site-settings", model._meta.label, site.pk),
         lambda: _with_pictures(model.for_site(site)),
+        only_editors_change=True,
     )
     clone = copy.copy(remembered)
     # Whatever the request looks up through it (a page's URL, a related row) stays its own;

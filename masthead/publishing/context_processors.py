@@ -15,9 +15,9 @@ def site_navigation(request):
     if site is None:
         return {}
     root = site.root_page
-    # The same for every reader and on every page: looked up at most once a second per
-    # process, and only by templates that show them (lazy, as the querysets were). Most
-    # uses sit in fragments rendered once per publication, so most requests need none.
+    # The same for every reader and on every page: looked up once per generation per process
+    # (at most a minute), and only by templates that show them (lazy, as the querysets were).
+    # Most uses sit in fragments rendered once per publication, so most requests need none.
     return {
         "site_settings": SimpleLazyObject(lambda: SiteSettings.for_request(request)),
         "site_root": root,
@@ -25,12 +25,14 @@ def site_navigation(request):
             lambda: site_fragment(
                 ("publishing:nav-sections", root.pk),
                 lambda: tuple(SectionPage.objects.live().public().child_of(root).in_menu()),
+                only_editors_change=True,
             )
         ),
         "footer_pages": SimpleLazyObject(
             lambda: site_fragment(
                 ("publishing:footer-pages", root.pk),
                 lambda: tuple(StandardPage.objects.live().public().child_of(root)),
+                only_editors_change=True,
             )
         ),
     }

@@ -234,10 +234,10 @@ class PendingRows:
 def kept_authors():
     """``{id: AuthorPage}``: the authors this process has read for bylines. Authors are few
     and on every listing, so they are kept like the outlet's sections
-    (``ArticlePage.section``): for at most a second, and never past a change to any page (a
-    new generation, which renaming or unpublishing an author makes). Readers fill it in;
+    (``ArticlePage.section``): until any page changes (a new generation, which renaming or
+    unpublishing an author makes), and at most a minute. Readers fill it in;
     the pages are shared by concurrent requests, so read them only."""
-    return site_fragment("publishing:authors-by-id", dict)
+    return site_fragment("publishing:authors-by-id", dict, only_editors_change=True)
 
 
 class ArticleQuerySet(PageQuerySet):
@@ -293,20 +293,25 @@ class ArticleQuerySet(PageQuerySet):
 
 
 def kept_sections():
-    """``{path: SectionPage}``: the outlet's sections, looked up at most once a second per
-    process and anew after every change (``masthead.core.fragments``). Shared by
+    """``{path: SectionPage}``: the outlet's sections, looked up once per generation per
+    process (at most a minute) and anew after every change (``masthead.core.fragments``). Shared by
     concurrent requests: read them only."""
     return site_fragment(
         "publishing:sections-by-path",
         lambda: {section.path: section for section in SectionPage.objects.all()},
+        only_editors_change=True,
     )
 
 
 def any_view_restriction():
-    """Whether any page of the outlet is private (has a view restriction): looked up at most
-    once a second per process, and anew after any change to page privacy (a new generation,
-    see ``masthead.core.cache_invalidation``)."""
-    return site_fragment("publishing:any-view-restriction", PageViewRestriction.objects.exists)
+    """Whether any page of the outlet is private (has a view restriction): looked up once per
+    generation per process (at most a minute), and anew after any change to page privacy (a
+    new generation, see ``masthead.core.cache_invalidation``)."""
+    return site_fragment(
+        "publishing:any-view-restriction",
+        PageViewRestriction.objects.exists,
+        only_editors_change=True,
+    )
 
 
 def public(pages):
@@ -342,10 +347,10 @@ def route_to_child(parent, request, path_components, child_model=None):
     Wagtail finds the child by its slug as a plain ``Page`` and then fetches it again as
     its own type. Here the type is known first, so the child comes in its own type at once:
     ``child_model`` when every child has that type (a section holds only articles), or else
-    from the parent's children's types (a handful of rows, looked up at most once a second
-    per process and anew after every change, see ``masthead.core.fragments``). Whatever
-    this does not find (a page of another type, one added a moment ago) goes the usual way,
-    so the answer is always Wagtail's own.
+    from the parent's children's types (a handful of rows, looked up once per generation per
+    process, at most a minute, and anew after every change, see
+    ``masthead.core.fragments``). Whatever this does not find (a page of another type, one
+    added a moment ago) goes the usual way, so the answer is always Wagtail's own.
     """
     if not path_components:
         return Page.route(parent, request, path_components)
@@ -367,11 +372,12 @@ def route_to_child(parent, request, path_components, child_model=None):
 
 def child_type(parent, slug):
     """The model of ``parent``'s child page at ``slug``, or None (no such child a moment
-    ago). The parent's children's types are looked up at most once a second per process,
-    and anew after every change (``masthead.core.fragments``)."""
+    ago). The parent's children's types are looked up once per generation per process (at
+    most a minute), and anew after every change (``masthead.core.fragments``)."""
     types = site_fragment(
         ("publishing:child-types", parent.pk),
         lambda: dict(Page.objects.child_of(parent).values_list("slug", "content_type_id")),
+        only_editors_change=True,
     )
     content_type_id = types.get(slug)
     if content_type_id is None:
@@ -455,10 +461,10 @@ def _request_copy(article):
 class ViewRestrictionsMixin:
     """Wagtail checks every page it serves for view restrictions (privacy) on the page and
     its ancestors, with two queries. Most outlets have no private page at all: while none
-    exists, the answer is known without asking. Whether any exists is looked up at most once
-    a second per process and anew after any change to page privacy (a new generation, see
-    ``masthead.core.cache_invalidation``); once one exists, every page is checked as Wagtail
-    does."""
+    exists, the answer is known without asking. Whether any exists is looked up once per
+    generation per process (at most a minute) and anew after any change to page privacy (a
+    new generation, see ``masthead.core.cache_invalidation``); once one exists, every page is
+    checked as Wagtail does."""
 
     def get_view_restrictions(self):
         if not any_view_restriction():
@@ -911,7 +917,7 @@ class ArticlePage(ServedUrlMixin, ViewRestrictionsMixin, Page):
     @cached_property
     def section(self):
         """The section the article is in (its parent page). The outlet's sections are looked
-        up at most once a second per process (and anew after every change, see
+        up once per generation per process (at most a minute, and anew after every change, see
         ``masthead.core.fragments``), so an article page asks nothing for its own."""
         sections = kept_sections()
         section = sections.get(self.path[: -self.steplen]) if self.depth > 1 else None

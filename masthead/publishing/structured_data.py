@@ -124,11 +124,13 @@ def organization(site_settings, site, base_url):
 
 
 def kept_organization(site_settings, site, base_url):
-    """``organization()``, the same on every page of a site: worked out at most once a
-    second per process and never past a change (``site_fragment``), like the settings it
+    """``organization()``, the same on every page of a site: worked out once per
+    generation per process (at most a minute, ``site_fragment``), like the settings it
     comes from. Shared by concurrent requests: read it only."""
     key = ("publishing:organization", site.pk if site else None, base_url, site_settings.pk)
-    return site_fragment(key, lambda: organization(site_settings, site, base_url))
+    return site_fragment(
+        key, lambda: organization(site_settings, site, base_url), only_editors_change=True
+    )
 
 
 def website(site_settings, site, base_url):
@@ -362,8 +364,9 @@ def page_meta(request, page=None, title="", description="", indexable=True):
 
 def _logo_url(site_settings, base_url):
     """The outlet's logo as a picture for sharing. Pages that are not Wagtail pages (the
-    shop, search) render their metadata for every request, so it is looked up at most once
-    a second per process, and anew after every change (``masthead.core.fragments``)."""
+    shop, search) render their metadata for every request, so it is looked up once per
+    generation per process (at most a minute), and anew after every change
+    (``masthead.core.fragments``)."""
     if site_settings.logo_id is None:
         return ""
 
@@ -372,5 +375,7 @@ def _logo_url(site_settings, base_url):
         return absolute(base_url, rendition.url) if rendition is not None else ""
 
     return site_fragment(
-        ("publishing:logo-url", site_settings.pk, site_settings.logo_id, base_url), find
+        ("publishing:logo-url", site_settings.pk, site_settings.logo_id, base_url),
+        find,
+        only_editors_change=True,
     )

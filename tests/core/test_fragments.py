@@ -546,3 +546,49 @@ def test_a_fragment_that_cannot_be_shared_stays_in_its_process(settings):
     fragments.rendered_fragment(("test", "aside"), render, unshared)
 
     assert len(renders) == 2
+
+
+@pytest.mark.django_db
+def test_a_value_readers_change_is_worked_out_again_after_a_second(monkeypatch):
+    clock = [1000.0]
+    monkeypatch.setattr(fragments.time, "monotonic", lambda: clock[0])
+    computed = []
+
+    def compute():
+        computed.append(1)
+        return len(computed)
+
+    assert fragments.site_fragment("test:funding", compute) == 1
+    clock[0] += fragments.FRAGMENT_SECONDS / 2
+    assert fragments.site_fragment("test:funding", compute) == 1
+    clock[0] += fragments.FRAGMENT_SECONDS
+    assert fragments.site_fragment("test:funding", compute) == 2
+
+
+@pytest.mark.django_db
+def test_a_value_only_editors_change_is_kept_until_the_next_change(monkeypatch):
+    """The navigation, the settings: kept past a second, since any change an editor makes
+    starts a new generation, which renews them at once; and at most EDITED_SECONDS, for a
+    change made around the application."""
+    clock = [1000.0]
+    monkeypatch.setattr(fragments.time, "monotonic", lambda: clock[0])
+    computed = []
+
+    def compute():
+        computed.append(1)
+        return len(computed)
+
+    def value():
+        return fragments.site_fragment("test:navigation", compute, only_editors_change=True)
+
+    assert value() == 1
+    clock[0] += fragments.FRAGMENT_SECONDS * 10
+    assert value() == 1
+
+    page_cache.invalidate_pages()  # what any editor's change does
+    assert value() == 2
+
+    clock[0] += fragments.EDITED_SECONDS - 1
+    assert value() == 2
+    clock[0] += 2
+    assert value() == 3

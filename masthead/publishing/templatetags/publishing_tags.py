@@ -63,15 +63,17 @@ def byline(context, authors):
 
 def _author_names(request):
     """The bylines' author names (linked or not) this process has written for the request's
-    site and address, by author: at most for a second, and never past a change (see
-    ``site_fragment``). An author's page URL took a card as long as its headline. Nothing
-    is kept for a render that sees the database (an editor's, or a preview)."""
+    site and address, by author: until any change (a new generation, see
+    ``site_fragment``) and at most a minute. An author's page URL took a card as long as its
+    headline. Nothing is kept for a render that sees the database (an editor's, or a preview)."""
     if request is None:
         return None
     if "_masthead_author_names" not in request.__dict__:  # once per request, not per card
         kept = None
         if not getattr(request, "is_preview", False) and not sees_the_database(request):
-            kept = site_fragment(("publishing:author-names", *request_key(request)), dict)
+            kept = site_fragment(
+                ("publishing:author-names", *request_key(request)), dict, only_editors_change=True
+            )
         request._masthead_author_names = kept
     return request._masthead_author_names
 
@@ -138,8 +140,9 @@ def corrections_page(context):
     root = context.get("site_root")
     if root is None:
         return None
-    # On every page and the same for every reader: looked up once a second per process.
+    # On every page and the same for every reader: looked up once per generation per process.
     return site_fragment(
         ("publishing:corrections-page", root.pk),
         lambda: CorrectionsPage.objects.live().public().child_of(root).first(),
+        only_editors_change=True,
     )
