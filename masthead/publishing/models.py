@@ -34,7 +34,7 @@ from masthead.core.page_urls import ServedUrlMixin
 from masthead.core.prepared import PreparedQuery, prepare_foreign_key
 
 ARTICLES_PER_PAGE = 20
-# The columns of an article that a listing's card uses (publishing/includes/article_card.html,
+# The columns of an article that a listing's card uses (``article_card`` in publishing_tags,
 # the home page's lead story): its tree place and URL, what it shows, and what Wagtail reads
 # of any page it lists (its type, its locale).
 CARD_COLUMNS = (
@@ -53,7 +53,7 @@ CARD_COLUMNS = (
     "hero_alt_text",
 )
 # The renditions of hero pictures that listings show: article cards
-# (publishing/includes/article_card.html) and the home page's lead story
+# (``publishing_tags.CARD_PICTURE``) and the home page's lead story
 # (publishing/home_page.html).
 CARD_RENDITIONS = ("fill-400x267|format-webp", "fill-800x533|format-webp")
 LEAD_RENDITIONS = tuple(

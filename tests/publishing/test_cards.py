@@ -343,3 +343,66 @@ def test_cards_kept_and_cards_rendered_afresh_side_by_side_are_the_same_cards(
     for card in cards(mixed):
         assert "<img" in card
         assert 'class="byline"' in card
+
+
+@pytest.mark.django_db
+def test_a_card_escapes_what_editors_typed_and_shows_each_part_once(tree):
+    article = make_article(
+        tree.section,
+        [make_author(tree.author_index, "Di <b>Vale</b>")],
+        title='Quay "works" <script>alert(1)</script> & more',
+        standfirst="Less <i>than</i> & greater",
+        article_type=ArticlePage.ArticleType.ANALYSIS,
+        hero_image=make_image("Quay", 800, 600),
+    )
+    html = render("{% article_card article %}", article=article)
+    assert html.count('<article class="card">') == 1
+    assert "<script>" not in html and "<b>" not in html and "<i>" not in html
+    assert "Quay &quot;works&quot; &lt;script&gt;alert(1)&lt;/script&gt; &amp; more" in html
+    assert '<p class="card__standfirst">Less &lt;i&gt;than&lt;/i&gt; &amp; greater</p>' in html
+    assert "Di &lt;b&gt;Vale&lt;/b&gt;</a>" in html
+    assert '<p class="type-label type-label--analysis">Analysis</p>' in html
+    assert f'<h3 class="card__headline"><a href="{article.url}">' in html
+    (img,) = re.findall(r"<img [^>]*>", html)
+    assert 'alt="" ' in img and 'loading="lazy"' in img
+    assert "fill-400x267" in img and "fill-800x533" in img and " 800w" in img
+    assert re.search(r'<time datetime="[^"]+">\d{1,2} \w+ \d{4}</time></p>', html)
+
+
+@pytest.mark.django_db
+def test_a_compact_card_has_no_picture_or_standfirst_and_any_other_heading_is_h2(tree):
+    article = make_article(
+        tree.section,
+        [make_author(tree.author_index, "Ed Fell")],
+        title="Ferry fares frozen",
+        standfirst="For a year.",
+        hero_image=make_image("Ferry", 800, 600),
+    )
+    compact = render("{% article_card article compact=2 %}", article=article)
+    assert compact.startswith('<article class="card card--compact">')
+    assert "<img" not in compact and "card__standfirst" not in compact
+    assert "type-label" not in compact  # plain news has no label
+    assert "Ed Fell</a>" in compact
+    full = render('{% article_card article heading="h2" compact=0 %}', article=article)
+    assert full.startswith('<article class="card">')
+    assert '<h2 class="card__headline">' in full and "</h2>" in full and "<img" in full
+
+
+@pytest.mark.django_db
+def test_a_card_is_kept_once_for_every_listing_and_renewed_by_a_change(tree, settings):
+    settings.FRAGMENT_CACHE_SECONDS = 600
+    article = make_article(tree.section, [make_author(tree.author_index, "Fay Holm")])
+    first = render("{% article_card article %}", article=article)
+    # Changed behind the outlet's back: the kept card is shown, here and in other processes
+    # (which take it from the shared cache)...
+    ArticlePage.objects.filter(pk=article.pk).update(title="Renamed behind the back")
+    renamed = ArticlePage.objects.get(pk=article.pk)
+    assert render("{% article_card article %}", article=renamed) == first
+    fragments.rendered_fragments.clear()
+    assert render("{% article_card article %}", article=renamed) == first
+    # ...with a heading or a size of its own kept apart, and a new generation renders anew.
+    assert "Renamed behind the back" in render(
+        '{% article_card article heading="h2" %}', article=renamed
+    )
+    invalidate_pages()
+    assert "Renamed behind the back" in render("{% article_card article %}", article=renamed)

@@ -81,22 +81,27 @@ def parsed_filters(specs):
     return tuple(parsed_filter(spec) for spec in Filter.expand_spec(list(specs)))
 
 
+def srcset_img(image, specs, attrs):
+    """What ``{% srcset_image image <specs> <attrs> %}`` writes, for a picture: Wagtail's
+    ``ResponsiveImage``, written as ``img_tag`` writes a picture. ``specs`` is a tuple."""
+    renditions = list(get_renditions_or_not_found(image, parsed_filters(specs)).values())
+    if len(renditions) > 1:
+        attrs["srcset"] = ", ".join(f"{each.url} {each.width}w" for each in renditions)
+    return img_tag(renditions[0], attrs)
+
+
 class SrcsetImageNode(wagtail_tags.SrcsetImageNode):
     def get_filters(self):
         return parsed_filters(tuple(self.filter_specs))
 
     def render(self, context):
-        # Wagtail's ResponsiveImage, written as img_tag writes a picture.
         if self.output_var_name:
             return super().render(context)
         image = self.validate_image(context)
         if not image:
             return ""
-        renditions = list(get_renditions_or_not_found(image, self.get_filters()).values())
         attrs = {key: value.resolve(context) for key, value in self.attrs.items()}
-        if len(renditions) > 1:
-            attrs["srcset"] = ", ".join(f"{each.url} {each.width}w" for each in renditions)
-        return img_tag(renditions[0], attrs)
+        return srcset_img(image, tuple(self.filter_specs), attrs)
 
 
 class PictureNode(wagtail_tags.PictureNode):

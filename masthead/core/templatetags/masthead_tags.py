@@ -258,6 +258,21 @@ def request_key(request):
     return key
 
 
+def storing_request(context):
+    """The request a fragment rendered with ``context`` is stored for, or None when this
+    render must not use the store: no request (an email, the 500 page), an editor's
+    preview, a visitor the page cache would not serve either (signed in, or with a flash
+    message), or a fragment inside another (the outer one stores it)."""
+    request = context.get("request")
+    if request is None or getattr(request, "is_preview", False):
+        return None
+    if sees_the_database(request):
+        return None
+    if context.get(CAPTURING) is not None:
+        return None
+    return request
+
+
 class LiveNode(template.Node):
     """``{% live %}...{% endlive %}`` inside a fragment: rendered for every request, with the
     page's own context (variables set inside the fragment, by ``with`` or ``for``, are not
@@ -287,16 +302,10 @@ class FragmentNode(template.Node):
         self.per_page = per_page
 
     def key(self, context):
-        """The store key, or None when this render must not use the store: no request (an
-        email, the 500 page), an editor's preview, a visitor the page cache would not serve
-        either (signed in, or with a flash message), a fragment inside another (the outer
-        one stores it), or for a per-page fragment no published page."""
-        request = context.get("request")
-        if request is None or getattr(request, "is_preview", False):
-            return None
-        if sees_the_database(request):
-            return None
-        if context.get(CAPTURING) is not None:
+        """The store key, or None when this render must not use the store (see
+        ``storing_request``; and for a per-page fragment, no published page)."""
+        request = storing_request(context)
+        if request is None:
             return None
         parts = [_key_part(key.resolve(context)) for key in self.keys]
         if self.per_page:

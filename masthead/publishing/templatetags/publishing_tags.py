@@ -2,23 +2,27 @@
 JSON-LD structured data, the header's current section, the footer's corrections link, and
 the byline and type label every article card shows.
 
-The byline and the type label are tags, not included templates, because a listing shows
-them on every card: an ``{% include %}`` of a few lines cost more than the whole card's
-headline and picture (about a sixth of a home page's cold render for 33 cards)."""
+The card, the byline and the type label are tags, not included templates, because a
+listing shows them on every card: an ``{% include %}`` of a few lines cost more than the whole
+card's headline and picture (about a sixth of a home page's cold render for 33 cards), and the
+card's own template, included 34 times, was a further tenth of it."""
 
 import functools
+import hashlib
 import json
+from pathlib import Path
 
 from django import template
 from django.core.serializers.json import DjangoJSONEncoder
 from django.utils import translation
-from django.utils.html import format_html, format_html_join
+from django.utils.html import conditional_escape, format_html, format_html_join
 from django.utils.safestring import mark_safe
 from wagtail.models import Page
 
 from masthead.core.cache import sees_the_database
-from masthead.core.fragments import site_fragment
-from masthead.core.templatetags.masthead_tags import request_key
+from masthead.core.fragments import Share, fragment_seconds, rendered_fragment, site_fragment
+from masthead.core.templatetags.masthead_images import srcset_img
+from masthead.core.templatetags.masthead_tags import day, request_key, storing_request
 from masthead.core.translated import translated
 from masthead.publishing.models import ArticlePage, CorrectionsPage
 from masthead.publishing.structured_data import page_meta as build_page_meta
@@ -44,13 +48,72 @@ def json_ld(data):
     return json_ld_script(data)
 
 
+# A card's picture: what ``{% srcset_image article.card_image fill-{400x267,800x533}
+# format-webp sizes=... alt="" loading="lazy" %}`` would write.
+CARD_PICTURE = ("fill-{400x267,800x533}", "format-webp")
+CARD_PICTURE_SIZES = "(min-width: 64em) 20rem, (min-width: 40em) 45vw, 100vw"
+# Cards rendered by another version of this module are not taken from the shared cache.
+_CARD_SHARE = Share(
+    dump=str,
+    load=lambda data: mark_safe(data) if isinstance(data, str) else None,  # noqa: S308
+    version=hashlib.blake2b(Path(__file__).read_bytes(), digest_size=16).hexdigest(),
+)
+
+
+@register.simple_tag(takes_context=True)
+def article_card(context, article, heading="h3", compact=False):
+    """An article's card in a listing: its picture (unless ``compact``), type, headline (an
+    ``h3``, or an ``h2`` for any other ``heading``), standfirst (unless ``compact``), byline
+    and day. The same wherever the article is listed with the same heading and size, so it
+    is kept as a fragment (``masthead.core.fragments``): search results and listings reuse
+    it. Written here rather than in an included template, which cost a tenth of a home page
+    rendered afresh."""
+    compact = bool(compact)
+    request = context.get("request")
+    storing = storing_request(context) if fragment_seconds() > 0 else None
+    if storing is None:
+        return _card(article, heading, compact, request)
+    key = ("masthead:fragment", "card", request_key(storing), article.pk, heading, compact)
+    return rendered_fragment(key, lambda: _card(article, heading, compact, request), _CARD_SHARE)
+
+
+def _card(article, heading, compact, request):
+    parts = ['<article class="card card--compact">' if compact else '<article class="card">']
+    if not compact:
+        picture = article.card_image
+        if picture:
+            attrs = {"sizes": CARD_PICTURE_SIZES, "alt": "", "loading": "lazy"}
+            img = srcset_img(picture, CARD_PICTURE, attrs)
+            parts.append(f'\n  <div class="card__image">{img}</div>')
+    parts.append('\n  <div class="card__text">')
+    label = type_label(article)
+    if label:
+        parts.append(f"\n    {label}")
+    level = "h3" if heading == "h3" else "h2"
+    url = conditional_escape(article.get_url(request=request))
+    title = conditional_escape(article.title)
+    parts.append(f'\n    <{level} class="card__headline"><a href="{url}">{title}</a></{level}>')
+    if not compact:
+        standfirst = conditional_escape(article.standfirst)
+        parts.append(f'\n    <p class="card__standfirst">{standfirst}</p>')
+    meta = byline_html(article.author_list, request)
+    if article.first_published_at:
+        meta = f"{meta} {day(article.first_published_at)}"
+    parts.append(f'\n    <p class="card__meta">{meta}</p>\n  </div>\n</article>')
+    return mark_safe("".join(parts))  # noqa: S308 - every value escaped above or by its tag
+
+
 @register.simple_tag(takes_context=True)
 def byline(context, authors):
     """ "By A, B and C": each author linked to their page while it is live (as ``pageurl``
     links it: relative on the request's own site). Nothing when there are no authors."""
+    return byline_html(authors, context.get("request"))
+
+
+def byline_html(authors, request):
+    """The byline of ``authors`` for ``request`` (see ``byline``)."""
     if not authors:
         return ""
-    request = context.get("request")
     kept = _author_names(request)
     names = [_author_name(author, request, kept) for author in authors]
     if len(names) == 1:
