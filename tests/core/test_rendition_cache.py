@@ -7,6 +7,7 @@ from unittest import mock
 import pytest
 from django.core.cache import caches
 from django.test import override_settings
+from wagtail.images.models import Filter
 
 from masthead.settings import cache_from_url
 from tests.publishing.factories import make_image
@@ -77,3 +78,33 @@ def test_the_settings_keep_renditions_with_the_backend_that_marks_them(tmp_path)
         "masthead.core.rendition_cache.RenditionRedisCache"
     )
     assert beside_redis["CACHES"]["renditions"]["LOCATION"] == url
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("renditions", list(renditions_caches()))
+def test_renditions_are_written_without_their_picture(renditions, django_assert_num_queries):
+    """Wagtail's renditions carry the picture they were read with; the cache keeps them
+    without it (it was unpickled at every render, then replaced by the picture rendered)."""
+    locmem = {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}
+    with override_settings(CACHES={"default": locmem, "renditions": renditions}):
+        cache = caches["renditions"]
+        cache.clear()
+        image = make_image("Quay at noon", 900, 600)
+        made = image.get_renditions(*SPECS)
+        assert all(rendition.image is image for rendition in made.values())
+        for spec, rendition in made.items():
+            key = type(rendition).construct_cache_key(
+                image, Filter(spec=spec).get_cache_key(image), spec
+            )
+            stored = cache.get(key)
+            assert stored.pk == rendition.pk
+            assert stored._state.fields_cache == {}
+            assert stored.__dict__["file"] == rendition.file.name  # not the file, its name
+        fresh = type(image).objects.get(pk=image.pk)
+        with django_assert_num_queries(0):
+            again = fresh.get_renditions(*SPECS)
+            assert [rendition.image.title for rendition in again.values()] == ["Quay at noon"] * 2
+        assert {spec: r.url for spec, r in again.items()} == {
+            spec: r.url for spec, r in made.items()
+        }
+        cache.clear()
