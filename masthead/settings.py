@@ -153,6 +153,8 @@ MIDDLEWARE = [
     # Inside the page cache: a response made for a signed-in reader is private before the
     # cache sees it.
     "masthead.readers.sessions.ReaderMiddleware",
+    # The settings' language and time zone active for the view (masthead.core.middleware).
+    "masthead.core.middleware.DefaultLanguageAndZoneMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "wagtail.contrib.redirects.middleware.RedirectMiddleware",
     # A limit that must hold could not be checked (Redis down): "try again shortly", 503.

@@ -2,9 +2,11 @@
 
 import logging
 
+from django.conf import settings
 from django.http import HttpResponseBadRequest, JsonResponse, QueryDict
 from django.shortcuts import render
 from django.urls import reverse
+from django.utils import timezone, translation
 
 from masthead.core import ratelimit, views
 
@@ -90,3 +92,28 @@ class LimitsUnavailableMiddleware:
         # Expected while Redis is down, and already logged once per refusal: no email.
         response._has_been_logged = True
         return response
+
+
+class DefaultLanguageAndZoneMiddleware:
+    """Make the outlet's language and time zone (``LANGUAGE_CODE``, ``TIME_ZONE``) the active
+    ones while a view runs and its page renders: the ones Django uses anyway while none is
+    active, so nothing a reader sees changes.
+
+    Django looks the active language and time zone up in context-local storage for every
+    translated word, reversed URL and shown date, and while none is active each look-up
+    raises and catches an exception before it falls back to the settings: 2.5 µs instead of
+    1 µs, some two hundred times on a page rendered afresh. Placed inside the page cache,
+    whose hits need neither. Whatever a view activates itself (the admin, an editor's own
+    language and zone) it activates over these, as before."""
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        translation.activate(settings.LANGUAGE_CODE)
+        timezone.activate(timezone.get_default_timezone())
+        try:
+            return self.get_response(request)
+        finally:
+            translation.deactivate()
+            timezone.deactivate()

@@ -14,6 +14,9 @@ import functools
 from django.conf import settings
 from django.core.signals import setting_changed
 from django.urls import NoReverseMatch, get_script_prefix, get_urlconf, reverse
+from wagtail.models import Site
+
+from masthead.core.fragments import site_fragment
 
 
 @functools.lru_cache(maxsize=16_384)
@@ -32,7 +35,20 @@ setting_changed.connect(_forget_served_paths)
 
 
 class ServedUrlMixin:
-    """Wagtail's ``Page.get_url_parts``, its ``reverse()`` remembered (see above)."""
+    """Wagtail's ``Page.get_url_parts``, its ``reverse()`` remembered (see above), and the
+    sites' root paths kept per process until the generation changes (Wagtail reads them
+    from the shared cache once per request: a file read, or a round trip to Redis)."""
+
+    def _get_site_root_paths(self, cache_object=None):
+        cache_object = cache_object or self
+        try:
+            return cache_object._wagtail_cached_site_root_paths
+        except AttributeError:
+            paths = site_fragment(
+                "core:site-root-paths", Site.get_site_root_paths, only_editors_change=True
+            )
+            cache_object._wagtail_cached_site_root_paths = paths
+            return paths
 
     def get_url_parts(self, request=None):
         if settings.WAGTAIL_I18N_ENABLED:

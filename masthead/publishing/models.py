@@ -1027,7 +1027,8 @@ class ArticlePage(ServedUrlMixin, ViewRestrictionsMixin, Page):
         if any_view_restriction():
             siblings = live_articles().sibling_of(self, inclusive=False)
             return list(with_hero_renditions(siblings)[:3])
-        return _related_articles(self.path[: -self.steplen], self.depth, self.pk)
+        siblings = Page._get_children_path_interval(self.path[: -self.steplen])
+        return _related_articles(*siblings, self.depth, self.pk)
 
 
 # The article page's own queries, compiled once per process (masthead.core.prepared).
@@ -1043,9 +1044,11 @@ _corrections_of = PreparedQuery(
     lambda pk: ArticleCorrection.objects.filter(article_id=pk).order_by("date")
 )
 _sources_of = PreparedQuery(lambda pk: ArticleSource.objects.filter(article_id=pk))
+# The section's articles by their tree paths as a range (treebeard's own way to its
+# children), which the path's index answers; ``path LIKE 'prefix%'`` read every page.
 _related_articles = PreparedQuery(
-    lambda parent_path, depth, pk: with_hero_renditions(
-        _live_articles().filter(path__startswith=parent_path, depth=depth).exclude(pk=pk)
+    lambda first_path, last_path, depth, pk: with_hero_renditions(
+        _live_articles().filter(path__range=(first_path, last_path), depth=depth).exclude(pk=pk)
     )[:3]
 )
 

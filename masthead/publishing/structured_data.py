@@ -30,6 +30,7 @@ from wagtail.models import Site
 
 from masthead.core.fragments import site_fragment
 from masthead.core.models import SiteSettings
+from masthead.core.templatetags.masthead_images import parsed_filter
 from masthead.publishing.models import (
     ArticlePage,
     AuthorPage,
@@ -71,7 +72,8 @@ def _renditions(image, specs):
     missing = [spec for spec in specs if spec not in known]
     if missing:
         try:
-            known.update(image.get_renditions(*missing))
+            # Filters parsed once per process (parsing checks each operation with inspect).
+            known.update(image.get_renditions(*map(parsed_filter, missing)))
         except OSError:
             # A lost image file must not take the page down; the metadata goes without it.
             known.update(dict.fromkeys(missing))

@@ -52,3 +52,28 @@ def test_a_page_on_two_sites_is_given_the_requests_site(pages):
     request = RequestFactory().get("/", HTTP_HOST="second.example")
     assert article.get_url_parts(request) == wagtails_own(article, request)
     assert article.get_full_url(request) == "http://second.example/news/cafe-opens-on-the-quay/"
+
+
+@pytest.mark.django_db
+def test_the_sites_root_paths_are_read_once_until_a_site_changes(pages, monkeypatch):
+    article = pages[-1]
+    article.get_url_parts(RequestFactory().get("/"))
+    reads = []
+    original = Site.get_site_root_paths
+    monkeypatch.setattr(Site, "get_site_root_paths", lambda: reads.append(1) or original())
+    for _ in range(3):  # three requests, each with the page as its own instance
+        page = Page.objects.get(pk=article.pk).specific
+        assert page.get_url_parts(RequestFactory().get("/"))[2] == "/news/cafe-opens-on-the-quay/"
+    assert reads == []
+    site = Site.objects.get(is_default_site=True)
+    site.hostname = "renamed.example"
+    try:
+        site.save()  # a new generation
+        page = Page.objects.get(pk=article.pk).specific
+        assert page.get_full_url(RequestFactory().get("/")) == (
+            "http://renamed.example/news/cafe-opens-on-the-quay/"
+        )
+        assert reads == [1]
+    finally:
+        # Wagtail keeps the paths in the shared cache, which outlives the rolled-back rename.
+        Site.clear_site_root_paths_cache()

@@ -10,7 +10,6 @@ written directly (``img_tag``) rather than through Django's ``flatatt``. Same sy
 output: ``{% load masthead_images %}`` in place of ``{% load wagtailimages_tags %}``.
 """
 
-import html
 from functools import cache
 
 from django import template
@@ -19,6 +18,8 @@ from django.utils.safestring import mark_safe
 from wagtail.images.models import Filter
 from wagtail.images.shortcuts import get_rendition_or_not_found, get_renditions_or_not_found
 from wagtail.images.templatetags import wagtailimages_tags as wagtail_tags
+
+from masthead.core.escaping import escape
 
 register = template.Library()
 
@@ -29,10 +30,6 @@ def parsed_filter(spec):
     filter_ = Filter(spec=spec)
     filter_.operations  # noqa: B018 - parsed now, and a bad spec fails here
     return filter_
-
-
-def _attribute(value):
-    return value.__html__() if hasattr(value, "__html__") else html.escape(str(value))
 
 
 def img_tag(rendition, extra_attributes):
@@ -49,8 +46,8 @@ def img_tag(rendition, extra_attributes):
         if value is not None and not isinstance(value, bool)
     )
     flags = sorted(name for name, value in attrs.items() if value is True)
-    written = "".join(f' {_attribute(name)}="{_attribute(value)}"' for name, value in pairs)
-    written += "".join(f" {_attribute(name)}" for name in flags)
+    written = "".join(f' {escape(name)}="{escape(value)}"' for name, value in pairs)
+    written += "".join(f" {escape(name)}" for name in flags)
     return mark_safe(f"<img{written}>")  # noqa: S308 - every name and value escaped above
 
 

@@ -12,7 +12,6 @@ from django import template
 from django.db.models import Model
 from django.template.base import token_kwargs
 from django.template.loader import render_to_string
-from django.utils.html import format_html
 from django.utils.safestring import mark_safe
 from django.utils.timezone import template_localtime
 from django.utils.translation import gettext_lazy as _
@@ -20,6 +19,7 @@ from wagtail.models import Page, Site
 
 from masthead.core.cache import sees_the_database
 from masthead.core.embeds import PLAYER_FEATURES, SANDBOX, player_for
+from masthead.core.escaping import format_html
 from masthead.core.fragments import Share, fragment_seconds, rendered_fragment
 from masthead.core.links import is_safe_link
 from masthead.core.slots import slot_parts

@@ -3,9 +3,9 @@
 import hashlib
 
 from django import template
-from django.utils.html import format_html
 from django.utils.safestring import mark_safe
 
+from masthead.core.escaping import format_html
 from masthead.core.fragments import site_fragment
 from masthead.newsletter import services, tokens
 

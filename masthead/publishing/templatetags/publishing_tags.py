@@ -15,11 +15,11 @@ from pathlib import Path
 from django import template
 from django.core.serializers.json import DjangoJSONEncoder
 from django.utils import translation
-from django.utils.html import conditional_escape, format_html, format_html_join
-from django.utils.safestring import mark_safe
+from django.utils.safestring import SafeString, mark_safe
 from wagtail.models import Page
 
 from masthead.core.cache import sees_the_database
+from masthead.core.escaping import escape, format_html
 from masthead.core.fragments import Share, fragment_seconds, rendered_fragment, site_fragment
 from masthead.core.templatetags.masthead_images import srcset_img
 from masthead.core.templatetags.masthead_tags import day, request_key, storing_request
@@ -90,11 +90,11 @@ def _card(article, heading, compact, request):
     if label:
         parts.append(f"\n    {label}")
     level = "h3" if heading == "h3" else "h2"
-    url = conditional_escape(article.get_url(request=request))
-    title = conditional_escape(article.title)
+    url = escape(article.get_url(request=request))
+    title = escape(article.title)
     parts.append(f'\n    <{level} class="card__headline"><a href="{url}">{title}</a></{level}>')
     if not compact:
-        standfirst = conditional_escape(article.standfirst)
+        standfirst = escape(article.standfirst)
         parts.append(f'\n    <p class="card__standfirst">{standfirst}</p>')
     meta = byline_html(article.author_list, request)
     if article.first_published_at:
@@ -119,7 +119,7 @@ def byline_html(authors, request):
     if len(names) == 1:
         listed = names[0]
     else:
-        others = format_html_join(", ", "{}", ((name,) for name in names[:-1]))
+        others = SafeString(", ".join(map(escape, names[:-1])))
         listed = format_html("{} {} {}", others, translated("and"), names[-1])
     return format_html('<span class="byline">{} {}</span>', translated("By"), listed)
 
