@@ -24,13 +24,14 @@ from masthead.core.images import clean_uploaded_image
 from masthead.core.retention import clear_expired_sessions, prune_task_results
 from masthead.core.scheduler import register_periodic_job
 from masthead.core.sites import default_site_matches_site_url, use_site_url_for_default_site
-from masthead.core.templatetags import masthead_i18n
+from masthead.core.templatetags import masthead_i18n, masthead_urls
 
 
 def connect():
     """Connect the page-cache invalidation to page, model and publishing events, and the
     metadata stripping to the saving of images."""
     masthead_i18n.install()
+    masthead_urls.install()
     page_published.connect(invalidate_now_and_after_commit, dispatch_uid="masthead-cache-publish")
     page_unpublished.connect(
         invalidate_now_and_after_commit, dispatch_uid="masthead-cache-unpublish"
