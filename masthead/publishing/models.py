@@ -468,7 +468,10 @@ class ViewRestrictionsMixin:
 
     def get_view_restrictions(self):
         if not any_view_restriction():
-            return PageViewRestriction.objects.none()
+            # Known to be empty, so iterating it (Wagtail's check) compiles no SQL either.
+            restrictions = PageViewRestriction.objects.none()
+            restrictions._result_cache = []
+            return restrictions
         return super().get_view_restrictions()
 
 

@@ -3,6 +3,7 @@ listing fetches at once and only for the cards it renders afresh (``ListingBatch
 the section an article names without a query of its own."""
 
 import re
+from unittest import mock
 
 import pytest
 from django.core.cache import cache
@@ -406,3 +407,28 @@ def test_a_card_is_kept_once_for_every_listing_and_renewed_by_a_change(tree, set
     )
     invalidate_pages()
     assert "Renamed behind the back" in render("{% article_card article %}", article=renamed)
+
+
+@pytest.mark.django_db
+def test_a_page_with_no_private_page_anywhere_asks_nothing_about_privacy(tree):
+    from django.db.models.sql.compiler import SQLCompiler
+    from wagtail.models import PageViewRestriction
+
+    article = make_article(tree.section, [make_author(tree.author_index, "Gil Marsh")])
+    restrictions = article.get_view_restrictions()
+    compiled = []
+    original = SQLCompiler.as_sql
+
+    def as_sql(compiler, *args, **kwargs):
+        compiled.append(compiler.query.model)
+        return original(compiler, *args, **kwargs)
+
+    with mock.patch.object(SQLCompiler, "as_sql", as_sql):
+        assert list(restrictions) == []  # what Wagtail's check does with them
+        assert not restrictions.exists()
+    assert compiled == []
+    # Still a queryset for the admin, and once a page is private, the page's own answer.
+    assert list(restrictions.order_by("-page__depth")) == []
+    PageViewRestriction.objects.create(page=article, restriction_type=PageViewRestriction.LOGIN)
+    invalidate_pages()
+    assert [each.page_id for each in article.get_view_restrictions()] == [article.pk]
