@@ -3,10 +3,12 @@
 import hashlib
 
 from django import template
-from django.utils.safestring import mark_safe
+from django.urls import reverse
+from django.utils.safestring import SafeString, mark_safe
 
-from masthead.core.escaping import format_html
+from masthead.core.escaping import escape, format_html
 from masthead.core.fragments import site_fragment
+from masthead.core.translated import translated
 from masthead.newsletter import services, tokens
 
 register = template.Library()
@@ -86,6 +88,92 @@ def newsletter_choices(signup, form_id):
             )
             for newsletter in signup["newsletters"]
         )
+    )
+
+
+def _first_error(errors, field):
+    messages = errors.get(field) if errors else None
+    return messages[0] if messages else None
+
+
+@register.simple_tag
+def newsletter_form_start(signup, form_id, heading="", text=""):
+    """The sign-up form (includes/signup_form_body.html) up to its live part: the heading
+    (``heading``, or the settings'), ``text``, the newsletters to choose (or the only one),
+    the email and name fields with a refused sign-up's values and errors, and the trap for
+    bots. Written here rather than in the template: two forms on every page, some forty
+    template variables and tags each, were a tenth of a page rendered afresh."""
+    fid = escape(form_id)
+    errors = signup["errors"]
+    parts = [
+        f'\n<section class="cta cta--newsletter newsletter-signup" '
+        f'aria-labelledby="{fid}-heading">\n'
+        f'  <h2 id="{fid}-heading">{escape(heading or signup["heading"] or "")}</h2>\n'
+    ]
+    if text:
+        parts.append(f"  <p>{escape(text)}</p>\n")
+    parts.append(
+        f'  <form class="newsletter-signup__form" method="post" '
+        f'action="{escape(reverse("newsletter:subscribe"))}" '
+        f"data-newsletter-signup data-attribution>\n"
+    )
+    error = _first_error(errors, "newsletters")
+    if error:
+        parts.append(
+            f'    <p class="form-error" id="{fid}-newsletters-error">{escape(error)}</p>\n'
+        )
+    newsletters = signup["newsletters"]
+    if len(newsletters) == 1:
+        only = newsletters[0]
+        receive = translated("You will receive: %(name)s.") % {"name": escape(only.name)}
+        description = f" {escape(only.description)}" if only.description else ""
+        parts.append(
+            f'    <input type="hidden" name="newsletters" value="{escape(only.pk)}">\n'
+            f'    <p class="newsletter-signup__only">{receive}{description}</p>\n'
+        )
+    else:
+        parts.append(
+            '    <fieldset class="newsletter-signup__choices">\n'
+            f"      <legend>{escape(translated('Choose your newsletters'))}</legend>\n"
+            f"      {newsletter_choices(signup, form_id)}\n"
+            "    </fieldset>\n"
+        )
+    error = _first_error(errors, "email")
+    invalid = f' aria-invalid="true" aria-describedby="{fid}-email-error"' if error else ""
+    parts.append(
+        '    <div class="field">\n'
+        f'      <label for="{fid}-email">{escape(translated("Email address"))}</label>\n'
+        f'      <input type="email" id="{fid}-email" name="email" required maxlength="254" '
+        f'autocomplete="email" value="{escape(signup["email"])}"{invalid}>\n'
+    )
+    if error:
+        parts.append(f'      <p class="form-error" id="{fid}-email-error">{escape(error)}</p>\n')
+    parts.append(
+        "    </div>\n"
+        '    <div class="field">\n'
+        f'      <label for="{fid}-name">{escape(translated("Your name (optional)"))}</label>\n'
+        f'      <input type="text" id="{fid}-name" name="name" maxlength="150" '
+        f'autocomplete="name" value="{escape(signup["name"])}">\n'
+        "    </div>\n"
+        '    <div class="newsletter-signup__trap" aria-hidden="true">\n'
+        f'      <label for="{fid}-website">{escape(translated("Leave this field empty"))}</label>\n'
+        f'      <input type="text" id="{fid}-website" name="website" tabindex="-1" '
+        'autocomplete="off">\n'
+        "    </div>\n    "
+    )
+    return SafeString("".join(parts))
+
+
+@register.simple_tag
+def newsletter_form_end(signup, form_id):
+    """The sign-up form after its live part: the consent wording and the button."""
+    fid = escape(form_id)
+    return SafeString(
+        f'\n    <p class="newsletter-signup__consent" id="{fid}-consent">'
+        f"{escape(signup['consent_wording'])}</p>\n"
+        f'    <button type="submit" class="button" aria-describedby="{fid}-consent">'
+        f"{escape(translated('Sign up'))}</button>\n"
+        "  </form>\n</section>\n"
     )
 
 
