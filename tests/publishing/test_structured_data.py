@@ -304,3 +304,31 @@ def test_tag_page_has_its_own_title_and_description(client, outlet):
     assert head.meta["og:title"] == "Wildlife"
     assert head.meta["description"] == "Articles about Wildlife"
     assert "robots" not in head.meta
+
+
+@pytest.mark.django_db
+def test_what_editors_typed_is_escaped_in_every_head_element(client, outlet):
+    tree, writer = outlet
+    hostile = 'Quay "works" <script>alert(1)</script> & more'
+    make_article(
+        tree.section,
+        [writer],
+        title=hostile,
+        slug="quay-works",
+        standfirst='Costs <b>rise</b> & "fall"',
+        hero_image=make_image("Quay", width=1200, height=800),
+        hero_alt_text='A "quay" <at> dusk & dawn',
+        tags=["Roads & <rail>"],
+    )
+    response = client.get("/news/quay-works/")
+    assert response.status_code == 200
+    page = response.content.decode()
+    head = page[: page.index("</head>")]
+    assert "<script>alert" not in head and "<b>" not in head and "<rail>" not in head
+    reader = HeadReader()
+    reader.feed(page)
+    assert reader.meta["og:title"] == hostile
+    assert reader.meta["twitter:title"] == hostile
+    assert reader.meta["description"] == 'Costs rise & "fall"'
+    assert reader.meta["og:image:alt"] == 'A "quay" <at> dusk & dawn'
+    assert reader.meta_lists["article:tag"] == ["Roads & <rail>"]

@@ -14,6 +14,7 @@ from pathlib import Path
 
 from django import template
 from django.core.serializers.json import DjangoJSONEncoder
+from django.urls import reverse
 from django.utils import translation
 from django.utils.safestring import SafeString, mark_safe
 from wagtail.models import Page
@@ -195,6 +196,73 @@ def page_meta(context):
         description=context.get("meta_description", ""),
         indexable=not context.get("meta_noindex", False),
     )
+
+
+@register.simple_tag(takes_context=True)
+def page_meta_tags(context):
+    """The ``<meta>`` and ``<link>`` elements and the JSON-LD of the page being rendered
+    (its ``PageMeta``, see ``page_meta``), for the ``head`` slot: the description, the
+    canonical URL, Open Graph's and X's cards, an article's times, authors, section and
+    topics, the feeds (the home page also offers the Atom feed) and the structured data.
+    Written here rather than in a template, as a listing's cards are: about thirty template
+    variables on every page rendered afresh."""
+    meta = page_meta(context)
+    if not meta:
+        return ""
+    description = escape(meta.description)
+    canonical = escape(meta.canonical_url)
+    title = escape(meta.title)
+    tags = [
+        f'<meta name="description" content="{description}">',
+        f'<link rel="canonical" href="{canonical}">',
+    ]
+    if not meta.indexable:
+        tags.append('<meta name="robots" content="noindex">')
+    tags += [
+        f'<meta property="og:type" content="{escape(meta.og_type)}">',
+        f'<meta property="og:site_name" content="{escape(meta.site_name)}">',
+        f'<meta property="og:title" content="{title}">',
+        f'<meta property="og:description" content="{description}">',
+        f'<meta property="og:url" content="{canonical}">',
+        '<meta property="og:locale" content="en_GB">',
+    ]
+    if meta.image_url:
+        tags.append(f'<meta property="og:image" content="{escape(meta.image_url)}">')
+        if meta.image_alt:
+            tags.append(f'<meta property="og:image:alt" content="{escape(meta.image_alt)}">')
+    if meta.published_time:
+        tags += [
+            f'<meta property="article:published_time" content="{escape(meta.published_time)}">',
+            f'<meta property="article:modified_time" content="{escape(meta.modified_time)}">',
+        ]
+    tags += [
+        f'<meta property="article:author" content="{escape(url)}">' for url in meta.author_urls
+    ]
+    if meta.section:
+        tags.append(f'<meta property="article:section" content="{escape(meta.section)}">')
+    tags += [f'<meta property="article:tag" content="{escape(tag)}">' for tag in meta.tags]
+    tags += [
+        f'<meta name="twitter:card" content="{escape(meta.twitter_card)}">',
+        f'<meta name="twitter:title" content="{title}">',
+        f'<meta name="twitter:description" content="{description}">',
+    ]
+    if meta.image_url:
+        tags.append(f'<meta name="twitter:image" content="{escape(meta.image_url)}">')
+    page, root = context.get("page"), context.get("site_root")
+    on_home = bool(page) and root is not None and page.pk == root.pk
+    for position, feed in enumerate(meta.feeds):
+        feed_title = escape(feed["title"])
+        tags.append(
+            f'<link rel="alternate" type="application/rss+xml" title="{feed_title}" '
+            f'href="{escape(feed["url"])}">'
+        )
+        if position == 0 and on_home:
+            tags.append(
+                f'<link rel="alternate" type="application/atom+xml" title="{feed_title}" '
+                f'href="{escape(reverse("feed_atom"))}">'
+            )
+    tags += [json_ld_script(document) for document in meta.json_ld]
+    return SafeString("\n  " + "\n  ".join(tags) + "\n")
 
 
 @register.simple_tag(takes_context=True)
