@@ -42,6 +42,10 @@ from pages import (  # the sibling script, found through the path above
     log,
 )
 
+# This checkout's Masthead: run from a git worktree whose virtual environment has another
+# checkout installed editable, the editable install's would be measured instead.
+sys.path.insert(0, str(ROOT))
+
 PAGES = ("home", "article", "search", "tag", "basket", "review")
 MODES = {
     "cold": {"PAGE_CACHE_SECONDS": "0", "FRAGMENT_CACHE_SECONDS": "0"},
