@@ -261,3 +261,27 @@ def test_search_and_tags_between_publications_reuse_the_shared_fragments(
         response = client.get(f"{url}{separator}from=test")
     assert response.status_code == 200
     assert 0 < len(captured.captured_queries) <= OTHER_WARM_BUDGETS[page]
+
+
+@pytest.mark.django_db
+def test_the_home_listing_reads_the_article_table_only_for_the_articles_it_shows(
+    client, outlet, settings
+):
+    """The home page picks its articles among the hundred newest, read from Wagtail's page
+    table alone, and then reads those articles' rows matched by id in the page table, where
+    the listing's other conditions are. (Matched in the article table, PostgreSQL joined
+    every page to find them; joined for the hundred, it looked each one up there.)"""
+    settings.FRAGMENT_CACHE_SECONDS = 0
+    assert client.get("/?from=test").status_code == 200
+    with CaptureQueriesContext(connection) as captured:
+        assert client.get("/?from=test").status_code == 200
+    sqls = [query["sql"] for query in captured.captured_queries]
+    newest = [sql for sql in sqls if re.search(r"LIMIT 100\b", sql)]
+    assert len(newest) == 1
+    assert "publishing_articlepage" not in newest[0]
+    rows = [sql for sql in sqls if '"publishing_articlepage"."standfirst"' in sql]
+    assert rows
+    assert all('"wagtailcore_page"."id" IN (' in sql for sql in rows)
+    shown = {article.title for article in outlet.articles}
+    page = client.get("/?from=again").content.decode()
+    assert all(title in page for title in shown)
