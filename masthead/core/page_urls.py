@@ -19,10 +19,22 @@ from wagtail.models import Site
 from masthead.core.fragments import site_fragment
 
 
+class _Changed(Exception):
+    """What resolving depends on is no longer what the request started with."""
+
+
 @functools.lru_cache(maxsize=16_384)
 def _served_path(path, urlconf, root_urlconf, script_prefix):
     """``reverse("wagtail_serve", args=(path,))`` for this URL configuration and prefix
-    (the last three arguments are the key: ``reverse`` reads them itself)."""
+    (the last three arguments are the key: ``reverse`` reads them itself). Raises
+    ``_Changed``, and so remembers nothing, when they are not what ``reverse`` would read
+    now (a request's, read when it started, changed since)."""
+    if (get_urlconf(), settings.ROOT_URLCONF, get_script_prefix()) != (
+        urlconf,
+        root_urlconf,
+        script_prefix,
+    ):
+        raise _Changed
     return reverse("wagtail_serve", args=(path,), urlconf=urlconf)
 
 
@@ -32,6 +44,25 @@ def _forget_served_paths(setting, **kwargs):
 
 
 setting_changed.connect(_forget_served_paths)
+
+
+def _resolving(request):
+    """What ``reverse()`` depends on besides its arguments: the URL configuration (the
+    request's own, if any, and the project's) and the script prefix. Django sets them when
+    a request starts, so they are read once per request (a page links some fifty pages,
+    and each read goes through Django's context-local state, a few µs); should they change
+    during the request, ``_served_path`` notices when it works a path out, and remembers
+    nothing under the request's stale values."""
+    if request is None:
+        return (get_urlconf(), settings.ROOT_URLCONF, get_script_prefix())
+    found = request.__dict__.get("_masthead_resolving")
+    if found is None:
+        found = request._masthead_resolving = (
+            get_urlconf(),
+            settings.ROOT_URLCONF,
+            get_script_prefix(),
+        )
+    return found
 
 
 class ServedUrlMixin:
@@ -59,13 +90,12 @@ class ServedUrlMixin:
         if len({values[0] for values in possible_sites}) > 1:
             return super().get_url_parts(request=request)
         site_id, root_path, root_url, _language_code = possible_sites[0]
+        path = self.url_path[len(root_path) :]
         try:
-            page_path = _served_path(
-                self.url_path[len(root_path) :],
-                get_urlconf(),
-                settings.ROOT_URLCONF,
-                get_script_prefix(),
-            )
+            try:
+                page_path = _served_path(path, *_resolving(request))
+            except _Changed:
+                page_path = reverse("wagtail_serve", args=(path,))
         except NoReverseMatch:
             return (site_id, None, None)
         if not settings.WAGTAIL_APPEND_SLASH and page_path != "/":

@@ -77,3 +77,30 @@ def test_the_sites_root_paths_are_read_once_until_a_site_changes(pages, monkeypa
     finally:
         # Wagtail keeps the paths in the shared cache, which outlives the rolled-back rename.
         Site.clear_site_root_paths_cache()
+
+
+@pytest.mark.django_db
+def test_a_request_reads_the_script_prefix_once_and_nothing_wrong_is_remembered(pages):
+    """What resolving depends on (the URL configuration and the script prefix, which Django
+    sets as a request starts) is read once per request, and each request gets its own. A
+    prefix changed during a request (nothing does that but this test) gives a path worked
+    out afresh, remembered for neither prefix."""
+    section, article = pages[1], pages[-1]
+    try:
+        set_script_prefix("/outlet/")
+        first = RequestFactory().get("/")
+        assert article.get_url_parts(first)[2] == "/outlet/news/cafe-opens-on-the-quay/"
+        set_script_prefix("/")
+        second = RequestFactory().get("/")
+        assert article.get_url_parts(second)[2] == "/news/cafe-opens-on-the-quay/"
+        assert article.get_url_parts(second) == wagtails_own(article, second)
+        # The section, not yet worked out for either prefix, asked for by the first request
+        # after the change: worked out as Wagtail would now.
+        assert section.get_url_parts(first)[2] == "/news/"
+        set_script_prefix("/outlet/")
+        assert section.get_url_parts(RequestFactory().get("/"))[2] == "/outlet/news/"
+        set_script_prefix("/")
+        assert section.get_url_parts(RequestFactory().get("/"))[2] == "/news/"
+    finally:
+        set_script_prefix("/")
+    assert article.get_url_parts()[2] == "/news/cafe-opens-on-the-quay/"

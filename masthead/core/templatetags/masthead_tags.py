@@ -4,16 +4,19 @@ places apps above fill (``{% slot %}``, ``masthead.core.slots``), and the render
 that every reader shares (``{% fragment %}``, ``{% page_fragment %}`` and their
 ``{% live %}`` holes)."""
 
+import functools
 import hashlib
 import secrets
 from urllib.parse import quote, urlencode, urlsplit
 
 from django import template
+from django.conf import settings
 from django.db.models import Model
 from django.template.base import token_kwargs
 from django.template.loader import render_to_string
 from django.utils.safestring import mark_safe
-from django.utils.timezone import template_localtime
+from django.utils.timezone import get_current_timezone, template_localtime
+from django.utils.translation import get_language
 from django.utils.translation import gettext_lazy as _
 from wagtail.models import Page, Site
 
@@ -58,15 +61,32 @@ def day(moment):
     """``moment`` as a ``<time>`` element showing its day ("4 December 2026"), in the
     current time zone: what ``<time datetime="{{ moment|date:'c' }}">{{ moment|date:"j F
     Y" }}</time>`` writes, without Django's date formatter, which cost a card a sixth of
-    its time. Nothing for no moment."""
+    its time. Nothing for no moment.
+
+    Remembered per moment (and its own zone: equal moments may be written in different
+    ones), current time zone, language and ``USE_TZ``, which are what the element depends
+    on: converting, formatting and escaping took about 20 µs, and every card shows one."""
+    return day_html(moment)
+
+
+def day_html(moment, language=None):
+    """What ``{% day moment %}`` writes, in ``language`` when given (the active language,
+    which the caller has looked up already)."""
     if not moment:
         return ""
+    zone = get_current_timezone()
+    language = language or get_language()
+    return _day(moment, getattr(moment, "tzinfo", None), zone, language, settings.USE_TZ)
+
+
+@functools.lru_cache(maxsize=8192)
+def _day(moment, own_zone, zone, language, use_tz):
     local = template_localtime(moment)
     return format_html(
         '<time datetime="{}">{} {} {}</time>',
         local.isoformat(),
         local.day,
-        translated(MONTH_NAMES[local.month - 1]),
+        translated(MONTH_NAMES[local.month - 1], language),
         f"{local.year:04d}",
     )
 

@@ -17,13 +17,14 @@ from django.core.serializers.json import DjangoJSONEncoder
 from django.urls import reverse
 from django.utils import translation
 from django.utils.safestring import SafeString, mark_safe
+from django.utils.translation import get_language
 from wagtail.models import Page
 
 from masthead.core.cache import sees_the_database
 from masthead.core.escaping import escape, format_html
 from masthead.core.fragments import Share, fragment_seconds, rendered_fragment, site_fragment
 from masthead.core.templatetags.masthead_images import srcset_img
-from masthead.core.templatetags.masthead_tags import day, request_key, storing_request
+from masthead.core.templatetags.masthead_tags import day_html, request_key, storing_request
 from masthead.core.translated import translated
 from masthead.publishing.models import ArticlePage, CorrectionsPage
 from masthead.publishing.structured_data import page_meta as build_page_meta
@@ -87,7 +88,9 @@ def _card(article, heading, compact, request):
             img = srcset_img(picture, CARD_PICTURE, attrs)
             parts.append(f'\n  <div class="card__image">{img}</div>')
     parts.append('\n  <div class="card__text">')
-    label = type_label(article)
+    # Looked up once for the card's words (its type, "By", "and", the month).
+    language = get_language()
+    label = type_label_html(article, language)
     if label:
         parts.append(f"\n    {label}")
     level = "h3" if heading == "h3" else "h2"
@@ -97,9 +100,9 @@ def _card(article, heading, compact, request):
     if not compact:
         standfirst = escape(article.standfirst)
         parts.append(f'\n    <p class="card__standfirst">{standfirst}</p>')
-    meta = byline_html(article.author_list, request)
+    meta = byline_html(article.author_list, request, language)
     if article.first_published_at:
-        meta = f"{meta} {day(article.first_published_at)}"
+        meta = f"{meta} {day_html(article.first_published_at, language)}"
     parts.append(f'\n    <p class="card__meta">{meta}</p>\n  </div>\n</article>')
     return mark_safe("".join(parts))  # noqa: S308 - every value escaped above or by its tag
 
@@ -111,8 +114,9 @@ def byline(context, authors):
     return byline_html(authors, context.get("request"))
 
 
-def byline_html(authors, request):
-    """The byline of ``authors`` for ``request`` (see ``byline``)."""
+def byline_html(authors, request, language=None):
+    """The byline of ``authors`` for ``request`` (see ``byline``), in ``language`` when
+    given (the active language, looked up by the caller)."""
     if not authors:
         return ""
     kept = _author_names(request)
@@ -121,8 +125,8 @@ def byline_html(authors, request):
         listed = names[0]
     else:
         others = SafeString(", ".join(map(escape, names[:-1])))
-        listed = format_html("{} {} {}", others, translated("and"), names[-1])
-    return format_html('<span class="byline">{} {}</span>', translated("By"), listed)
+        listed = format_html("{} {} {}", others, translated("and", language), names[-1])
+    return format_html('<span class="byline">{} {}</span>', translated("By", language), listed)
 
 
 def _author_names(request):
@@ -161,13 +165,18 @@ def _author_name(author, request, names):
 @register.simple_tag
 def type_label(article):
     """The article's type (Opinion, Analysis...) as a label; nothing for plain news."""
+    return type_label_html(article)
+
+
+def type_label_html(article, language=None):
+    """What ``{% type_label article %}`` writes, in ``language`` when given."""
     if article.article_type == ArticlePage.ArticleType.NEWS:
         return ""
     # The choice's label directly: get_article_type_display() builds a dict of every
     # choice, translating each label to hash it, on every call.
     message = _type_messages().get(article.article_type)
     # A value no longer among the choices shows as it is.
-    label = translated(message) if message is not None else article.article_type
+    label = translated(message, language) if message is not None else article.article_type
     return format_html('<p class="type-label type-label--{}">{}</p>', article.article_type, label)
 
 
