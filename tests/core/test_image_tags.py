@@ -75,3 +75,33 @@ def test_no_picture_renders_nothing_and_a_bad_spec_still_fails():
         Template("{% load masthead_images %}{% image picture fill-200x100!! %}")
     with pytest.raises(InvalidFilterSpecError):
         render("masthead_images", "{% image picture nonsense-200 %}", picture=make_image())
+
+
+@pytest.mark.django_db
+def test_renditions_read_with_a_listing_are_found_as_wagtail_finds_them():
+    """A listing's pictures come with their renditions (``pictures_with_renditions``); the
+    tags find them there without a query, as Wagtail would, and one whose focal point has
+    changed since is made afresh by Wagtail rather than shown from the old renditions."""
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    from masthead.publishing.models import pictures_with_renditions
+
+    specs = ["fill-200x100|format-webp", "fill-400x200|format-webp"]
+    picture = make_image("A harbour wall", 800, 600)
+    wagtails = render("wagtailimages_tags", TAGS["srcset_image"], picture=picture)
+    listed = pictures_with_renditions({picture.pk}, specs)[picture.pk]
+    assert len(listed.prefetched_renditions) == 2
+    with CaptureQueriesContext(connection) as queries:
+        ours = render("masthead_images", TAGS["srcset_image"], picture=listed)
+    assert ours == wagtails
+    assert len(queries) == 0
+
+    picture.focal_point_x, picture.focal_point_y = 100, 100
+    picture.focal_point_width, picture.focal_point_height = 50, 50
+    picture.save()
+    listed = pictures_with_renditions({picture.pk}, specs)[picture.pk]
+    assert len(listed.prefetched_renditions) == 2  # the old ones, for the old focal point
+    ours = render("masthead_images", TAGS["srcset_image"], picture=listed)
+    assert ours != wagtails
+    assert ours == render("wagtailimages_tags", TAGS["srcset_image"], picture=picture)
