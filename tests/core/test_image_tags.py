@@ -105,3 +105,36 @@ def test_renditions_read_with_a_listing_are_found_as_wagtail_finds_them():
     ours = render("masthead_images", TAGS["srcset_image"], picture=listed)
     assert ours != wagtails
     assert ours == render("wagtailimages_tags", TAGS["srcset_image"], picture=picture)
+
+
+PICTURES = {
+    '{% picture picture format-{webp,jpeg} fill-{200x100,400x200} sizes="50vw" alt=t %}': (
+        "format-{webp,jpeg}",
+        "fill-{200x100,400x200}",
+    ),
+    '{% picture picture format-{avif,webp,png} fill-200x100 class="lead" alt="" %}': (
+        "format-{avif,webp,png}",
+        "fill-200x100",
+    ),
+    '{% picture picture fill-{200x100,400x200} alt="" %}': ("fill-{200x100,400x200}",),
+    '{% picture picture width-300 alt="" %}': ("width-300",),
+}
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("tag", list(PICTURES))
+def test_a_picture_is_written_as_wagtail_writes_it_read_with_a_listing_or_not(tag):
+    """The same HTML as Wagtail's ``{% picture %}``, whether the picture comes alone or
+    with the renditions a listing read with it."""
+    from wagtail.images.models import Filter
+
+    from masthead.publishing.models import pictures_with_renditions
+
+    picture = make_image("A footbridge", 800, 600)
+    context = {"t": '<"Bridge" & co>'}
+    wagtails = render("wagtailimages_tags", tag, picture=picture, **context)
+    assert render("masthead_images", tag, picture=picture, **context) == wagtails
+    specs = Filter.expand_spec(list(PICTURES[tag]))
+    listed = pictures_with_renditions({picture.pk}, specs)[picture.pk]
+    assert len(listed.prefetched_renditions) == len(specs)
+    assert render("masthead_images", tag, picture=listed, **context) == wagtails
