@@ -9,6 +9,7 @@ from django.core.cache import caches
 from django.test import override_settings
 from wagtail.images.models import Filter
 
+from masthead.core import rendition_cache
 from masthead.settings import cache_from_url
 from tests.publishing.factories import make_image
 from tests.redis_lanes import REDIS_HOST, REDIS_PORT, redis_db
@@ -64,6 +65,31 @@ def test_renditions_found_in_the_cache_are_not_written_back(renditions):
             spec: r.url for spec, r in first.items()
         }
         assert all(rendition.image is fresh for rendition in again.values())
+        cache.clear()
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("renditions", list(renditions_caches()))
+def test_a_single_rendition_found_in_the_cache_is_not_written_back(renditions):
+    """Wagtail's ``get_rendition`` (one filter, as the header's logo asks) writes what it
+    found back to the cache every time; found here, it is not written again."""
+    locmem = {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}
+    with override_settings(CACHES={"default": locmem, "renditions": renditions}):
+        cache = caches["renditions"]
+        cache.clear()
+        image = make_image("Quay at noon", 900, 600)
+        original = rendition_cache._without_related
+        with mock.patch.object(
+            rendition_cache, "_without_related", side_effect=original
+        ) as written:
+            first = image.get_rendition("height-96")  # made, and written
+            assert written.call_count == 1
+            for _ in range(3):  # later requests' pictures: found in the cache
+                fresh = type(image).objects.get(pk=image.pk)
+                again = fresh.get_rendition("height-96")
+                assert again.url == first.url
+                assert again.image is fresh
+            assert written.call_count == 1
         cache.clear()
 
 
