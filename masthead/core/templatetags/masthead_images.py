@@ -60,9 +60,9 @@ def _default_attrs():
     return apps.get_app_config("wagtailimages").default_attrs
 
 
-class ImageNode(wagtail_tags.ImageNode):
-    def get_filter(self):
-        return parsed_filter("|".join(self.filter_specs))
+class WrittenNode:
+    """A Wagtail image node whose element is written here (``write``): Wagtail's own render
+    for ``as name``, nothing without a picture."""
 
     def render(self, context):
         if self.output_var_name:
@@ -70,10 +70,16 @@ class ImageNode(wagtail_tags.ImageNode):
         image = self.validate_image(context)
         if not image:
             return ""
-        rendition = get_rendition_or_not_found(image, self.get_filter())
-        return img_tag(
-            rendition, {key: value.resolve(context) for key, value in self.attrs.items()}
-        )
+        attrs = {key: value.resolve(context) for key, value in self.attrs.items()}
+        return self.write(image, attrs)
+
+
+class ImageNode(WrittenNode, wagtail_tags.ImageNode):
+    def get_filter(self):
+        return parsed_filter("|".join(self.filter_specs))
+
+    def write(self, image, attrs):
+        return img_tag(get_rendition_or_not_found(image, self.get_filter()), attrs)
 
 
 @cache
@@ -133,29 +139,18 @@ def srcset_img(image, specs, attrs):
     return img_tag(renditions[0], attrs)
 
 
-class SrcsetImageNode(wagtail_tags.SrcsetImageNode):
+class SrcsetImageNode(WrittenNode, wagtail_tags.SrcsetImageNode):
     def get_filters(self):
         return parsed_filters(tuple(self.filter_specs))
 
-    def render(self, context):
-        if self.output_var_name:
-            return super().render(context)
-        image = self.validate_image(context)
-        if not image:
-            return ""
-        attrs = {key: value.resolve(context) for key, value in self.attrs.items()}
+    def write(self, image, attrs):
         return srcset_img(image, tuple(self.filter_specs), attrs)
 
 
-class PictureNode(wagtail_tags.PictureNode):
+class PictureNode(WrittenNode, wagtail_tags.PictureNode):
     get_filters = SrcsetImageNode.get_filters
 
-    def render(self, context):
-        if self.output_var_name:
-            return super().render(context)
-        image = self.validate_image(context)
-        if not image:
-            return ""
+    def write(self, image, attrs):
         specs = tuple(self.filter_specs)
         filters = _listed_filters(specs)
         found = _read_with(image, filters) if filters is not None else None
@@ -164,7 +159,6 @@ class PictureNode(wagtail_tags.PictureNode):
         else:
             pairs = zip(filters, found, strict=True)
             renditions = {each.spec: rendition for each, rendition in pairs}
-        attrs = {key: value.resolve(context) for key, value in self.attrs.items()}
         return picture_html(renditions, attrs)
 
 
