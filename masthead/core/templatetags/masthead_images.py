@@ -127,13 +127,21 @@ def _read_with(image, filters):
     return found
 
 
+def renditions_of(image, specs):
+    """``{spec: rendition}`` for ``specs`` (a tuple, which may name sizes as ``{a,b}``), as
+    Wagtail's ``get_renditions_or_not_found`` answers: from those read with the picture
+    for a listing (``_read_with``) when all are there, else Wagtail's own way."""
+    filters = _listed_filters(specs)
+    found = _read_with(image, filters) if filters is not None else None
+    if found is None:
+        return get_renditions_or_not_found(image, parsed_filters(specs))
+    return {each.spec: rendition for each, rendition in zip(filters, found, strict=True)}
+
+
 def srcset_img(image, specs, attrs):
     """What ``{% srcset_image image <specs> <attrs> %}`` writes, for a picture: Wagtail's
     ``ResponsiveImage``, written as ``img_tag`` writes a picture. ``specs`` is a tuple."""
-    filters = _listed_filters(specs)
-    renditions = _read_with(image, filters) if filters is not None else None
-    if renditions is None:
-        renditions = list(get_renditions_or_not_found(image, parsed_filters(specs)).values())
+    renditions = list(renditions_of(image, specs).values())
     if len(renditions) > 1:
         attrs["srcset"] = ", ".join(f"{each.url} {each.width}w" for each in renditions)
     return img_tag(renditions[0], attrs)
@@ -151,15 +159,7 @@ class PictureNode(WrittenNode, wagtail_tags.PictureNode):
     get_filters = SrcsetImageNode.get_filters
 
     def write(self, image, attrs):
-        specs = tuple(self.filter_specs)
-        filters = _listed_filters(specs)
-        found = _read_with(image, filters) if filters is not None else None
-        if found is None:
-            renditions = get_renditions_or_not_found(image, parsed_filters(specs))
-        else:
-            pairs = zip(filters, found, strict=True)
-            renditions = {each.spec: rendition for each, rendition in pairs}
-        return picture_html(renditions, attrs)
+        return picture_html(renditions_of(image, tuple(self.filter_specs)), attrs)
 
 
 def picture_html(renditions, attrs):
