@@ -17,6 +17,7 @@ slow the pages readers are waiting for.
 import contextlib
 import logging
 import os
+import signal
 import threading
 import time
 
@@ -52,6 +53,15 @@ def _close_connections():
         # Closing a connection the server dropped may fail; Django forgets it anyway.
         with contextlib.suppress(Exception):
             connection.close()
+
+
+def _in_transaction():
+    """Whether this thread's default connection is inside a transaction, its commit
+    included (Django leaves ``in_atomic_block`` before committing, autocommit after)."""
+    connection = connections["default"]
+    return connection.in_atomic_block or (
+        connection.connection is not None and not connection.autocommit
+    )
 
 
 def database_is_reachable():
@@ -118,6 +128,23 @@ class DatabaseTolerantWorker(Worker):
                     raise
                 logger.warning("Database connection lost (%s); waiting for it", _describe(error))
                 _close_connections()
+
+    def shutdown(self, signum, frame):
+        """Stop on SIGTERM, SIGINT or SIGQUIT as django-tasks-db does (at once while idle, after
+        the task that is running, at once on a second signal), but never inside the poll's
+        transaction: django-tasks-db exits at once when no task is running, and a signal
+        that lands while the poll claims a task or commits would raise ``SystemExit`` in
+        the middle of it (a traceback from the rollback; a claimed task left to the
+        connection's close). There the worker only stops looping: the poll ends, a task it
+        claimed runs, and ``run`` returns."""
+        if self.running and not self.running_task and _in_transaction():
+            logger.warning(
+                "Received %s - shutting down once the current poll ends...",
+                signal.strsignal(signum),
+            )
+            self.running = False
+            return
+        super().shutdown(signum, frame)
 
     def run_task(self, db_task_result):
         try:
