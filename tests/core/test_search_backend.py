@@ -118,3 +118,32 @@ def test_on_postgresql_the_ranking_matches_the_expression_an_index_covers(archiv
         )
         (definition,) = cursor.fetchone()
     assert "USING gin (((title || body)))" in definition
+
+
+@pytest.mark.skipif(
+    connection.vendor != "sqlite",
+    reason="the query plan is SQLite's full-text table's; PostgreSQL's is tested above",
+)
+def test_on_sqlite_the_match_runs_once_and_scores_only_the_models_entries(archive):
+    """The full-text match runs once over the index (not once per entry of the model's types,
+    through the content type's index: 20 ms instead of 1 for 1,000 articles), and the
+    content type is tested in the same WHERE clause, so another model's search (the shop's
+    products, beside every article that matches) scores none of the articles' entries."""
+    from django.test.utils import CaptureQueriesContext
+
+    from masthead.shop.models import Product
+
+    with CaptureQueriesContext(connection) as captured:
+        assert Paginator(Ours({}).search("council", live_articles()), 5).count == 24
+        assert list(Ours({}).search("council", Product.objects.live())) == []
+    rankings = [q["sql"] for q in captured.captured_queries if "WITH matches" in q["sql"]]
+    assert len(rankings) == 2
+    for sql in rankings:
+        matches = sql.split(") SELECT best.id")[0]
+        assert '"wagtailsearch_indexentry"."content_type_id" + 0) IN (' in matches, matches
+        with connection.cursor() as cursor:
+            cursor.execute(f"EXPLAIN QUERY PLAN {sql}")
+            plan = [row[-1] for row in cursor.fetchall()]
+        scans = [step for step in plan if "wagtailsearch_indexentry" in step]
+        assert scans[0].startswith("SCAN wagtailsearch_indexentry_fts VIRTUAL TABLE"), plan
+        assert not any("content_type" in step for step in scans), plan
