@@ -302,6 +302,54 @@ print(json.dumps([journal_mode, busy_timeout, second_writer]))
     assert json.loads(result.stdout) == ["wal", 20000, "database is locked"]
 
 
+SQLITE_SIZES = """
+import json
+import django
+django.setup()
+from django.db import connection
+
+with connection.cursor() as cursor:
+    cursor.execute("PRAGMA cache_size")
+    cache_size = cursor.fetchone()[0]
+    cursor.execute("PRAGMA mmap_size")
+    mmap_size = cursor.fetchone()[0]
+print(json.dumps([cache_size, mmap_size]))
+"""
+
+
+@pytest.mark.parametrize(
+    ("variables", "expected"),
+    [
+        ({}, [-16 * 1024, 0]),  # 16 MB of page cache per connection, no mapping
+        ({"SQLITE_CACHE_MB": "64", "SQLITE_MMAP_MB": "256"}, [-64 * 1024, 256 * 1024 * 1024]),
+        ({"SQLITE_CACHE_MB": "0"}, [-1024, 0]),  # never less than 1 MB
+    ],
+)
+def test_sqlite_connections_have_the_page_cache_and_mapping_asked_for(
+    tmp_path, variables, expected
+):
+    result = subprocess.run(
+        [sys.executable, "-c", SQLITE_SIZES],
+        cwd=PROJECT_DIR,
+        env=clean_environment(tmp_path, DJANGO_SETTINGS_MODULE="masthead.settings", **variables),
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+
+    assert result.returncode == 0, result.stderr
+    assert json.loads(result.stdout) == expected
+
+
+@pytest.mark.parametrize("variable", ["SQLITE_CACHE_MB", "SQLITE_MMAP_MB"])
+@pytest.mark.parametrize("value", ["lots", "-5", "1.5"])
+def test_a_size_that_is_not_a_whole_number_of_megabytes_is_refused(tmp_path, variable, value):
+    result = run_manage(tmp_path, "check", **{variable: value})
+
+    assert result.returncode == 1
+    assert f"{variable} must be a whole number of megabytes, not '{value}'." in result.stderr
+
+
 def test_an_sqlite_connection_is_kept_from_one_request_to_the_next(tmp_path):
     # Opening one (the file, then the PRAGMAs) cost about a third of an uncached page.
     script = """
@@ -454,7 +502,7 @@ def test_every_environment_variable_is_documented_in_the_readme():
     for source in sources:
         names |= set(
             re.findall(
-                r"""(?:env|env_bool|env_list|environ\.get)\(\s*"([A-Z0-9_]+)\"""",
+                r"""(?:env|env_bool|env_list|env_megabytes|environ\.get)\(\s*["']([A-Z0-9_]+)["']""",
                 source.read_text(),
             )
         )
