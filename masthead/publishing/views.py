@@ -17,6 +17,8 @@ from wagtail.models import Site
 from masthead.core.search import search_groups
 from masthead.publishing.models import (
     ArticlePageTag,
+    ArticlesWithTag,
+    any_view_restriction,
     live_articles,
     paginate,
     with_hero_renditions,
@@ -26,13 +28,17 @@ MAX_QUERY_LENGTH = 200
 SEARCH_RESULTS_PER_PAGE = 20
 
 
-def _site_articles(request):
+def _site(request):
     site = Site.find_for_request(request)
     if site is None:
         raise Http404(_("There is no site at this address."))
+    return site
+
+
+def _site_articles(request):
     # The cards' pictures (with their renditions) and authors in three queries for the
     # whole page of results, and only when a card is rendered afresh (ListingBatch).
-    return with_hero_renditions(live_articles().descendant_of(site.root_page))
+    return with_hero_renditions(live_articles().descendant_of(_site(request).root_page))
 
 
 def clean_query(raw):
@@ -91,7 +97,12 @@ def tag(request, slug):
     tagged = ArticlePageTag.objects.filter(tag__slug=slug).values("content_object_id")
     if found is None:
         raise Http404(_("There are no articles with this tag."))
-    articles = paginate(request, _site_articles(request).filter(pk__in=tagged))
+    if any_view_restriction():
+        articles = paginate(request, _site_articles(request).filter(pk__in=tagged))
+    else:
+        # While no page is private: counted and paged on the page table (ArticlesWithTag).
+        root = _site(request).root_page
+        articles = paginate(request, ArticlesWithTag(root, tagged, request.GET.get("page", 1)))
     if not articles.paginator.count:
         raise Http404(_("There are no articles with this tag."))
     context = {

@@ -196,3 +196,53 @@ def test_only_listings_of_cards_are_left_pending(newsroom):
     article = make_article(tree.section, [writer], title="Ferry fares frozen")
     assert live_articles().pending([article.pk]) is None
     assert with_hero_renditions(live_articles()).values("pk").pending([article.pk]) is None
+
+
+@pytest.mark.django_db
+def test_tag_page_counts_and_pages_on_the_page_table_in_one_query(client, newsroom):
+    """While no page is private, a tag page's count and its page of ids come from one query
+    of Wagtail's page table (the count a window over every match), then the page's articles
+    by id: every page lists what the article queryset would, in its order."""
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    from masthead.publishing.models import ArticlePageTag
+
+    tree, writer = newsroom
+    for number in range(45):
+        make_article(tree.section, [writer], title=f"Tide table {number}", tags=["Tides"])
+    make_article(tree.section, [writer], title="Untagged", tags=["Other"])
+    make_article(tree.section, [writer], title="Withdrawn", tags=["Tides"]).unpublish()
+    tagged = ArticlePageTag.objects.filter(tag__slug="tides").values("content_object_id")
+    expected = [article.title for article in live_articles().filter(pk__in=tagged)]
+    assert len(expected) == 45
+
+    listed = []
+    for number in (1, 2, 3):
+        with CaptureQueriesContext(connection) as captured:
+            response = client.get("/tags/tides/", {"page": number})
+        assert response.status_code == 200
+        assert response.context["articles"].paginator.count == 45
+        listed += titles(response.context["articles"])
+        counting = [q["sql"] for q in captured.captured_queries if "OVER" in q["sql"]]
+        assert len(counting) == 1, counting
+        assert "publishing_articlepage" not in counting[0].split(" IN (SELECT")[0]
+        assert not [q for q in captured.captured_queries if "COUNT(*)" in q["sql"]]
+    assert listed == expected
+
+    for number in (4, 99999, 0, -1):
+        assert client.get("/tags/tides/", {"page": number}).status_code == 404
+
+
+@pytest.mark.django_db
+def test_tag_page_with_a_private_article_leaves_it_out(client, newsroom):
+    tree, writer = newsroom
+    make_article(tree.section, [writer], title="Bus route cut", tags=["Transport"])
+    private = make_article(tree.section, [writer], title="Depot briefing", tags=["Transport"])
+    PageViewRestriction.objects.create(page=private, restriction_type="login")
+
+    response = client.get("/tags/transport/")
+
+    assert response.status_code == 200
+    assert titles(response.context["articles"]) == ["Bus route cut"]
+    assert response.context["articles"].paginator.count == 1
