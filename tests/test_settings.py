@@ -62,6 +62,20 @@ def settings_values(data_dir, *names, **variables):
     return json.loads(result.stdout)
 
 
+def django_script_output(data_dir, script, **variables):
+    """What ``script`` prints as JSON, run with Django set up in a fresh process."""
+    result = subprocess.run(
+        [sys.executable, "-c", script],
+        cwd=PROJECT_DIR,
+        env=clean_environment(data_dir, DJANGO_SETTINGS_MODULE="masthead.settings", **variables),
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+    assert result.returncode == 0, result.stderr
+    return json.loads(result.stdout)
+
+
 def production_variables(data_dir, **overrides):
     variables = {
         "MASTHEAD_MODE": "production",
@@ -289,17 +303,7 @@ with transaction.atomic():
         other.close()
 print(json.dumps([journal_mode, busy_timeout, second_writer]))
 """
-    result = subprocess.run(
-        [sys.executable, "-c", script],
-        cwd=PROJECT_DIR,
-        env=clean_environment(tmp_path, DJANGO_SETTINGS_MODULE="masthead.settings"),
-        capture_output=True,
-        text=True,
-        timeout=60,
-    )
-
-    assert result.returncode == 0, result.stderr
-    assert json.loads(result.stdout) == ["wal", 20000, "database is locked"]
+    assert django_script_output(tmp_path, script) == ["wal", 20000, "database is locked"]
 
 
 SQLITE_SIZES = """
@@ -308,12 +312,9 @@ import django
 django.setup()
 from django.db import connection
 
-with connection.cursor() as cursor:
-    cursor.execute("PRAGMA cache_size")
-    cache_size = cursor.fetchone()[0]
-    cursor.execute("PRAGMA mmap_size")
-    mmap_size = cursor.fetchone()[0]
-print(json.dumps([cache_size, mmap_size]))
+cursor = connection.cursor()
+sizes = [cursor.execute(f"PRAGMA {name}").fetchone()[0] for name in ("cache_size", "mmap_size")]
+print(json.dumps(sizes))
 """
 
 
@@ -328,17 +329,7 @@ print(json.dumps([cache_size, mmap_size]))
 def test_sqlite_connections_have_the_page_cache_and_mapping_asked_for(
     tmp_path, variables, expected
 ):
-    result = subprocess.run(
-        [sys.executable, "-c", SQLITE_SIZES],
-        cwd=PROJECT_DIR,
-        env=clean_environment(tmp_path, DJANGO_SETTINGS_MODULE="masthead.settings", **variables),
-        capture_output=True,
-        text=True,
-        timeout=60,
-    )
-
-    assert result.returncode == 0, result.stderr
-    assert json.loads(result.stdout) == expected
+    assert django_script_output(tmp_path, SQLITE_SIZES, **variables) == expected
 
 
 @pytest.mark.parametrize("variable", ["SQLITE_CACHE_MB", "SQLITE_MMAP_MB"])
