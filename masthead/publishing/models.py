@@ -223,7 +223,12 @@ class PendingRows:
         if self.read:
             return
         self.read = True
-        rows = self.queryset.in_bulk([article.pk for article in self.articles])
+        # Matched by id in Wagtail's page table, where the queryset's other conditions are
+        # (``in_bulk`` matches them in the article table, and PostgreSQL then read every
+        # page to join the two: 1 ms of a search page's 20 results instead of 0.1).
+        ids = [article.pk for article in self.articles]
+        matched = self.queryset.order_by().filter(In(Col(Page._meta.db_table, Page._meta.pk), ids))
+        rows = {row.pk: row for row in matched}
         for article in self.articles:
             row = rows.get(article.pk)
             if row is None:
