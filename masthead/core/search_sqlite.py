@@ -9,10 +9,10 @@ once per index entry of that type. With a few hundred matches ("council" on an o
 1,000 articles) that was most of a search page's time (about 45 ms of 60). Here the match
 runs once, scoring only the entries of the caller's types, and the same query keeps each
 matching object's best score, keeps only the objects of the caller's queryset (live,
-public, on this site) and sorts them; the page of
-results is sliced from the ranked ids, and only that page's objects are read, with the
-queryset's own select and prefetch. The order is the backend's own: score ascending
-(SQLite's bm25 is lower for better matches), then newest id first.
+public, on this site) and sorts them; the page of results is sliced from the ranked ids,
+and only that page's objects are read, with the queryset's own select and prefetch. The
+order is the backend's own: score ascending (SQLite's bm25 is lower for better matches),
+then newest id first.
 """
 
 from django.db import connections
@@ -77,7 +77,7 @@ class RankedOnce(SQLiteSearchQueryCompiler):
         # those types and runs the full-text match once per entry (20 ms for 1,000
         # articles) instead of matching once (1 ms). Filtered in the same WHERE clause as
         # the match, only the entries of those types are scored: the shop's products were
-        # scored against every article that matched, then dropped (a fifth of a search).
+        # scored against every article that matched, then dropped (a seventh of a search).
         return (
             SQLiteFTSIndexEntry.objects.filter(match)
             .alias(entry_type=F("index_entry__content_type_id") + 0)
