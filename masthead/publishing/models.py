@@ -659,6 +659,10 @@ _articles_under = PreparedQuery(
 _article_by_id = PreparedQuery(lambda pk: ArticlePage.objects.filter(pk=pk))
 
 
+# Beyond this, a tag page's number is past the end of any listing.
+MAX_WINDOWED_OFFSET = 2**31
+
+
 class ArticlesWithTag:
     """The live articles below ``root`` that carry a tag (``tagged``: a query of their ids),
     newest first, for a ``Paginator`` that will be asked for page ``page_number``, while no
@@ -680,7 +684,10 @@ class ArticlesWithTag:
             number = int(page_number)
         except (TypeError, ValueError):
             number = 0  # the paginator refuses it before asking for anything
-        self.offset = (number - 1) * per_page if number >= 1 else None
+        offset = (number - 1) * per_page
+        # A page past any listing (a number typed in the address bar) is counted alone and
+        # refused: no offset the databases would refuse (beyond 64 bits) reaches the SQL.
+        self.offset = offset if 0 <= offset < MAX_WINDOWED_OFFSET else None
         self._count = None
         self._ids = None
 
