@@ -223,12 +223,9 @@ class PendingRows:
         if self.read:
             return
         self.read = True
-        # Matched by id in Wagtail's page table, where the queryset's other conditions are
-        # (``in_bulk`` matches them in the article table, and PostgreSQL then read every
-        # page to join the two: 1 ms of a search page's 20 results instead of 0.1).
+        # Not ``in_bulk``, which matches the ids in the article table (``in_page_table``).
         ids = [article.pk for article in self.articles]
-        matched = self.queryset.order_by().filter(In(Col(Page._meta.db_table, Page._meta.pk), ids))
-        rows = {row.pk: row for row in matched}
+        rows = {row.pk: row for row in self.queryset.order_by().filter(in_page_table(ids))}
         for article in self.articles:
             row = rows.get(article.pk)
             if row is None:
@@ -647,12 +644,17 @@ def _under(path, depth, pk):
     return _live_articles().filter(path__startswith=path, depth__gte=depth).exclude(pk=pk)
 
 
-# The ids are matched in Wagtail's page table, where the other conditions are (Django
-# would match them in the article table, as ``pk__in`` or ``id__in``, and PostgreSQL then
-# read every page to join the two).
+def in_page_table(ids):
+    """A filter of articles by ``ids`` matched in Wagtail's page table, where a listing's
+    other conditions are: Django matches ``pk__in`` or ``id__in`` in the article table, and
+    PostgreSQL then read every page to join the two (a home page's 21 rows: 0.5 ms of
+    execution instead of 0.09; a search's 20 results: 1 ms instead of 0.1)."""
+    return In(Col(Page._meta.db_table, Page._meta.pk), ids)
+
+
 _articles_under = PreparedQuery(
     lambda path, depth, pk, ids: with_hero_renditions(
-        _under(path, depth, pk).filter(In(Col(Page._meta.db_table, Page._meta.pk), ids)),
+        _under(path, depth, pk).filter(in_page_table(ids)),
         (*CARD_RENDITIONS, *LEAD_RENDITIONS),
     )
 )
@@ -692,14 +694,11 @@ class ArticlesWithTag:
         self._ids = None
 
     def _pages(self):
+        # Below the root, not the root itself: deeper than it.
         root = self.root
-        return (
-            Page.objects.filter(
-                live=True, path__startswith=root.path, depth__gte=root.depth, pk__in=self.tagged
-            )
-            .exclude(pk=root.pk)
-            .order_by("-first_published_at", "-pk")
-        )
+        return Page.objects.filter(
+            live=True, path__startswith=root.path, depth__gt=root.depth, pk__in=self.tagged
+        ).order_by("-first_published_at", "-pk")
 
     def count(self):
         if self._count is None:
@@ -715,9 +714,6 @@ class ArticlesWithTag:
             else:
                 self._count = self._pages().count()
         return self._count
-
-    def __len__(self):
-        return self.count()
 
     def __getitem__(self, index):
         if not isinstance(index, slice):
