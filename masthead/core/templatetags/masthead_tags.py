@@ -7,26 +7,32 @@ that every reader shares (``{% fragment %}``, ``{% page_fragment %}`` and their
 import functools
 import hashlib
 import secrets
+import sys
+from datetime import datetime
+from pathlib import Path
 from urllib.parse import quote, urlencode, urlsplit
 
 from django import template
 from django.conf import settings
 from django.db.models import Model
 from django.template.base import token_kwargs
+from django.template.library import SimpleNode
 from django.template.loader import render_to_string
 from django.utils.safestring import mark_safe
 from django.utils.timezone import get_current_timezone, template_localtime
 from django.utils.translation import get_language
 from django.utils.translation import gettext_lazy as _
+from wagtail.images.shortcuts import get_rendition_or_not_found
 from wagtail.models import Page, Site
 
 from masthead.core.cache import sees_the_database
 from masthead.core.embeds import PLAYER_FEATURES, SANDBOX, player_for
-from masthead.core.escaping import format_html
+from masthead.core.escaping import escape, format_html
 from masthead.core.fragments import Share, fragment_seconds, rendered_fragment
 from masthead.core.links import is_safe_link
 from masthead.core.slots import slot_parts
 from masthead.core.slots import slot_position as position_of_slot
+from masthead.core.templatetags.masthead_images import img_tag, parsed_filter
 from masthead.core.translated import translated
 
 register = template.Library()
@@ -196,30 +202,43 @@ def nav_current(context):
 # --- Slots -----------------------------------------------------------------------------------
 
 
+def render_slot(name, context, values=None):
+    """The templates apps registered for the slot ``name``, rendered one after the other as
+    ``{% include %}`` would, with the page's context, each part's own context and
+    ``values`` (the page's, winning); each template found once per render through the
+    engine's cache. "" when no app fills it."""
+    parts = slot_parts(name)
+    if not parts:
+        return ""
+    templates = context.render_context.dicts[0].setdefault(_SLOT_TEMPLATES, {})
+    output = []
+    for part in parts:
+        found = templates.get(part.template_name)
+        if found is None:
+            found = templates[part.template_name] = context.template.engine.get_template(
+                part.template_name
+            )
+        with context.push(part.context), context.push(values or {}):
+            output.append(found.render(context))
+    return mark_safe("".join(output))  # noqa: S308 - rendered by the template engine
+
+
+# Where a render keeps the slots' templates it found (its render context's first level).
+_SLOT_TEMPLATES = "_masthead_slot_templates"
+
+
 class SlotNode(template.Node):
-    """Renders the templates the apps registered for a slot, one after the other, as
-    ``{% include %}`` would (each found once per render through the engine's cache)."""
+    """``{% slot %}``: ``render_slot`` with the values the tag names."""
 
     def __init__(self, name, extra_context):
         self.name = name
         self.extra_context = extra_context
 
     def render(self, context):
-        parts = slot_parts(self.name)
-        if not parts:
+        if not slot_parts(self.name):
             return ""
         values = {key: value.resolve(context) for key, value in self.extra_context.items()}
-        templates = context.render_context.dicts[0].setdefault(self, {})
-        output = []
-        for part in parts:
-            found = templates.get(part.template_name)
-            if found is None:
-                found = templates[part.template_name] = context.template.engine.get_template(
-                    part.template_name
-                )
-            with context.push(part.context), context.push(values):
-                output.append(found.render(context))
-        return mark_safe("".join(output))  # noqa: S308 - rendered by the template engine
+        return render_slot(self.name, context, values)
 
 
 @register.tag
@@ -235,6 +254,169 @@ def slot(parser, token):
     if remaining:
         raise template.TemplateSyntaxError(f"{bits[0]} takes only key=value pairs after its name.")
     return SlotNode(bits[1][1:-1], extra_context)
+
+
+# --- The site's header and footer ------------------------------------------------------------
+#
+# Written here rather than in core/base.html: on a page rendered afresh (search, the shop,
+# a first render after a publish) Django's template engine took about a millisecond for each,
+# a tenth of a page, for a few dozen variables and loops. Both are still rendered fragments
+# in the base template, so most requests reuse them; the apps' parts are still templates
+# in their slots.
+
+
+class _NoSettings:
+    """What the header and footer show with no site settings in the context (a request
+    for a host that is no site): what the template engine showed, empty values."""
+
+    outlet_name = strapline = description = contact_email = ""
+    newsletter_url = donate_url = ""
+    logo = None
+
+    @staticmethod
+    def social_links():
+        return ()
+
+
+def _site_settings(context):
+    return context.get("site_settings") or _NoSettings
+
+
+def _social_list(links, css_class, label=""):
+    """The outlet's social accounts as a list of links (``rel="me"``), nothing without any."""
+    if not links:
+        return ""
+    labelled = f' aria-label="{escape(label)}"' if label else ""
+    items = "".join(
+        f'<li><a href="{escape(url)}" rel="me">{escape(name)}</a></li>' for _key, name, url in links
+    )
+    return f'<ul class="{css_class}"{labelled}>\n        {items}\n      </ul>'
+
+
+def _logo(site_settings):
+    logo = site_settings.logo
+    if not logo:
+        return f'<span class="brand__name">{escape(site_settings.outlet_name)}</span>'
+    rendition = get_rendition_or_not_found(logo, parsed_filter("height-96"))
+    return img_tag(rendition, {"class": "brand__logo", "alt": site_settings.outlet_name})
+
+
+@register.simple_tag(takes_context=True)
+def site_header(context, current):
+    """The skip link and the site's header: the outlet's name or logo, strapline and social
+    accounts, and the sections (``current``, from ``nav_current``, marks the one shown or
+    the one it is in) followed by the ``nav`` slot. The ``body_start`` slot comes first."""
+    request = context.get("request")
+    site_settings = _site_settings(context)
+    root = context.get("site_root")
+    language = get_language()
+    home = escape(root.get_url(request=request)) if root else "/"
+    parts = [
+        render_slot("body_start", context),
+        '\n  <a class="skip-link" href="#main">',
+        escape(translated("Skip to main content", language)),
+        '</a>\n  <header class="site-header">\n    <div class="site-header__inner wrap">\n'
+        f'      <a class="brand" href="{home}">\n        {_logo(site_settings)}\n      </a>\n',
+    ]
+    if site_settings.strapline:
+        parts.append(f'      <p class="strapline">{escape(site_settings.strapline)}</p>\n')
+    social = _social_list(
+        site_settings.social_links(), "social social--header", translated("Follow us", language)
+    )
+    if social:
+        parts.append(f"      {social}\n")
+    parts.append(
+        '    </div>\n    <nav class="site-nav" aria-label="'
+        f'{escape(translated("Sections", language))}">\n      <ul class="site-nav__list wrap">\n'
+    )
+    shown, within = current or (None, None)
+    for section in context.get("nav_sections") or ():
+        if shown == section.pk:
+            marked = ' aria-current="page"'
+        elif within == section.pk:
+            marked = ' aria-current="true"'
+        else:
+            marked = ""
+        url = escape(section.get_url(request=request))
+        parts.append(f'        <li><a href="{url}"{marked}>{escape(section.title)}</a></li>\n')
+    parts.append(f"        {render_slot('nav', context)}\n      </ul>\n    </nav>\n  </header>")
+    return mark_safe("".join(parts))  # noqa: S308 - every value escaped above or by its tag
+
+
+@register.simple_tag(takes_context=True)
+def site_footer_start(context):
+    """The site's footer up to its sign-up form: the outlet's name, description and calls to
+    act, the plain pages with the ``footer_links`` slot and the contact address, and the
+    social accounts with the ``footer_follow`` slot. The sign-up form is the page's (a live
+    block); ``site_footer_end`` closes the footer."""
+    request = context.get("request")
+    site_settings = _site_settings(context)
+    language = get_language()
+    name = escape(site_settings.outlet_name)
+    parts = [
+        '<footer class="site-footer">\n    <div class="wrap site-footer__inner">\n'
+        '      <section class="site-footer__about" aria-labelledby="footer-outlet">\n'
+        f'        <h2 id="footer-outlet" class="site-footer__name">{name}</h2>\n'
+    ]
+    if site_settings.description:
+        parts.append(f"        <p>{escape(site_settings.description)}</p>\n")
+    parts.append('        <ul class="footer-actions">\n')
+    newsletter_link = safe_link(site_settings.newsletter_url)
+    if newsletter_link:
+        text = escape(translated("Get our newsletter", language))
+        parts.append(
+            f'          <li><a class="button" href="{escape(newsletter_link)}">{text}</a></li>\n'
+        )
+    donate_link = safe_link(site_settings.donate_url)
+    if donate_link:
+        text = escape(translated("Support us", language))
+        parts.append(
+            f'          <li><a class="button button--accent" href="{escape(donate_link)}">'
+            f"{text}</a></li>\n"
+        )
+    about = escape(translated("About us", language))
+    parts.append(
+        "        </ul>\n      </section>\n"
+        f'      <nav class="site-footer__links" aria-label="{about}">\n'
+        f"        <h2>{about}</h2>\n        <ul>\n          "
+    )
+    for page in context.get("footer_pages") or ():
+        url = escape(page.get_url(request=request))
+        parts.append(f'<li><a href="{url}">{escape(page.title)}</a></li>')
+    parts.append(f"\n          {render_slot('footer_links', context)}\n")
+    email = site_settings.contact_email
+    if email:
+        contact = escape(translated("Contact", language))
+        parts.append(
+            f'          <li><a href="mailto:{escape(email)}">{contact}: {escape(email)}</a></li>\n'
+        )
+    follow = escape(translated("Follow us", language))
+    parts.append(
+        "        </ul>\n      </nav>\n"
+        f'      <nav class="site-footer__social" aria-label="{follow}">\n'
+        f"        <h2>{follow}</h2>\n"
+    )
+    social = _social_list(site_settings.social_links(), "social")
+    if social:
+        parts.append(f"        {social}\n")
+    parts.append(
+        f"        {render_slot('footer_follow', context)}\n      </nav>\n"
+        '      <div class="site-footer__newsletter">\n        '
+    )
+    return mark_safe("".join(parts))  # noqa: S308 - every value escaped above or by its tag
+
+
+@register.simple_tag(takes_context=True)
+def site_footer_end(context):
+    """The rest of the footer after its sign-up form: the ``footer_end`` slot and the
+    copyright line (this year, in the current time zone)."""
+    site_settings = _site_settings(context)
+    year = datetime.now(tz=get_current_timezone() if settings.USE_TZ else None).year
+    return mark_safe(  # noqa: S308 - every value escaped here or by its tag
+        f"\n      </div>\n      {render_slot('footer_end', context)}\n    </div>\n"
+        f'    <p class="wrap site-footer__legal">&copy; {year:04d} '
+        f"{escape(site_settings.outlet_name)}</p>\n  </footer>"
+    )
 
 
 @register.simple_tag(takes_context=True)
@@ -352,7 +534,8 @@ class FragmentNode(template.Node):
     def share(self):
         """How this fragment goes through the shared cache: its text pieces, and its live
         blocks as their places among this fragment's own ``{% live %}`` nodes (the same in
-        every process that parsed the same template, which the version names)."""
+        every process that parsed the same template and has the same modules for the tags
+        written in Python inside it, which the version names)."""
         shared = getattr(self, "_share", None)
         if shared is None:
             lives = self.nodelist.get_nodes_by_type(LiveNode)
@@ -361,6 +544,12 @@ class FragmentNode(template.Node):
             origin = getattr(self, "origin", None)
             if origin is not None and origin.loader is not None:
                 source = origin.loader.get_contents(origin)
+            # What the tags written in Python inside it write (the header and the footer)
+            # changes with their modules, not with the template.
+            for module in sorted(
+                {node.func.__module__ for node in self.nodelist.get_nodes_by_type(SimpleNode)}
+            ):
+                source += Path(sys.modules[module].__file__).read_text()
             version = hashlib.blake2b(source.encode(), digest_size=16).hexdigest()
 
             def dump(value):
