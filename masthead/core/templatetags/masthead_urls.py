@@ -29,6 +29,22 @@ def _reversed(view_name, args, kwargs, current_app, urlconf, root_urlconf, prefi
     return reverse(view_name, args=args, kwargs=dict(kwargs), current_app=current_app)
 
 
+def remembered_reverse(view_name, *args):
+    """``reverse(view_name, args=args)`` for text and whole-number ``args``, remembered as
+    ``{% url %}`` remembers it: for the tags written in Python (the sign-up form's action,
+    the feeds' links)."""
+    return _reversed(
+        view_name,
+        args,
+        (),
+        None,
+        get_urlconf(),
+        settings.ROOT_URLCONF,
+        get_script_prefix(),
+        get_language(),
+    )
+
+
 def _forget(setting, **kwargs):
     if setting in {"ROOT_URLCONF", "FORCE_SCRIPT_NAME", "LANGUAGE_CODE", "APPEND_SLASH"}:
         _reversed.cache_clear()

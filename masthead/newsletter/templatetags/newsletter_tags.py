@@ -3,11 +3,11 @@
 import hashlib
 
 from django import template
-from django.urls import reverse
 from django.utils.safestring import SafeString, mark_safe
 
 from masthead.core.escaping import escape, format_html
 from masthead.core.fragments import site_fragment
+from masthead.core.templatetags.masthead_urls import remembered_reverse
 from masthead.core.translated import translated
 from masthead.newsletter import services, tokens
 
@@ -114,7 +114,7 @@ def newsletter_form_start(signup, form_id, heading="", text=""):
         parts.append(f"  <p>{escape(text)}</p>\n")
     parts.append(
         f'  <form class="newsletter-signup__form" method="post" '
-        f'action="{escape(reverse("newsletter:subscribe"))}" '
+        f'action="{escape(remembered_reverse("newsletter:subscribe"))}" '
         f"data-newsletter-signup data-attribution>\n"
     )
     error = _first_error(errors, "newsletters")

@@ -14,7 +14,6 @@ from pathlib import Path
 
 from django import template
 from django.core.serializers.json import DjangoJSONEncoder
-from django.urls import reverse
 from django.utils import translation
 from django.utils.safestring import SafeString, mark_safe
 from django.utils.translation import get_language
@@ -25,6 +24,7 @@ from masthead.core.escaping import escape, format_html
 from masthead.core.fragments import Share, fragment_seconds, rendered_fragment, site_fragment
 from masthead.core.templatetags.masthead_images import srcset_img
 from masthead.core.templatetags.masthead_tags import day_html, request_key, storing_request
+from masthead.core.templatetags.masthead_urls import remembered_reverse
 from masthead.core.translated import translated
 from masthead.publishing.models import ArticlePage, CorrectionsPage
 from masthead.publishing.structured_data import page_meta as build_page_meta
@@ -268,7 +268,7 @@ def page_meta_tags(context):
         if position == 0 and on_home:
             tags.append(
                 f'<link rel="alternate" type="application/atom+xml" title="{feed_title}" '
-                f'href="{escape(reverse("feed_atom"))}">'
+                f'href="{escape(remembered_reverse("feed_atom"))}">'
             )
     tags += [json_ld_script(document) for document in meta.json_ld]
     return SafeString("\n  " + "\n  ".join(tags) + "\n")
