@@ -746,14 +746,21 @@ def _newest_under(read):
     """The prepared query of the ids, paths and depths of the ``read`` newest articles
     below a page (one per number read: it is part of the SQL), given the article type's
     content type. Read from Wagtail's page table alone: joined to the article table, each
-    of the hundred rows was looked up there too. The type is compared as an expression, which
-    no index answers: SQLite, without statistics, otherwise read every article through the
-    content type's index and sorted them, rather than the newest through the date's."""
+    of the hundred rows was looked up there too. On SQLite the type is compared as an
+    expression, which no index answers: without statistics, SQLite otherwise read every
+    article through the content type's index and sorted them, rather than the newest through
+    the date's. PostgreSQL's statistics know most pages are articles and read the newest
+    through the date's index when the column is compared; it has none for the expression,
+    and guessed a few rows, read every page and sorted them (0.54 ms against 0.23)."""
     query = _newest_queries.get(read)
     if query is None:
         query = _newest_queries[read] = PreparedQuery(
             lambda path, depth, article_type: (
-                Page.objects.alias(kind=F("content_type_id") + 0)
+                Page.objects.alias(
+                    kind=F("content_type_id")
+                    if connection.vendor == "postgresql"
+                    else F("content_type_id") + 0
+                )
                 .filter(live=True, kind=article_type, path__startswith=path, depth__gt=depth)
                 .order_by("-first_published_at", "-pk")
                 .values_list("pk", "path", "depth")[:read]
