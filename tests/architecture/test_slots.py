@@ -14,6 +14,8 @@ from masthead.core import slots
 
 APPS_DIR = Path(__file__).resolve().parents[2] / "masthead"
 SLOT_TAG = re.compile(r"""{%\s*slot(?:_position)?\s+["']([\w-]+)["']""")
+# The places the header and footer tags, written in Python, render (masthead_tags).
+RENDER_SLOT = re.compile(r"""\brender_slot\(\s*["']([\w-]+)["']""")
 
 PARTS = {
     "parts/signup.html": "[signup {{ form_id }} {{ heading|default:'-' }}]",
@@ -82,12 +84,21 @@ def test_a_slot_needs_a_quoted_name_and_only_named_values(empty_registry):
 
 
 def named_slots():
-    """{slot name: templates naming it} over every template of our apps."""
+    """{slot name: templates or modules naming it} over every template of our apps and
+    every module that renders a slot itself (``render_slot("name", ...)``)."""
     named = {}
-    for path in APPS_DIR.glob("*/templates/**/*.html"):
-        for name in SLOT_TAG.findall(path.read_text()):
-            named.setdefault(name, set()).add(str(path.relative_to(APPS_DIR)))
+    for pattern, finder in (("*/templates/**/*.html", SLOT_TAG), ("**/*.py", RENDER_SLOT)):
+        for path in APPS_DIR.glob(pattern):
+            for name in finder.findall(path.read_text()):
+                named.setdefault(name, set()).add(str(path.relative_to(APPS_DIR)))
     return named
+
+
+def test_the_header_and_footer_slots_are_found_in_the_tags_that_render_them():
+    named = named_slots()
+    for name in ("body_start", "nav", "footer_links", "footer_follow", "footer_end"):
+        assert "core/templatetags/masthead_tags.py" in named[name], name
+    assert "core/templates/core/base.html" in named["footer_signup"]
 
 
 def test_every_slot_named_is_filled_and_every_part_is_named():
