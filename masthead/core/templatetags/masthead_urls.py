@@ -29,15 +29,15 @@ def _reversed(view_name, args, kwargs, current_app, urlconf, root_urlconf, prefi
     return reverse(view_name, args=args, kwargs=dict(kwargs), current_app=current_app)
 
 
-def remembered_reverse(view_name, *args):
-    """``reverse(view_name, args=args)`` for text and whole-number ``args``, remembered as
-    ``{% url %}`` remembers it: for the tags written in Python (the sign-up form's action,
-    the feeds' links)."""
+def remembered_reverse(view_name, args=(), kwargs=(), current_app=None):
+    """``reverse`` for text and whole-number ``args`` and ``kwargs`` (pairs), remembered: for
+    ``{% url %}`` and for the tags written in Python (the sign-up form's action, the feeds'
+    links)."""
     return _reversed(
         view_name,
         args,
-        (),
-        None,
+        kwargs,
+        current_app,
         get_urlconf(),
         settings.ROOT_URLCONF,
         get_script_prefix(),
@@ -77,16 +77,7 @@ class RememberedURLNode(defaulttags.URLNode):
             if isinstance(view_name, str) and all(
                 type(value) in _PLAIN for value in (*args, *(value for _, value in kwargs))
             ):
-                url = _reversed(
-                    view_name,
-                    args,
-                    kwargs,
-                    current_app,
-                    get_urlconf(),
-                    settings.ROOT_URLCONF,
-                    get_script_prefix(),
-                    get_language(),
-                )
+                url = remembered_reverse(view_name, args, kwargs, current_app)
             else:
                 url = reverse(view_name, args=args, kwargs=dict(kwargs), current_app=current_app)
         except NoReverseMatch:
