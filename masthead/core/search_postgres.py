@@ -12,6 +12,7 @@ backend's own: rank descending, then newest id first.
 
 from django.db import connections
 from django.db.models import F
+from django.db.models.sql import Query
 from modelsearch.backends.database.postgres.postgres import (
     IndexEntry,  # the index entry model of the app that holds the index (Wagtail's)
     PostgresSearchBackend,
@@ -21,10 +22,10 @@ from modelsearch.backends.database.postgres.postgres import (
 from modelsearch.query import Fuzzy, MatchAll, Not
 from modelsearch.utils import get_descendants_content_types_pks
 
-from masthead.core.search_ranked import RankedOnceResultsMixin
+from masthead.core.search_ranked import PreparedMatches, RankedOnceResultsMixin
 
 
-class RankedOncePostgres(PostgresSearchQueryCompiler):
+class RankedOncePostgres(PreparedMatches, PostgresSearchQueryCompiler):
     """PostgreSQL's compiler, which ranks the matches of a relevance-ordered search over
     the whole index at once."""
 
@@ -36,11 +37,11 @@ class RankedOncePostgres(PostgresSearchQueryCompiler):
         kept, filtered by the caller's queryset and sorted by PostgreSQL, which returns them
         as two arrays (a few hundred rows read one by one through the ORM, then filtered by
         a second query, cost about twice as long)."""
-        scored = self.scored_matches(config)
-        if scored is None:
+        matches = self.matches_sql(config)
+        if matches is None:
             return None
+        matches_sql, matches_params = matches
         allowed = self.queryset.order_by().values("pk")
-        matches_sql, matches_params = scored.query.sql_with_params()
         allowed_sql, allowed_params = allowed.query.sql_with_params()
         order = "ORDER BY best.score DESC, best.id DESC"
         sql = (
@@ -54,9 +55,8 @@ class RankedOncePostgres(PostgresSearchQueryCompiler):
             ids, scores = cursor.fetchone()
         return list(zip(ids or (), scores or (), strict=True))
 
-    def scored_matches(self, config):
-        """The (object id, rank) rows of every index entry of this model's types the query
-        matches (an object may have two), or None when this search is not ranked here."""
+    def _search_query(self, config):
+        """The tsquery this search matches, or None when it is not ranked here."""
         if not self.order_by_relevance or self.fields is not None:
             return None
         query = self.query
@@ -64,7 +64,21 @@ class RankedOncePostgres(PostgresSearchQueryCompiler):
             isinstance(query, Not) and isinstance(query.subquery, MatchAll)
         ):
             return None
-        search_query = self.build_tsquery(query, config=config)
+        return self.build_tsquery(query, config=config)
+
+    def match_term(self, config):
+        """The SQL and parameters of the tsquery alone (``PreparedMatches``)."""
+        search_query = self._search_query(config)
+        if search_query is None:
+            return None
+        query = Query(IndexEntry)
+        compiler = query.get_compiler(self.queryset.db)
+        return compiler.compile(search_query.resolve_expression(query))
+
+    def scored_matches(self, config):
+        """The (object id, rank) rows of every index entry of this model's types the query
+        matches (an object may have two), or None when this search is not ranked here."""
+        search_query = self._search_query(config)
         if search_query is None:
             return None
         # Wagtail's index vectors, named from the index entry instead of from the page.

@@ -17,6 +17,7 @@ then newest id first.
 
 from django.db import connections
 from django.db.models import F
+from django.db.models.sql import Query
 from modelsearch.backends.database.sqlite.query import MatchExpression, normalize
 from modelsearch.backends.database.sqlite.sqlite import (
     SQLiteFTSIndexEntry,
@@ -27,10 +28,10 @@ from modelsearch.backends.database.sqlite.sqlite import (
 from modelsearch.query import MatchAll, Not
 from modelsearch.utils import get_descendants_content_types_pks
 
-from masthead.core.search_ranked import RankedOnceResultsMixin
+from masthead.core.search_ranked import PreparedMatches, RankedOnceResultsMixin
 
 
-class RankedOnce(SQLiteSearchQueryCompiler):
+class RankedOnce(PreparedMatches, SQLiteSearchQueryCompiler):
     """SQLite's compiler, which ranks the matches of a relevance-ordered search at once."""
 
     def ranked_allowed_ids(self, config):
@@ -41,11 +42,11 @@ class RankedOnce(SQLiteSearchQueryCompiler):
         then SQLite keeps the model's types, each object's best score and the caller's
         objects, and sorts them (the rows read through the ORM, then filtered by a second
         query, cost about twice as long)."""
-        scored = self.scored_matches(config)
-        if scored is None:
+        matches = self.matches_sql(config)
+        if matches is None:
             return None
+        matches_sql, matches_params = matches
         allowed = self.queryset.order_by().values("pk")
-        matches_sql, matches_params = scored.query.sql_with_params()
         allowed_sql, allowed_params = allowed.query.sql_with_params()
         sql = (
             f"WITH matches AS MATERIALIZED ({matches_sql}) "  # noqa: S608 - the ORM's own SQL, parameters apart
@@ -58,18 +59,31 @@ class RankedOnce(SQLiteSearchQueryCompiler):
             cursor.execute(sql, (*matches_params, *allowed_params))
             return [tuple(row) for row in cursor.fetchall()]
 
-    def scored_matches(self, config):
-        """The (object id, score) rows of every index entry of this model's types the query
-        matches, or None when this search is not one ranked here."""
+    def _match(self, config):
+        """The full-text MATCH this search makes, or None when it is not ranked here."""
         if not self.order_by_relevance:
             return None
         normalized = normalize(self.query)
         if isinstance(normalized, (MatchAll, Not)):
             return None
-        match = MatchExpression(
+        return MatchExpression(
             self.fields or self.FTS_TABLE_FIELDS,
             self.build_search_query(normalized, config=config),
         )
+
+    def match_term(self, config):
+        """The SQL and parameters of the MATCH alone (``PreparedMatches``)."""
+        match = self._match(config)
+        if match is None:
+            return None
+        return Query(SQLiteFTSIndexEntry).get_compiler(self.queryset.db).compile(match)
+
+    def scored_matches(self, config):
+        """The (object id, score) rows of every index entry of this model's types the query
+        matches, or None when this search is not one ranked here."""
+        match = self._match(config)
+        if match is None:
+            return None
         rank = self._build_rank_expression(self.get_search_vectors(), config)
         content_types = sorted(get_descendants_content_types_pks(self.queryset.model))
         # The content types are compared as an expression (the column plus 0), which no

@@ -147,3 +147,79 @@ def test_on_sqlite_the_match_runs_once_and_scores_only_the_models_entries(archiv
         scans = [step for step in plan if "wagtailsearch_indexentry" in step]
         assert scans[0].startswith("SCAN wagtailsearch_indexentry_fts VIRTUAL TABLE"), plan
         assert not any("content_type" in step for step in scans), plan
+
+
+@pytest.fixture
+def fresh_forms():
+    """No search form prepared in this process yet, and none left behind for later tests."""
+    from masthead.core.search_ranked import PreparedMatches
+
+    PreparedMatches._matches_forms.clear()
+    yield PreparedMatches._matches_forms
+    PreparedMatches._matches_forms.clear()
+
+
+def test_a_search_of_a_form_already_run_is_not_built_by_the_orm_again(
+    archive, fresh_forms, monkeypatch
+):
+    """The first search of a form (here a plain search of articles) builds its matching
+    query with the ORM; later ones of that form only put their own words in it, and answer
+    exactly as Wagtail's backend, for other words, more of them, or none that match."""
+    first = pages(Ours({}).search("council", live_articles()), 5)
+    assert first == pages(Wagtails({}).search("council", live_articles()), 5)
+    assert len(fresh_forms) == 1
+
+    compiler = type(Ours({}).search("x", live_articles()).query_compiler)
+
+    def built_again(self, config):
+        raise AssertionError("the matching query was built by the ORM again")
+
+    monkeypatch.setattr(compiler, "scored_matches", built_again)
+    for query in ("harbour", "council meeting", "meeting number 7", "nothing here", "council"):
+        ours = pages(Ours({}).search(query, live_articles()), 5)
+        monkeypatch.undo()
+        assert ours == pages(Wagtails({}).search(query, live_articles()), 5), query
+        monkeypatch.setattr(compiler, "scored_matches", built_again)
+    assert len(fresh_forms) == 1
+
+
+def test_each_model_has_a_form_of_its_own(archive, fresh_forms):
+    """The shop's products and the articles are matched among their own index entries,
+    each with the query built for its own model."""
+    from masthead.shop.models import Product
+
+    assert Paginator(Ours({}).search("council", live_articles()), 5).count == 24
+    assert list(Ours({}).search("council", Product.objects.live())) == []
+    assert Paginator(Ours({}).search("harbour", live_articles()), 5).count == 9
+    assert len(fresh_forms) == 2
+
+
+@pytest.mark.parametrize("query", ["1.0", "0", "90", "council 1", "{title body}"])
+def test_words_that_look_like_the_querys_own_values_are_searched_as_words(
+    archive, fresh_forms, query
+):
+    """A search for a number (the matching query holds numbers of its own: weights, the
+    content type's id) answers as Wagtail's backend does, whether it is the first search
+    of its form or a later one."""
+    for warm in (False, True):
+        if not warm:
+            fresh_forms.clear()
+        else:
+            Ours({}).search("council", live_articles())._do_count()
+        ours = pages(Ours({}).search(query, live_articles()), 5)
+        assert ours == pages(Wagtails({}).search(query, live_articles()), 5), (query, warm)
+
+
+def test_the_terms_are_placed_only_where_they_can_be_told_apart():
+    from masthead.core.search_ranked import _term_slots
+
+    sql = "rank(%s, title, q(%s)) + rank(%s, body, q(%s)) WHERE type IN (%s) AND v @@ q(%s)"
+    params = ["{1,2}", "'word'", "{1,2}", "'word'", 90, "'word'"]
+    assert _term_slots(sql, params, "q(%s)", ["'word'"]) == ((1, 0), (3, 0), (5, 0))
+    # A constant equal to the word: three copies of the terms' SQL, four equal values.
+    assert _term_slots(sql, ["'word'", *params[1:]], "q(%s)", ["'word'"]) is None
+    # The content type's id 90 is not the word "90" searched for.
+    numbers = ["{1,2}", "90", "{1,2}", "90", 90, "90"]
+    assert _term_slots(sql, numbers, "q(%s)", ["90"]) == ((1, 0), (3, 0), (5, 0))
+    # The terms' SQL is not in the query at all.
+    assert _term_slots(sql, params, "match(%s)", ["'word'"]) is None
