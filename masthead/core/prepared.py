@@ -64,7 +64,8 @@ class _Shape:
         # (parameter position, argument index, index in a list or None, LIKE pattern or None)
         self.slots = slots
 
-    def run(self, alias, args):
+    def params_for(self, alias, args):
+        """This shape's parameters with ``args`` in their places."""
         params = list(self.params)
         for position, argument, item, pattern in self.slots:
             value = args[argument]
@@ -74,6 +75,10 @@ class _Shape:
                 prefix, suffix = pattern
                 value = f"{prefix}{connections[alias].ops.prep_for_like_query(value)}{suffix}"
             params[position] = value
+        return params
+
+    def run(self, alias, args):
+        params = self.params_for(alias, args)
         compiler = _copy(self.compiler)
         compiler.connection = connections[alias]
         sql = self.sql
@@ -104,6 +109,23 @@ class PreparedQuery:
 
     def queryset(self, *args, using=DEFAULT_DB_ALIAS):
         """The rows as an evaluated queryset (for a prefetch cache that expects one)."""
+        args, shape = self._shape_of(args, using)
+        if shape is _Unprepared:
+            queryset = self.build(*args).using(using)
+            queryset._fetch_all()
+            return queryset
+        return shape.run(using, args)
+
+    def sql_with_params(self, *args, using=DEFAULT_DB_ALIAS):
+        """The SQL and parameters of the query for ``args``, to use within another (as a
+        subquery), without running it: as ``queryset.query.sql_with_params()`` would
+        compile them."""
+        args, shape = self._shape_of(args, using)
+        if shape is _Unprepared:
+            return self.build(*args).using(using).query.sql_with_params()
+        return shape.sql, tuple(shape.params_for(using, args))
+
+    def _shape_of(self, args, using):
         args = tuple(_padded(arg) if isinstance(arg, (list, tuple, set)) else arg for arg in args)
         key = (using, connections[using].vendor, _shape(args))
         shape = self.shapes.get(key)
@@ -112,11 +134,7 @@ class PreparedQuery:
                 shape = self.shapes.get(key)
                 if shape is None:
                     shape = self.shapes[key] = self._prepare(args, using)
-        if shape is _Unprepared:
-            queryset = self.build(*args).using(using)
-            queryset._fetch_all()
-            return queryset
-        return shape.run(using, args)
+        return args, shape
 
     def _prepare(self, args, using):
         compiled = []

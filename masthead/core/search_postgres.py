@@ -22,7 +22,11 @@ from modelsearch.backends.database.postgres.postgres import (
 from modelsearch.query import Fuzzy, MatchAll, Not
 from modelsearch.utils import get_descendants_content_types_pks
 
-from masthead.core.search_ranked import PreparedMatches, RankedOnceResultsMixin
+from masthead.core.search_ranked import (
+    PreparedMatches,
+    RankedOnceResultsMixin,
+    allowed_ids,
+)
 
 
 class RankedOncePostgres(PreparedMatches, PostgresSearchQueryCompiler):
@@ -41,8 +45,7 @@ class RankedOncePostgres(PreparedMatches, PostgresSearchQueryCompiler):
         if matches is None:
             return None
         matches_sql, matches_params = matches
-        allowed = self.queryset.order_by().values("pk")
-        allowed_sql, allowed_params = allowed.query.sql_with_params()
+        allowed_sql, allowed_params = allowed_ids(self.queryset)
         order = "ORDER BY best.score DESC, best.id DESC"
         sql = (
             f"SELECT array_agg(best.id {order}), array_agg(best.score {order}) FROM ("  # noqa: S608 - the ORM's own SQL, parameters apart

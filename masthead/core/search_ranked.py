@@ -22,6 +22,16 @@ from modelsearch.utils import get_descendants_content_types_pks
 MAX_RANKED_IN_ONE_PASS = 5000
 
 
+def allowed_ids(queryset):
+    """The SQL and parameters of a subquery of the ids of ``queryset``'s objects, which the
+    ranking keeps to: the queryset's own ``ids_subquery()`` where it has one (publishing's
+    articles prepare theirs), else compiled by Django."""
+    ids_subquery = getattr(queryset, "ids_subquery", None)
+    if ids_subquery is not None:
+        return ids_subquery()
+    return queryset.order_by().values("pk").query.sql_with_params()
+
+
 def _form(query):
     """What of a search query shapes its SQL, without its words: its kind, operator and
     boost, and the same of the queries it is made of."""

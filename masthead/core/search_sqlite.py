@@ -28,7 +28,11 @@ from modelsearch.backends.database.sqlite.sqlite import (
 from modelsearch.query import MatchAll, Not
 from modelsearch.utils import get_descendants_content_types_pks
 
-from masthead.core.search_ranked import PreparedMatches, RankedOnceResultsMixin
+from masthead.core.search_ranked import (
+    PreparedMatches,
+    RankedOnceResultsMixin,
+    allowed_ids,
+)
 
 
 class RankedOnce(PreparedMatches, SQLiteSearchQueryCompiler):
@@ -46,8 +50,7 @@ class RankedOnce(PreparedMatches, SQLiteSearchQueryCompiler):
         if matches is None:
             return None
         matches_sql, matches_params = matches
-        allowed = self.queryset.order_by().values("pk")
-        allowed_sql, allowed_params = allowed.query.sql_with_params()
+        allowed_sql, allowed_params = allowed_ids(self.queryset)
         sql = (
             f"WITH matches AS MATERIALIZED ({matches_sql}) "  # noqa: S608 - the ORM's own SQL, parameters apart
             "SELECT best.id, best.score FROM ("

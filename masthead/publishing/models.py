@@ -216,11 +216,14 @@ def pictures_with_renditions(ids, specs):
 
 class PendingRows:
     """The rows of articles a listing knows only by id, read together, in one query, when
-    anything asks one of them for more than its id (``ArticleQuerySet.pending``)."""
+    anything asks one of them for more than its id (``ArticleQuerySet.pending``).
+    ``under``: the (path, depth, id) of the page whose articles the listing's queryset is,
+    when that is all it is (``site_articles``): the rows are then read by a prepared query."""
 
-    def __init__(self, queryset, articles):
+    def __init__(self, queryset, articles, under=None):
         self.queryset = queryset
         self.articles = articles
+        self.under = under
         self.read = False
 
     def read_rows(self):
@@ -229,7 +232,11 @@ class PendingRows:
         self.read = True
         # Not ``in_bulk``, which matches the ids in the article table (``in_page_table``).
         ids = [article.pk for article in self.articles]
-        rows = {row.pk: row for row in self.queryset.order_by().filter(in_page_table(ids))}
+        if self.under is not None:
+            found = _card_rows_under(*self.under, ids, using=self.queryset.db)
+        else:
+            found = self.queryset.order_by().filter(in_page_table(ids))
+        rows = {row.pk: row for row in found}
         for article in self.articles:
             row = rows.get(article.pk)
             if row is None:
@@ -252,6 +259,10 @@ class ArticleQuerySet(PageQuerySet):
     """Wagtail's page queryset, able to read articles for a listing of cards."""
 
     _card_renditions = None
+    # The (path, depth, id) of the page whose live articles these are, on a queryset that
+    # ``site_articles`` made and nothing has changed since: never copied to a clone, which
+    # may filter, slice or annotate.
+    _under = None
 
     def for_cards(self, specs=CARD_RENDITIONS):
         """These articles for cards: see ``with_hero_renditions``."""
@@ -284,12 +295,20 @@ class ArticleQuerySet(PageQuerySet):
         model = self.model
         pk_name = model._meta.pk.attname
         articles = [model.from_db(self.db, [pk_name], [pk]) for pk in ids]
-        rows = PendingRows(self._chain(), articles)
+        rows = PendingRows(self._chain(), articles, self._under)
         batch = ListingBatch(articles, self._card_renditions)
         for article in articles:
             article.__dict__["pending_rows"] = rows
             article.listing_batch = batch
         return articles
+
+    def ids_subquery(self):
+        """The SQL and parameters of a subquery of these articles' ids (a search's filter,
+        ``masthead.core.search_ranked``): prepared for a queryset of ``site_articles``,
+        compiled by Django otherwise."""
+        if self._under is not None:
+            return _article_ids_under.sql_with_params(*self._under, using=self.db)
+        return self.order_by().values("pk").query.sql_with_params()
 
     def _fetch_all(self):
         fresh = self._result_cache is None
@@ -331,6 +350,34 @@ def public(pages):
 def live_articles():
     """Every published, public article, newest first, with what listings show."""
     return public(_live_articles())
+
+
+def site_articles(root, specs=CARD_RENDITIONS):
+    """``live_articles()`` below ``root`` (a site's root page), read for cards
+    (``with_hero_renditions``). While no page is private, the queryset is built once per
+    process (``_site_articles_kept``) and a search's ids and a page of its results' rows
+    are read through prepared queries (``ArticleQuerySet.ids_subquery``, ``PendingRows``),
+    which Django compiled on every search (about a tenth of a cold search page)."""
+    if any_view_restriction():
+        return with_hero_renditions(live_articles().descendant_of(root), specs)
+    under = (root.path, root.depth, root.pk)
+    key = (*under, tuple(specs))
+    template = _site_articles_kept.get(key)
+    if template is None:
+        template = with_hero_renditions(_live_articles().descendant_of(root), specs)
+        if len(_site_articles_kept) < MAX_SITE_ARTICLES_KEPT:
+            _site_articles_kept[key] = template
+    # A copy (as a class-based view copies its ``queryset``): the kept one is never run.
+    articles = template._chain()
+    articles._under = under
+    return articles
+
+
+# ``site_articles``' querysets, built once per process for each root and renditions: a
+# queryset is a chain of a dozen copies to build (a twentieth of a cold search page), and
+# only the root's place in the tree changes it. Never evaluated, only copied.
+_site_articles_kept = {}
+MAX_SITE_ARTICLES_KEPT = 64
 
 
 def _live_articles():
@@ -646,8 +693,10 @@ class HomePage(ServedUrlMixin, ViewRestrictionsMixin, Page):
 
 
 def _under(path, depth, pk):
-    """Live articles below the page at ``path`` (``descendant_of``), for prepared queries."""
-    return _live_articles().filter(path__startswith=path, depth__gte=depth).exclude(pk=pk)
+    """Live articles below the page at ``path`` (``descendant_of``, with Wagtail's own
+    conditions), for prepared queries."""
+    articles = _live_articles()
+    return articles.filter(articles.descendant_of_q(Page(path=path, depth=depth, pk=pk)))
 
 
 def in_page_table(ids):
@@ -665,6 +714,15 @@ _articles_under = PreparedQuery(
     )
 )
 _article_by_id = PreparedQuery(lambda pk: ArticlePage.objects.filter(pk=pk))
+# ``site_articles``' ids, and the rows of those of them that ``ids`` names, for cards.
+_article_ids_under = PreparedQuery(
+    lambda path, depth, pk: _under(path, depth, pk).order_by().values("pk")
+)
+_card_rows_under = PreparedQuery(
+    lambda path, depth, pk, ids: (
+        with_hero_renditions(_under(path, depth, pk)).order_by().filter(in_page_table(ids))
+    )
+)
 
 
 # Beyond this, a tag page's number is past the end of any listing.

@@ -19,9 +19,8 @@ from masthead.publishing.models import (
     ArticlePageTag,
     ArticlesWithTag,
     any_view_restriction,
-    live_articles,
     paginate,
-    with_hero_renditions,
+    site_articles,
 )
 
 MAX_QUERY_LENGTH = 200
@@ -38,7 +37,7 @@ def _site(request):
 def _site_articles(request):
     # The cards' pictures (with their renditions) and authors in three queries for the
     # whole page of results, and only when a card is rendered afresh (ListingBatch).
-    return with_hero_renditions(live_articles().descendant_of(_site(request).root_page))
+    return site_articles(_site(request).root_page)
 
 
 def clean_query(raw):

@@ -166,3 +166,35 @@ def test_a_prepared_foreign_key_reads_the_row_django_would():
     with CaptureQueriesContext(connection) as captured:
         assert fresh.hero_image is other
     assert captured.captured_queries == []
+
+
+@pytest.mark.django_db
+def test_sql_with_params_is_what_django_compiles_for_the_arguments(tags):
+    """A prepared query's SQL for use inside another: Django's own, with the arguments in
+    their places, compiled once per shape."""
+    build = Counted(lambda name, ids: Tag.objects.filter(name=name, pk__in=ids).values("pk"))
+    ids_named = PreparedQuery(build)
+    ids = [tag.pk for tag in tags.values()]
+    # Four ids: a list's length the padding keeps (Django leaves repeated values out).
+    for name, chosen in (("Housing", ids[:4]), ("50% off", ids[4:]), ("Nowhere", ids[:4])):
+        sql, params = ids_named.sql_with_params(name, chosen)
+        assert (sql, params) == Tag.objects.filter(name=name, pk__in=chosen).values(
+            "pk"
+        ).query.sql_with_params()
+        with connection.cursor() as cursor:
+            cursor.execute(f"SELECT name FROM taggit_tag WHERE id IN ({sql})", params)  # noqa: S608
+            assert [row[0] for row in cursor.fetchall()] == [name] * (name != "Nowhere")
+    assert build.calls == 2  # one shape
+
+
+@pytest.mark.django_db
+def test_sql_with_params_of_a_shape_django_does_not_compile_is_djangos_answer(tags):
+    """An empty list: Django finds that nothing matches without compiling the query, and
+    says so (EmptyResultSet) as it would for the queryset itself."""
+    from django.core.exceptions import EmptyResultSet
+
+    ids_named = PreparedQuery(lambda ids: Tag.objects.filter(pk__in=ids).values("pk"))
+    with pytest.raises(EmptyResultSet):
+        Tag.objects.filter(pk__in=[]).values("pk").query.sql_with_params()
+    with pytest.raises(EmptyResultSet):
+        ids_named.sql_with_params([])

@@ -249,3 +249,68 @@ def test_tag_page_with_a_private_article_leaves_it_out(client, newsroom):
     assert response.status_code == 200
     assert titles(response.context["articles"]) == ["Bus route cut"]
     assert response.context["articles"].paginator.count == 1
+
+
+@pytest.mark.django_db
+def test_a_sites_articles_are_searched_and_read_through_prepared_queries(newsroom, monkeypatch):
+    """``site_articles``: while no page is private, a search's filter and its results' rows
+    are prepared queries, with the same SQL and results as Django's queryset; a later search
+    builds no queryset of articles at all."""
+    from masthead.publishing.models import ArticleQuerySet, site_articles
+
+    tree, writer = newsroom
+    made = [
+        make_article(tree.section, [writer], title=f"Ferry notice {number}", standfirst="S")
+        for number in range(3)
+    ]
+    make_article(tree.section, [writer], title="Harbour works begin")
+    django_way = with_hero_renditions(live_articles().descendant_of(tree.home))
+    articles = site_articles(tree.home)
+    assert articles.ids_subquery() == django_way.order_by().values("pk").query.sql_with_params()
+    expected = [(article.pk, article.title) for article in django_way.search("ferry")]
+    assert sorted(expected) == sorted((article.pk, article.title) for article in made)
+    assert [(article.pk, article.title) for article in articles.search("ferry")] == expected
+
+    def refused(*args, **kwargs):
+        raise AssertionError("a queryset of articles was built")
+
+    monkeypatch.setattr(ArticleQuerySet, "filter", refused)
+    monkeypatch.setattr(ArticleQuerySet, "order_by", refused)
+    again = list(site_articles(tree.home).search("ferry"))
+    assert [(article.pk, article.title, article.standfirst) for article in again] == [
+        (pk, title, "S") for pk, title in expected
+    ]
+
+
+@pytest.mark.django_db
+def test_a_sites_articles_are_copies_and_changing_one_leaves_the_prepared_queries(newsroom):
+    """Each call gives a queryset of its own (the kept one is never run), and a queryset
+    changed from it (filtered, say) is Django's again, its filter kept."""
+    from masthead.publishing.models import site_articles
+
+    tree, writer = newsroom
+    ferry = make_article(tree.section, [writer], title="Ferry fares frozen")
+    make_article(tree.section, [writer], title="Harbour works begin")
+    first, second = site_articles(tree.home), site_articles(tree.home)
+    assert first is not second
+    assert {article.pk for article in first} == {article.pk for article in live_articles()}
+    assert second._result_cache is None
+    narrowed = second.filter(title__startswith="Ferry")
+    assert narrowed._under is None
+    assert [article.pk for article in narrowed.search("fares")] == [ferry.pk]
+    assert narrowed.ids_subquery() == narrowed.order_by().values("pk").query.sql_with_params()
+
+
+@pytest.mark.django_db
+def test_a_sites_articles_with_a_private_page_are_djangos(newsroom):
+    """With any page private, the articles are Django's queryset, which leaves private
+    ones out (``public()``), and nothing is prepared."""
+    from masthead.publishing.models import site_articles
+
+    tree, writer = newsroom
+    shown = make_article(tree.section, [writer], title="Ferry fares frozen")
+    private = make_article(tree.section, [writer], title="Ferry staff briefing")
+    PageViewRestriction.objects.create(page=private, restriction_type="login")
+    articles = site_articles(tree.home)
+    assert articles._under is None
+    assert [article.pk for article in articles.search("ferry")] == [shown.pk]
