@@ -65,6 +65,20 @@ def _resolving(request):
     return found
 
 
+def site_root_paths():
+    """Wagtail's ``Site.get_site_root_paths()``, kept per process until the generation
+    changes (every change to a site or a page's place makes a new one): Wagtail reads them
+    from the shared cache once per request, a file read or a round trip to Redis."""
+    return site_fragment("core:site-root-paths", Site.get_site_root_paths, only_editors_change=True)
+
+
+def remember_site_root_paths(request):
+    """Give ``request`` the sites' root paths as Wagtail keeps them on a request, so that
+    every page's URL on it, Wagtail's own way too (a page that is not of its specific
+    type, such as the site's root in the header), reads the kept ones."""
+    request._wagtail_cached_site_root_paths = site_root_paths()
+
+
 class ServedUrlMixin:
     """Wagtail's ``Page.get_url_parts``, its ``reverse()`` remembered (see above), and the
     sites' root paths kept per process until the generation changes (Wagtail reads them
@@ -75,10 +89,7 @@ class ServedUrlMixin:
         try:
             return cache_object._wagtail_cached_site_root_paths
         except AttributeError:
-            paths = site_fragment(
-                "core:site-root-paths", Site.get_site_root_paths, only_editors_change=True
-            )
-            cache_object._wagtail_cached_site_root_paths = paths
+            paths = cache_object._wagtail_cached_site_root_paths = site_root_paths()
             return paths
 
     def get_url_parts(self, request=None):

@@ -15,7 +15,10 @@ a given form runs in a process, and only its search terms change after that
 twice a search page (the articles and the shop's products).
 """
 
-from modelsearch.utils import get_descendants_content_types_pks
+import functools
+
+from django.db.models.signals import class_prepared
+from modelsearch.utils import get_descendant_models
 
 # More matches than this are ranked the backend's own way, which reads only one page of
 # them rather than every match's score.
@@ -30,6 +33,25 @@ def allowed_ids(queryset):
     if ids_subquery is not None:
         return ids_subquery()
     return queryset.order_by().values("pk").query.sql_with_params()
+
+
+@functools.cache
+def _descendant_models(model):
+    """``get_descendant_models(model)``, which looks through every model, once per model
+    (and anew after a model class is made, as tests do)."""
+    return tuple(get_descendant_models(model))
+
+
+class_prepared.connect(lambda **kwargs: _descendant_models.cache_clear(), weak=False)
+
+
+def content_type_ids(model):
+    """The ids of the content types of ``model`` and its subclasses, sorted
+    (``get_descendants_content_types_pks``): Django keeps content types per process."""
+    from django.contrib.contenttypes.models import ContentType
+
+    types = ContentType.objects.get_for_models(*_descendant_models(model))
+    return tuple(sorted(content_type.pk for content_type in types.values()))
 
 
 def _form(query):
@@ -91,7 +113,7 @@ class PreparedMatches:
         key = (
             type(self),
             self.queryset.model,
-            tuple(sorted(get_descendants_content_types_pks(self.queryset.model))),
+            content_type_ids(self.queryset.model),
             self.queryset.db,
             config,
             None if self.fields is None else tuple(self.fields),

@@ -32,6 +32,7 @@ from wagtail.models import Site
 from masthead.core import fragments
 from masthead.core.cache import LocalPages, current_generation
 from masthead.core.models import SiteSettings
+from masthead.core.page_urls import remember_site_root_paths
 
 # A few hosts per process at most (made-up Host headers only push out the oldest).
 _sites = LocalPages(64)
@@ -137,6 +138,7 @@ class SiteMiddleware:
                 request._wagtail_site = find_site(request)
                 if request._wagtail_site is not None:
                     _prime_site_settings(request, request._wagtail_site)
+                    remember_site_root_paths(request)
         return self.get_response(request)
 
 

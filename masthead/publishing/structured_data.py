@@ -156,6 +156,15 @@ def website(site_settings, site, base_url):
     }
 
 
+def kept_website(site_settings, site, base_url):
+    """``website()``, kept as ``kept_organization`` keeps the organization (the home page's
+    URL, which it names, took a read of the sites' root paths from the shared cache)."""
+    key = ("publishing:website", site.pk if site else None, base_url, site_settings.pk)
+    return site_fragment(
+        key, lambda: website(site_settings, site, base_url), only_editors_change=True
+    )
+
+
 def person(author):
     """An author as a schema.org ``Person``, linked to their page when it is live."""
     data = {"@type": "Person", "name": author.title}
@@ -240,7 +249,7 @@ def _json_ld(specific, request, site, keywords=None):
     elif isinstance(specific, HomePage):
         documents = [
             kept_organization(site_settings, site, base_url),
-            website(site_settings, site, base_url),
+            kept_website(site_settings, site, base_url),
         ]
     elif isinstance(specific, AuthorPage):
         documents = [profile(specific, site_settings, site, base_url)]

@@ -104,3 +104,30 @@ def test_a_request_reads_the_script_prefix_once_and_nothing_wrong_is_remembered(
     finally:
         set_script_prefix("/")
     assert article.get_url_parts()[2] == "/news/cafe-opens-on-the-quay/"
+
+
+@pytest.mark.django_db
+def test_pages_rendered_afresh_read_the_kept_root_paths(client, pages, monkeypatch):
+    """The site middleware gives each request the kept root paths as Wagtail keeps them on
+    a request, and the home page's structured data is kept: a home page, an article or a
+    search rendered afresh reads none from the shared cache (a file read, or a round trip
+    to Redis, on every request)."""
+    from django.core.cache import cache
+
+    article = pages[-1]
+    addresses = ["/", article.url, "/search/?q=cafe"]
+    for address in addresses:  # what is kept is kept now
+        assert client.get(address).status_code == 200
+    original, reads = cache.get, []
+
+    def noted(key, *args, **kwargs):
+        reads.append(key)
+        return original(key, *args, **kwargs)
+
+    monkeypatch.setattr(cache, "get", noted)
+    with override_settings(PAGE_CACHE_SECONDS=0, FRAGMENT_CACHE_SECONDS=0):
+        for address in addresses:
+            response = client.get(address)
+            assert response.status_code == 200
+            assert "http://localhost/#website" in response.content.decode() or address != "/"
+    assert "wagtail_site_root_paths" not in reads

@@ -223,3 +223,19 @@ def test_the_terms_are_placed_only_where_they_can_be_told_apart():
     assert _term_slots(sql, numbers, "q(%s)", ["90"]) == ((1, 0), (3, 0), (5, 0))
     # The terms' SQL is not in the query at all.
     assert _term_slots(sql, params, "match(%s)", ["'word'"]) is None
+
+
+@pytest.mark.django_db
+def test_content_type_ids_are_modelsearchs():
+    """The content types a search keys its kept SQL on: those of the model and its
+    subclasses, as modelsearch lists them, looked through once per model."""
+    from modelsearch.utils import get_descendants_content_types_pks
+    from wagtail.models import Page
+
+    from masthead.core.search_ranked import content_type_ids
+    from masthead.publishing.models import ArticlePage
+    from masthead.shop.models import Product
+
+    for model in (ArticlePage, Page, Product):
+        assert content_type_ids(model) == tuple(sorted(get_descendants_content_types_pks(model)))
+    assert len(content_type_ids(Page)) > len(content_type_ids(ArticlePage)) == 1

@@ -432,3 +432,28 @@ def test_a_refused_sign_up_shows_the_form_again_with_the_readers_choices_ticked(
     assert (str(daily.pk), "") in ticked
     assert "Weekly &lt;b&gt;digest&lt;/b&gt; &amp; more" in page
     assert "<b>digest</b>" not in page
+
+
+def test_forms_rendered_in_one_second_share_one_signature(monkeypatch):
+    """The render time's token is signed once per second (and key): the same token Django's
+    signer gives, a new one for another second or another key."""
+    from django.test import override_settings
+
+    signed = []
+    original = signing.Signer.sign
+    monkeypatch.setattr(
+        signing.Signer,
+        "sign",
+        lambda signer, value: signed.append(value) or original(signer, value),
+    )
+    first = [tokens.form_timestamp_token(at=1_800_000_000.2 + tenth / 10) for tenth in range(5)]
+    assert len(set(first)) == 1 and signed == ["1800000000"]
+    assert first[0] == original(signing.Signer(salt=tokens.FORM_SALT), "1800000000")
+    later = tokens.form_timestamp_token(at=1_800_000_001)
+    assert later != first[0] and signed == ["1800000000", "1800000001"]
+    with override_settings(SECRET_KEY="another key for this test, long enough to be one"):
+        other = tokens.form_timestamp_token(at=1_800_000_001)
+        assert other != later
+        assert tokens.form_age_seconds(other, now=1_800_000_011) == 10
+    assert tokens.form_age_seconds(later, now=1_800_000_011) == 10
+    assert tokens.form_age_seconds(other, now=1_800_000_011) is None
