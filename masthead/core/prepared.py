@@ -77,7 +77,9 @@ class _Shape:
             params[position] = value
         return params
 
-    def run(self, alias, args):
+    def run(self, alias, args, rebuild, rows=None):
+        """The queryset for ``args``, evaluated: its rows read with the kept SQL, or
+        ``rows`` when given (read by the caller, as Django would make them)."""
         params = self.params_for(alias, args)
         compiler = _copy(self.compiler)
         compiler.connection = connections[alias]
@@ -85,13 +87,21 @@ class _Shape:
         compiler.as_sql = lambda *_args, **_kwargs: (sql, params)
         query = _copy(self.queryset.query)
         query.get_compiler = lambda *_args, **_kwargs: compiler
+        # The query holds the stand-ins' conditions, and its compiler this SQL alone: a
+        # queryset made from this one (filtered, ordered, counted afresh) starts from the
+        # query Django builds for these arguments instead.
+        query.clone = lambda: rebuild().query.clone()
         template = self.queryset
         queryset = _copy(template)
         queryset._query = query  # not the setter, which would make a values list a dict
         queryset._result_cache = None
         queryset._prefetch_done = False
         queryset._prefetch_related_lookups = tuple(template._prefetch_related_lookups)
-        queryset._fetch_all()
+        if rows is None:
+            queryset._fetch_all()
+        else:
+            queryset._result_cache = list(rows)
+            queryset._prefetch_done = True
         return queryset
 
 
@@ -114,7 +124,20 @@ class PreparedQuery:
             queryset = self.build(*args).using(using)
             queryset._fetch_all()
             return queryset
-        return shape.run(using, args)
+        return shape.run(using, args, lambda: self.build(*args).using(using))
+
+    def with_rows(self, rows, *args, using=DEFAULT_DB_ALIAS):
+        """The queryset for ``args`` holding ``rows`` (read by the caller, as the queryset
+        would make them) without reading them: for a prefetch cache, without building the
+        queryset (``read_article_children`` reads an article's tags with its other
+        children)."""
+        args, shape = self._shape_of(args, using)
+        if shape is _Unprepared:
+            queryset = self.build(*args).using(using)
+            queryset._result_cache = list(rows)
+            queryset._prefetch_done = True
+            return queryset
+        return shape.run(using, args, lambda: self.build(*args).using(using), rows=rows)
 
     def sql_with_params(self, *args, using=DEFAULT_DB_ALIAS):
         """The SQL and parameters of the query for ``args``, to use within another (as a

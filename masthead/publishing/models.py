@@ -1248,12 +1248,14 @@ def read_article_children(article):
             rows[kind].append(values)
     db = connection.alias
     tag_model = ArticlePage.tags.through.tag_model()
-    tags = _tags_of.build(article.pk)  # not read: its rows are these
-    tags._result_cache = [
-        tag_model.from_db(db, ["id", "name", "slug"], [pk, name, slug])
-        for pk, _link, _none, name, slug, *_rest in sorted(rows["t"], key=lambda row: row[1])
-    ]
-    tags._prefetch_done = True
+    tags = _tags_of.with_rows(
+        [
+            tag_model.from_db(db, ["id", "name", "slug"], [pk, name, slug])
+            for pk, _link, _none, name, slug, *_rest in sorted(rows["t"], key=lambda row: row[1])
+        ],
+        article.pk,
+        using=db,
+    )
     article.__dict__.setdefault("_prefetched_objects_cache", {})["tags"] = tags
     links = sorted(rows["a"], key=lambda row: (row[2] is None, row[2] or 0, row[0]))
     ListingBatch([article], ()).fetch_bylines([(article.pk, row[1]) for row in links])

@@ -198,3 +198,27 @@ def test_sql_with_params_of_a_shape_django_does_not_compile_is_djangos_answer(ta
         Tag.objects.filter(pk__in=[]).values("pk").query.sql_with_params()
     with pytest.raises(EmptyResultSet):
         ids_named.sql_with_params([])
+
+
+@pytest.mark.django_db
+def test_a_queryset_made_from_a_prepared_one_is_djangos_own(tags):
+    """The evaluated queryset a prepared query gives (for a prefetch cache) holds SQL for its
+    own rows alone: one made from it (filtered, ordered, all() afresh) is built by Django
+    for the same arguments, its conditions kept."""
+    by_ids = PreparedQuery(lambda ids: Tag.objects.filter(pk__in=ids).order_by("pk"))
+    chosen = [tags["Transport"].pk, tags["Housing"].pk, tags["Parks"].pk]
+    by_ids(chosen)  # prepared
+    rows = by_ids.queryset(chosen)
+    assert list(rows) == sorted(
+        (tags[name] for name in ("Transport", "Housing", "Parks")), key=lambda tag: tag.pk
+    )
+    assert list(rows.filter(name="Housing")) == [tags["Housing"]]
+    assert list(rows.exclude(name="Housing").order_by("-pk")) == sorted(
+        (tags["Transport"], tags["Parks"]), key=lambda tag: -tag.pk
+    )
+    assert rows.all().count() == 3
+    held = by_ids.with_rows([tags["Parks"]], chosen)
+    with CaptureQueriesContext(connection) as queries:
+        assert list(held) == [tags["Parks"]]  # the rows given, not read
+    assert len(queries) == 0
+    assert list(held.filter(name="Transport")) == [tags["Transport"]]
