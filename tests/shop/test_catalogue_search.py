@@ -112,3 +112,16 @@ def test_the_shop_group_reads_its_products_once_with_their_cards(client, catalog
     # variants, images and renditions (prefetched).
     assert len(product_reads) == 1
     assert len(captured.captured_queries) <= 6
+
+
+def test_each_search_copies_the_kept_products_on_sale(client, catalogue):
+    """The products on sale are a queryset built once per process and copied per search:
+    the kept one is never run, and a product taken off sale is left out at once."""
+    from masthead.shop.models import Product
+    from masthead.shop.search import _products_on_sale
+
+    make_article(catalogue_section(), title="Poster campaign for the new ferry")
+    assert "Riverside map poster" in shop_group(search(client, "poster")[1])
+    Product.objects.filter(title="Riverside map poster").update(live=False)
+    assert "Riverside map poster" not in search(client, "poster")[1]
+    assert _products_on_sale()._result_cache is None
