@@ -269,6 +269,21 @@ def test_database_url_parameters_win_over_the_connection_defaults(tmp_path):
     assert configured["OPTIONS"]["connect_timeout"] == 9
 
 
+def test_postgresql_prepares_statements_unless_told_not_to(tmp_path):
+    """Parameters bound on the server and statements prepared from their fifth run, by
+    default; off for a pooler that cannot keep them; SQLite has neither."""
+    url = "postgres://newsroom@db.internal/ledger"
+    options = settings_values(tmp_path, "DATABASES", DATABASE_URL=url)["DATABASES"]["default"][
+        "OPTIONS"
+    ]
+    assert (options["server_side_binding"], options["prepare_threshold"]) == (True, 5)
+    off = settings_values(tmp_path, "DATABASES", DATABASE_URL=url, DATABASE_PREPARED_STATEMENTS="0")
+    assert "server_side_binding" not in off["DATABASES"]["default"]["OPTIONS"]
+    assert "prepare_threshold" not in off["DATABASES"]["default"]["OPTIONS"]
+    sqlite = settings_values(tmp_path, "DATABASES")["DATABASES"]["default"]
+    assert "server_side_binding" not in sqlite.get("OPTIONS", {})
+
+
 def test_unsupported_database_url_is_refused(tmp_path):
     result = run_manage(tmp_path, "check", DATABASE_URL="nosuchdb://localhost/x")
 
