@@ -54,22 +54,38 @@ EDITED_SECONDS = 60.0
 
 _fragments = {}
 _lock = threading.Lock()
+# One lock per key, so that a value is computed by one thread while the process's other
+# threads that want it wait for it (``site_fragment``).
+_computing = {}
 
 
 def site_fragment(key, compute, *, only_editors_change=False):
     """The value of ``compute()`` for ``key``, computed at most once per
     ``FRAGMENT_SECONDS`` (``EDITED_SECONDS`` for a value ``only_editors_change``) and per
     page-cache generation in this process. The value is shared by concurrent requests, so
-    it must be something readers of it never change."""
+    it must be something readers of it never change.
+
+    When it is due, one thread computes it and the others asking meanwhile wait for that
+    value rather than each computing it too: every thread of a busy process found this
+    month's funding due in the same instant, and computed its seven queries (a thirtieth
+    of the process's time on a home page rendered afresh)."""
     generation = current_generation()
-    now = time.monotonic()
     entry = _fragments.get(key)
-    if entry is not None and entry[0] == generation and entry[1] > now:
+    if entry is not None and entry[0] == generation and entry[1] > time.monotonic():
         return entry[2]
-    value = compute()
-    seconds = EDITED_SECONDS if only_editors_change else FRAGMENT_SECONDS
-    with _lock:
-        _fragments[key] = (generation, now + seconds, value)
+    computing = _computing.get(key)
+    if computing is None:
+        with _lock:
+            computing = _computing.setdefault(key, threading.RLock())
+    with computing:
+        entry = _fragments.get(key)
+        now = time.monotonic()
+        if entry is not None and entry[0] == generation and entry[1] > now:
+            return entry[2]  # computed by the thread this one waited for
+        value = compute()
+        seconds = EDITED_SECONDS if only_editors_change else FRAGMENT_SECONDS
+        with _lock:
+            _fragments[key] = (generation, now + seconds, value)
     return value
 
 

@@ -566,6 +566,44 @@ def test_a_value_readers_change_is_worked_out_again_after_a_second(monkeypatch):
 
 
 @pytest.mark.django_db
+def test_a_due_value_is_computed_by_one_thread_while_the_others_wait_for_it():
+    """Threads of one process that find a value due together compute it once; a value
+    whose computing fails is computed by the next thread to ask."""
+    import threading
+
+    computed, started = [], threading.Event()
+
+    def compute():
+        computed.append(1)
+        started.set()
+        time.sleep(0.3)
+        return "figures"
+
+    answers = []
+    threads = [
+        threading.Thread(
+            target=lambda: answers.append(fragments.site_fragment("test:busy", compute))
+        )
+        for _ in range(4)
+    ]
+    threads[0].start()
+    assert started.wait(5)
+    for thread in threads[1:]:
+        thread.start()
+    for thread in threads:
+        thread.join(10)
+    assert answers == ["figures"] * 4
+    assert computed == [1]
+
+    def fails():
+        raise ValueError("the database is down")
+
+    with pytest.raises(ValueError):
+        fragments.site_fragment("test:failing", fails)
+    assert fragments.site_fragment("test:failing", lambda: "back") == "back"
+
+
+@pytest.mark.django_db
 def test_a_value_only_editors_change_is_kept_until_the_next_change(monkeypatch):
     """The navigation, the settings: kept past a second, since any change an editor makes
     starts a new generation, which renews them at once; and at most EDITED_SECONDS, for a
