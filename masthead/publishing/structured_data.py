@@ -125,14 +125,19 @@ def organization(site_settings, site, base_url):
     return data
 
 
-def kept_organization(site_settings, site, base_url):
-    """``organization()``, the same on every page of a site: worked out once per
-    generation per process (at most a minute, ``site_fragment``), like the settings it
-    comes from. Shared by concurrent requests: read it only."""
-    key = ("publishing:organization", site.pk if site else None, base_url, site_settings.pk)
+def _kept(build, site_settings, site, base_url):
+    """``build(site_settings, site, base_url)``, the same on every page of a site: worked
+    out once per generation per process (at most a minute, ``site_fragment``), like the
+    settings it comes from. Shared by concurrent requests: read it only."""
+    key = (f"publishing:{build.__name__}", site.pk if site else None, base_url, site_settings.pk)
     return site_fragment(
-        key, lambda: organization(site_settings, site, base_url), only_editors_change=True
+        key, lambda: build(site_settings, site, base_url), only_editors_change=True
     )
+
+
+def kept_organization(site_settings, site, base_url):
+    """``organization()``, kept (``_kept``)."""
+    return _kept(organization, site_settings, site, base_url)
 
 
 def website(site_settings, site, base_url):
@@ -157,12 +162,9 @@ def website(site_settings, site, base_url):
 
 
 def kept_website(site_settings, site, base_url):
-    """``website()``, kept as ``kept_organization`` keeps the organization (the home page's
-    URL, which it names, took a read of the sites' root paths from the shared cache)."""
-    key = ("publishing:website", site.pk if site else None, base_url, site_settings.pk)
-    return site_fragment(
-        key, lambda: website(site_settings, site, base_url), only_editors_change=True
-    )
+    """``website()``, kept (``_kept``): the home page's URL, which it names, took a read of
+    the sites' root paths from the shared cache."""
+    return _kept(website, site_settings, site, base_url)
 
 
 def person(author):
